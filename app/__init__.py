@@ -1,0 +1,174 @@
+"""Samenspel: create_app() wires configuration, extensions, blueprints, CLI and error pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, g, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from app import config
+from app.extensions import babel, csrf, db, htmx, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "base-uri 'none'",
+        "object-src 'none'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+def select_locale() -> str:
+    """The language chosen in this session, else the user's preference, else Dutch."""
+    chosen = session.get("lang")
+    if chosen in ("nl", "en"):
+        return chosen
+    if current_user and current_user.is_authenticated and current_user.language in ("nl", "en"):
+        return current_user.language
+    return "nl"
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+    )
+    app.config.update(config.load(Path(app.instance_path)))
+    if overrides:
+        app.config.update(overrides)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(ROOT / "translations"),
+    )
+    _init_login(app)
+
+    from app import errors, site
+    from app.auth.cli import users_cli
+    from app.auth.routes import bp as auth_bp
+    from app.partnerships.admin_routes import bp as admin_bp
+    from app.partnerships.routes import bp as partnerships_bp
+    from app.seeds import seed_cli
+
+    app.register_blueprint(site.bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(partnerships_bp)
+    app.register_blueprint(admin_bp)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(seed_cli)
+    errors.register(app)
+    _init_templates(app)
+
+    @app.after_request
+    def security_headers(response):
+        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+        response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+        response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+        if app.config["SESSION_COOKIE_SECURE"]:
+            response.headers["Strict-Transport-Security"] = "max-age=31536000"
+        if request.endpoint != "static":
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    return app
+
+
+def _init_login(app: Flask) -> None:
+    from app.auth.models import User
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    from flask_babel import lazy_gettext as _l
+
+    login_manager.login_message = _l("Log in to see this page.")
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        # The id carries the session token, so a changed password ends other sessions.
+        ident, _, token = user_id.partition(":")
+        if not ident.isdigit():
+            return None
+        user = db.session.get(User, int(ident))
+        if user is None or user.session_token != token or not user.active:
+            return None
+        return user
+
+
+def _init_templates(app: Flask) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    INVITATION_STATES = {  # noqa: N806
+        "open": _l("open"),
+        "accepted": _l("accepted"),
+        "revoked": _l("withdrawn"),
+        "expired": _l("expired"),
+    }
+    from app import timeutil
+    from app.markdown import render_markdown
+    from app.partnerships.services import partnerships_of
+    from app.views import page_url
+
+    app.jinja_env.filters["datetime"] = timeutil.show_datetime
+    app.jinja_env.filters["date"] = timeutil.show_date
+    app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.globals["page_url"] = page_url
+
+    @app.context_processor
+    def layout_context():
+        from app.policy import can
+
+        my_partnerships = []
+        if current_user and current_user.is_authenticated:
+            my_partnerships = partnerships_of(current_user)
+        from app.partnerships.models import ORGANISATION_KIND_LABELS, ROLE_LABELS
+
+        return {
+            "role_labels": ROLE_LABELS,
+            "kind_labels": ORGANISATION_KIND_LABELS,
+            "invitation_states": INVITATION_STATES,
+            "current_locale": str(get_locale()),
+            "my_partnerships": my_partnerships,
+            "partnership": g.get("partnership"),
+            "membership": g.get("membership"),
+            "can": can,
+        }
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    """WAL, a busy timeout and foreign keys for SQLite connections."""
+    module = type(dbapi_connection).__module__
+    if "sqlite" not in module:
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()

@@ -1,0 +1,1 @@
+"""Users, login, logout, invitations and passwords."""

@@ -1,0 +1,77 @@
+"""`flask users ...`: make the first beheerder, deactivate and reactivate accounts."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from app.activity.services import record
+from app.auth import services
+from app.auth.models import User, normalise_email
+from app.errors import ServiceError
+from app.extensions import db
+from app.partnerships.models import ORGANISATION_KINDS
+
+users_cli = AppGroup("users", help="Manage user accounts.")
+
+
+@users_cli.command("create-admin")
+@click.option("--email", prompt=True, help="E-mail address of the beheerder.")
+@click.option("--name", prompt=True, help="Full name.")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    envvar="SAMENSPEL_ADMIN_PASSWORD",
+    help="At least 12 characters (or set SAMENSPEL_ADMIN_PASSWORD).",
+)
+@click.option("--partnership", "slug", prompt="Partnership slug", help="e.g. eemland-bsa")
+@click.option("--partnership-name", default=None, help="Name, when the partnership is new.")
+@click.option("--organisation", prompt=True, help="The beheerder's organisation.")
+@click.option(
+    "--kind",
+    type=click.Choice(ORGANISATION_KINDS),
+    default="gemeente",
+    show_default=True,
+    help="Kind of organisation, when it is new.",
+)
+def create_admin(email, name, password, slug, partnership_name, organisation, kind):
+    """Make the first beheerder of a partnership (creating what does not exist yet)."""
+    try:
+        membership = services.create_admin(
+            email, name, password, slug, partnership_name, organisation, kind
+        )
+    except ServiceError as error:
+        raise click.ClickException(str(error.message)) from error
+    click.echo(
+        f"{membership.user.email} is beheerder of {membership.partnership.name} "
+        f"({membership.partnership.slug})."
+    )
+
+
+def _set_active(email: str, active: bool) -> None:
+    user = db.session.execute(
+        select(User).where(User.email == normalise_email(email))
+    ).scalar_one_or_none()
+    if user is None:
+        raise click.ClickException(f"No user with e-mail address {email}.")
+    user.active = active
+    record("update", user)
+    db.session.commit()
+    click.echo(f"{user.email} is now {'active' if active else 'inactive'}.")
+
+
+@users_cli.command("deactivate")
+@click.argument("email")
+def deactivate(email):
+    """Stop an account from logging in (nothing is deleted)."""
+    _set_active(email, False)
+
+
+@users_cli.command("activate")
+@click.argument("email")
+def activate(email):
+    """Let a deactivated account log in again."""
+    _set_active(email, True)

@@ -1,0 +1,77 @@
+"""Forms for login, account, password and accepting an invitation."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringField
+from wtforms.validators import DataRequired, Length
+
+from app.auth.models import MIN_PASSWORD_LENGTH
+
+LANGUAGE_CHOICES = [("nl", "Nederlands"), ("en", "English")]
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(
+        _l("E-mail address"),
+        validators=[DataRequired(_l("Enter your e-mail address.")), Length(max=254)],
+        render_kw={"autocomplete": "username"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(_l("Enter your password.")), Length(max=500)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    remember = BooleanField(_l("Stay logged in on this device"))
+
+
+class AccountForm(FlaskForm):
+    name = StringField(
+        _l("Name"),
+        validators=[DataRequired(_l("Enter your name.")), Length(max=200)],
+        render_kw={"autocomplete": "name"},
+    )
+    language = RadioField(
+        _l("Language"),
+        choices=LANGUAGE_CHOICES,
+        validators=[DataRequired(_l("Choose a language."))],
+    )
+
+
+def _new_password_fields():
+    new = PasswordField(
+        _l("New password"),
+        description=_l("At least %(n)s characters.", n=MIN_PASSWORD_LENGTH),
+        validators=[
+            DataRequired(_l("Enter a new password.")),
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                max=500,
+                message=_l("Use at least %(n)s characters.", n=MIN_PASSWORD_LENGTH),
+            ),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+    repeat = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(_l("Repeat the new password."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+    return new, repeat
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(_l("Enter your current password."))],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new_password, repeat_password = _new_password_fields()
+
+
+class AcceptInvitationForm(FlaskForm):
+    name = StringField(
+        _l("Your name"),
+        validators=[DataRequired(_l("Enter your name.")), Length(max=200)],
+        render_kw={"autocomplete": "name"},
+    )
+    new_password, repeat_password = _new_password_fields()

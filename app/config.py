@@ -1,0 +1,75 @@
+"""Settings from the environment (SAMENSPEL_*, DATABASE_URL) and the instance folder."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+def _flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def database_url(instance_path: Path) -> str:
+    """DATABASE_URL when set (PostgreSQL), else SQLite in the instance folder."""
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if not url:
+        return f"sqlite:///{instance_path / 'samenspel.db'}"
+    # Accept the usual spellings and use the psycopg 3 driver for PostgreSQL.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def secret_key(instance_path: Path) -> str:
+    """SAMENSPEL_SECRET_KEY, or a key generated once into instance/secret_key."""
+    given = os.environ.get("SAMENSPEL_SECRET_KEY")
+    if given:
+        return given
+    path = instance_path / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def load(instance_path: Path) -> dict:
+    """Build the Flask configuration mapping."""
+    instance_path.mkdir(parents=True, exist_ok=True)
+    secure = _flag("SAMENSPEL_HTTPS")
+    return {
+        "SECRET_KEY": secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": secure,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": secure,
+        "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * 30,
+        "PREFERRED_URL_SCHEME": "https" if secure else "http",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "BABEL_DEFAULT_LOCALE": "nl",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Amsterdam",
+        "LANGUAGES": ("nl", "en"),
+        "SAMENSPEL_BASE_URL": os.environ.get("SAMENSPEL_BASE_URL", "").rstrip("/"),
+        "SAMENSPEL_LOGIN_LIMIT": int(os.environ.get("SAMENSPEL_LOGIN_LIMIT", "5")),
+        "SAMENSPEL_INVITATION_DAYS": 7,
+        "SAMENSPEL_PAGE_SIZE": 25,
+        "MAIL_HOST": os.environ.get("SAMENSPEL_SMTP_HOST", ""),
+        "MAIL_PORT": int(os.environ.get("SAMENSPEL_SMTP_PORT", "25")),
+        "MAIL_USERNAME": os.environ.get("SAMENSPEL_SMTP_USER", ""),
+        "MAIL_PASSWORD": os.environ.get("SAMENSPEL_SMTP_PASSWORD", ""),
+        "MAIL_STARTTLS": _flag("SAMENSPEL_SMTP_STARTTLS"),
+        "MAIL_SENDER": os.environ.get("SAMENSPEL_MAIL_FROM", "Samenspel <noreply@samenspel.local>"),
+        # Print mails (with their links) to the console: on in development.
+        "MAIL_ECHO": _flag("SAMENSPEL_MAIL_ECHO", default=True),
+    }

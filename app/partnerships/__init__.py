@@ -1,0 +1,1 @@
+"""Partnerships, organisations, memberships, roles and the dashboard."""

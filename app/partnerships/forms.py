@@ -1,0 +1,54 @@
+"""Forms of the partnership admin pages."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length
+
+from app.partnerships.models import (
+    ORGANISATION_KIND_LABELS,
+    ORGANISATION_KINDS,
+    ROLE_LABELS,
+    ROLES,
+)
+
+
+def role_choices():
+    return [(role, ROLE_LABELS[role]) for role in ROLES]
+
+
+def kind_choices():
+    return [(kind, ORGANISATION_KIND_LABELS[kind]) for kind in ORGANISATION_KINDS]
+
+
+class OrganisationForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter a name.")), Length(max=200)])
+    kind = SelectField(
+        _l("Kind"), choices=kind_choices, validators=[DataRequired(_l("Choose a kind."))]
+    )
+    version = HiddenField()
+
+
+class MembershipForm(FlaskForm):
+    organisation_id = SelectField(
+        _l("Organisation"), coerce=int, validators=[DataRequired(_l("Choose an organisation."))]
+    )
+    role = SelectField(_l("Role"), choices=role_choices, validators=[DataRequired()])
+    version = HiddenField()
+
+
+class InviteForm(FlaskForm):
+    email = StringField(
+        _l("E-mail address"),
+        validators=[
+            DataRequired(_l("Enter an e-mail address.")),
+            Email(_l("Enter a valid e-mail address."), check_deliverability=False),
+            Length(max=254),
+        ],
+        render_kw={"type": "email", "autocomplete": "off"},
+    )
+    name = StringField(_l("Name"), validators=[Length(max=200)])
+    organisation_id = SelectField(
+        _l("Organisation"), coerce=int, validators=[DataRequired(_l("Choose an organisation."))]
+    )
+    role = SelectField(_l("Role"), choices=role_choices, validators=[DataRequired()])

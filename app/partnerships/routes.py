@@ -1,0 +1,59 @@
+"""The user's partnerships, a partnership's dashboard and its member list."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from app.extensions import db
+from app.partnerships import services
+from app.partnerships.dashboard import attention_panels
+from app.partnerships.models import ROLE_LABELS, ROLES
+from app.policy import authenticated, requires
+from app.views import page_number, render
+
+bp = Blueprint("partnerships", __name__)
+
+
+@bp.get("/")
+@authenticated
+def index():
+    partnerships = services.partnerships_of(current_user)
+    if len(partnerships) == 1:
+        return redirect(url_for("partnerships.dashboard", slug=partnerships[0].slug))
+    return render_template("partnerships/index.html", partnerships=partnerships)
+
+
+@bp.get("/p/<slug>/")
+@requires("partnership.view")
+def dashboard(slug: str):
+    organisations = services.organisations_with_counts(g.partnership)
+    return render_template(
+        "partnerships/dashboard.html",
+        organisations=organisations,
+        member_total=sum(count for _, count in organisations),
+        panels=attention_panels(g.partnership, g.membership),
+    )
+
+
+@bp.get("/p/<slug>/members")
+@requires("partnership.view")
+def members(slug: str):
+    text = request.args.get("q", "").strip()[:100]
+    role = request.args.get("role", "")
+    organisation = request.args.get("organisation", "")
+    organisation_id = int(organisation) if organisation.isdigit() else None
+    page = db.paginate(
+        services.members_query(g.partnership, text, role, organisation_id),
+        page=page_number(),
+        per_page=current_app.config["SAMENSPEL_PAGE_SIZE"],
+        error_out=False,
+    )
+    return render(
+        "partnerships/members.html",
+        "partnerships/_members.html",
+        page=page,
+        filters={"q": text, "role": role if role in ROLES else "", "organisation": organisation_id},
+        organisations=services.active_organisations(g.partnership),
+        roles=[(r, ROLE_LABELS[r]) for r in ROLES],
+    )

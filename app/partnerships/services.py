@@ -1,0 +1,251 @@
+"""Use cases of partnerships, organisations and memberships."""
+
+from __future__ import annotations
+
+import re
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from app.activity.services import record
+from app.errors import ServiceError
+from app.extensions import db
+from app.partnerships.models import (
+    ORGANISATION_KINDS,
+    ROLES,
+    Membership,
+    Organisation,
+    Participation,
+    Partnership,
+)
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def partnerships_of(user) -> list[Partnership]:
+    """The partnerships a user is an active member of, by name."""
+    return list(
+        db.session.execute(
+            select(Partnership)
+            .join(Membership, Membership.partnership_id == Partnership.id)
+            .where(Membership.user_id == user.id, Membership.active.is_(True))
+            .order_by(Partnership.name)
+        ).scalars()
+    )
+
+
+def create_partnership(name: str, slug: str, description: str = "") -> Partnership:
+    """Add a partnership to the session (the caller commits)."""
+    name, slug = name.strip(), slug.strip()
+    if not name:
+        raise ServiceError(_l("Enter a name."), "name")
+    if not SLUG.match(slug):
+        raise ServiceError(_l("Use lower-case letters, digits and hyphens."), "slug")
+    if db.session.execute(select(Partnership).where(Partnership.slug == slug)).first():
+        raise ServiceError(_l("This short name is taken."), "slug")
+    partnership = Partnership(name=name, slug=slug, description=description)
+    db.session.add(partnership)
+    db.session.flush()
+    record("create", partnership, partnership_id=partnership.id)
+    return partnership
+
+
+def _check_organisation(name: str, kind: str, exclude_id: int | None = None) -> str:
+    name = name.strip()
+    if not name:
+        raise ServiceError(_l("Enter a name."), "name")
+    if len(name) > 200:
+        raise ServiceError(_l("Use at most 200 characters."), "name")
+    if kind not in ORGANISATION_KINDS:
+        raise ServiceError(_l("Choose a kind of organisation."), "kind")
+    clash = db.session.execute(
+        select(Organisation.id).where(func.lower(Organisation.name) == name.lower())
+    ).scalar_one_or_none()
+    if clash is not None and clash != exclude_id:
+        raise ServiceError(_l("An organisation with this name exists already."), "name")
+    return name
+
+
+def add_organisation(
+    partnership: Partnership, name: str, kind: str, commit: bool = True
+) -> Organisation:
+    """Create an organisation and let it take part in the partnership.
+
+    An organisation that exists already (by name) is added instead; one that had
+    left the partnership is restored.
+    """
+    existing = db.session.execute(
+        select(Organisation).where(func.lower(Organisation.name) == name.strip().lower())
+    ).scalar_one_or_none()
+    if existing is None:
+        organisation = Organisation(name=_check_organisation(name, kind), kind=kind)
+        db.session.add(organisation)
+        record("create", organisation, partnership_id=partnership.id)
+    else:
+        organisation = existing
+    participation = db.session.execute(
+        select(Participation).where(
+            Participation.partnership_id == partnership.id,
+            Participation.organisation_id == organisation.id,
+        )
+    ).scalar_one_or_none()
+    if participation is None:
+        participation = Participation(partnership=partnership, organisation=organisation)
+        db.session.add(participation)
+        record("create", participation, partnership_id=partnership.id)
+    elif not participation.active:
+        participation.active = True
+        record("restore", participation, partnership_id=partnership.id)
+    elif existing is not None:
+        raise ServiceError(_l("This organisation already takes part."), "name")
+    if commit:
+        db.session.commit()
+    return organisation
+
+
+def update_organisation(
+    partnership: Partnership, organisation: Organisation, name: str, kind: str
+) -> None:
+    organisation.name = _check_organisation(name, kind, exclude_id=organisation.id)
+    organisation.kind = kind
+    record("update", organisation, partnership_id=partnership.id)
+    db.session.commit()
+
+
+def participation_of(partnership: Partnership, organisation_id: int) -> Participation | None:
+    return db.session.execute(
+        select(Participation)
+        .options(joinedload(Participation.organisation))
+        .where(
+            Participation.partnership_id == partnership.id,
+            Participation.organisation_id == organisation_id,
+        )
+    ).scalar_one_or_none()
+
+
+def set_participation_active(participation: Participation, active: bool) -> None:
+    """Archive (leave) or restore an organisation's part in a partnership."""
+    if not active:
+        members = db.session.execute(
+            select(func.count(Membership.id)).where(
+                Membership.partnership_id == participation.partnership_id,
+                Membership.organisation_id == participation.organisation_id,
+                Membership.active.is_(True),
+            )
+        ).scalar_one()
+        if members:
+            raise ServiceError(
+                _l("This organisation still has active members. Deactivate or move them first.")
+            )
+    participation.active = active
+    record("update", participation, partnership_id=participation.partnership_id)
+    db.session.commit()
+
+
+def organisations_with_counts(partnership: Partnership, include_archived: bool = False):
+    """(participation, active member count) pairs, one query, by organisation name."""
+    counts = (
+        select(Membership.organisation_id, func.count(Membership.id).label("n"))
+        .where(Membership.partnership_id == partnership.id, Membership.active.is_(True))
+        .group_by(Membership.organisation_id)
+        .subquery()
+    )
+    query = (
+        select(Participation, func.coalesce(counts.c.n, 0))
+        .join(Participation.organisation)
+        .outerjoin(counts, counts.c.organisation_id == Participation.organisation_id)
+        .options(joinedload(Participation.organisation))
+        .where(Participation.partnership_id == partnership.id)
+        .order_by(Organisation.name)
+    )
+    if not include_archived:
+        query = query.where(Participation.active.is_(True))
+    return list(db.session.execute(query).all())
+
+
+def active_organisations(partnership: Partnership) -> list[Organisation]:
+    return list(
+        db.session.execute(
+            select(Organisation)
+            .join(Participation)
+            .where(Participation.partnership_id == partnership.id, Participation.active.is_(True))
+            .order_by(Organisation.name)
+        ).scalars()
+    )
+
+
+def members_query(
+    partnership: Partnership,
+    text: str = "",
+    role: str = "",
+    organisation_id: int | None = None,
+    active: bool | None = True,
+):
+    """A select() of memberships for a list page, with user and organisation loaded."""
+    from app.auth.models import User
+
+    query = (
+        select(Membership)
+        .join(Membership.user)
+        .options(joinedload(Membership.user), joinedload(Membership.organisation))
+        .where(Membership.partnership_id == partnership.id)
+        .order_by(User.name, Membership.id)
+    )
+    if active is not None:
+        query = query.where(Membership.active.is_(active))
+    if text:
+        like = f"%{text.lower()}%"
+        query = query.where(func.lower(User.name).like(like) | User.email.like(like))
+    if role in ROLES:
+        query = query.where(Membership.role == role)
+    if organisation_id:
+        query = query.where(Membership.organisation_id == organisation_id)
+    return query
+
+
+def _active_beheerders(partnership_id: int) -> int:
+    return db.session.execute(
+        select(func.count(Membership.id)).where(
+            Membership.partnership_id == partnership_id,
+            Membership.role == "beheerder",
+            Membership.active.is_(True),
+        )
+    ).scalar_one()
+
+
+def update_membership(membership: Membership, organisation_id: int, role: str) -> None:
+    """Change a member's organisation or role; the last beheerder stays beheerder."""
+    if role not in ROLES:
+        raise ServiceError(_l("Choose a role."), "role")
+    participation = db.session.execute(
+        select(Participation).where(
+            Participation.partnership_id == membership.partnership_id,
+            Participation.organisation_id == organisation_id,
+            Participation.active.is_(True),
+        )
+    ).scalar_one_or_none()
+    if participation is None:
+        raise ServiceError(_l("Choose an organisation of this partnership."), "organisation_id")
+    if (
+        membership.role == "beheerder"
+        and role != "beheerder"
+        and _active_beheerders(membership.partnership_id) <= 1
+    ):
+        raise ServiceError(_l("A partnership needs at least one beheerder."), "role")
+    membership.organisation_id = organisation_id
+    membership.role = role
+    record("update", membership, partnership_id=membership.partnership_id)
+    db.session.commit()
+
+
+def set_membership_active(membership: Membership, active: bool, actor_id: int) -> None:
+    """Deactivate (archive) or restore a member's access to the partnership."""
+    if not active:
+        if membership.user_id == actor_id:
+            raise ServiceError(_l("You cannot deactivate yourself."))
+        if membership.role == "beheerder" and _active_beheerders(membership.partnership_id) <= 1:
+            raise ServiceError(_l("A partnership needs at least one beheerder."))
+    membership.active = active
+    record("update", membership, partnership_id=membership.partnership_id)
+    db.session.commit()

@@ -1,0 +1,117 @@
+"""Who may do what: the one place for access rules.
+
+Every view declares its rule with one of the decorators below. Partnership views
+(`/p/<slug>/...`) use ``requires(permission)``: the user must be logged in, an active
+member of that partnership, and have a role that grants the permission. A test walks
+``app.url_map`` and fails on any view that declares nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import abort, g, request
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.extensions import db, login_manager
+from app.partnerships.models import ROLES, Membership, Partnership
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+ALL_ROLES = frozenset(ROLES)
+
+# permission -> roles that have it
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "partnership.view": ALL_ROLES,
+    "partnership.admin": frozenset({"beheerder"}),
+}
+
+PUBLIC = "public"
+AUTHENTICATED = "authenticated"
+
+
+def role_may(role: str, permission: str) -> bool:
+    """Whether a role grants a permission; unknown permissions grant nothing."""
+    return role in PERMISSIONS.get(permission, frozenset())
+
+
+def can(permission: str, membership: Membership | None = None) -> bool:
+    """Whether the member (by default the current one, g.membership) has the permission."""
+    membership = membership if membership is not None else g.get("membership")
+    return membership is not None and membership.active and role_may(membership.role, permission)
+
+
+def _declare(view: F, rule: str) -> F:
+    view.access_rule = rule  # type: ignore[attr-defined]
+    return view
+
+
+def public(view: F) -> F:
+    """Anyone, logged in or not."""
+    return _declare(view, PUBLIC)
+
+
+def authenticated(view: F) -> F:
+    """Any logged-in user; not tied to a partnership."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        return view(*args, **kwargs)
+
+    return _declare(wrapper, AUTHENTICATED)
+
+
+def requires(permission: str) -> Callable[[F], F]:
+    """A partnership view: the current user needs ``permission`` in ``<slug>``.
+
+    Loads g.partnership and g.membership. Not a member (or another partnership's
+    slug) gives 404, so the existence of a partnership is not revealed; a member
+    without the permission gets 403.
+    """
+    if permission not in PERMISSIONS:
+        raise ValueError(f"unknown permission {permission!r}")
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            slug = kwargs.get("slug") or (request.view_args or {}).get("slug")
+            membership = db.session.execute(
+                select(Membership)
+                .join(Partnership)
+                .where(
+                    Partnership.slug == slug,
+                    Membership.user_id == current_user.id,
+                    Membership.active.is_(True),
+                )
+            ).scalar_one_or_none()
+            if membership is None:
+                abort(404)
+            g.membership = membership
+            g.partnership = membership.partnership
+            if not can(permission, membership):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return _declare(wrapper, f"requires:{permission}")  # type: ignore[return-value]
+
+    return decorator
+
+
+def get_scoped_or_404(model: type, object_id: int) -> Any:
+    """An object of the current partnership by id; any other partnership's id is 404."""
+    obj = db.session.get(model, object_id)
+    if obj is None or obj.partnership_id != g.partnership.id:
+        abort(404)
+    return obj
+
+
+def scoped(model: type):
+    """A select() of model limited to the current partnership."""
+    return select(model).where(model.partnership_id == g.partnership.id)

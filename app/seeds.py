@@ -1,0 +1,93 @@
+"""`flask seed demo`: load seeds/*.yaml idempotently (a second run changes nothing)."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import click
+import yaml
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+
+from app.activity.services import record
+from app.auth.models import User, normalise_email
+from app.extensions import db
+from app.partnerships.models import Membership, Organisation, Participation, Partnership
+from app.partnerships.services import add_organisation, create_partnership
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+seed_cli = AppGroup("seed", help="Load demo data.")
+
+
+def load_demo(path: Path = SEEDS / "demo.yaml") -> int:
+    """Load the demo; returns how many objects were created or changed."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    changed = 0
+    partnerships: dict[str, Partnership] = {}
+    for spec in data["partnerships"]:
+        partnership = db.session.execute(
+            select(Partnership).where(Partnership.slug == spec["slug"])
+        ).scalar_one_or_none()
+        if partnership is None:
+            partnership = create_partnership(spec["name"], spec["slug"], spec["description"])
+            changed += 1
+        partnerships[spec["slug"]] = partnership
+        for org in spec["organisations"]:
+            participates = db.session.execute(
+                select(Participation)
+                .join(Organisation)
+                .where(
+                    Participation.partnership_id == partnership.id,
+                    Organisation.name == org["name"],
+                )
+            ).scalar_one_or_none()
+            if participates is None:
+                add_organisation(partnership, org["name"], org["kind"], commit=False)
+                changed += 1
+
+    for spec in data["users"]:
+        email = normalise_email(spec["email"])
+        user = db.session.execute(select(User).where(User.email == email)).scalar_one_or_none()
+        if user is None:
+            user = User(email=email, name=spec["name"], session_token=secrets.token_hex(16))
+            user.set_password(data["password"])
+            db.session.add(user)
+            record("create", user)
+            changed += 1
+        for m in spec["memberships"]:
+            partnership = partnerships[m["partnership"]]
+            exists = db.session.execute(
+                select(Membership.id).where(
+                    Membership.user_id == user.id, Membership.partnership_id == partnership.id
+                )
+            ).first()
+            if exists:
+                continue
+            organisation = db.session.execute(
+                select(Organisation).where(Organisation.name == m["organisation"])
+            ).scalar_one()
+            membership = Membership(
+                user=user, partnership=partnership, organisation=organisation, role=m["role"]
+            )
+            db.session.add(membership)
+            record("create", membership, partnership_id=partnership.id)
+            changed += 1
+    db.session.commit()
+    return changed
+
+
+def database_is_empty() -> bool:
+    return db.session.execute(select(func.count(Partnership.id))).scalar_one() == 0
+
+
+@seed_cli.command("demo")
+@click.option("--if-empty", is_flag=True, help="Only load when there is no partnership yet.")
+def demo(if_empty: bool) -> None:
+    """Load the demo partnerships, organisations and accounts."""
+    if if_empty and not database_is_empty():
+        click.echo("The database has data already; demo not loaded.")
+        return
+    changed = load_demo()
+    click.echo(f"Demo loaded ({changed} objects created).")

@@ -1,0 +1,36 @@
+"""Pages outside any partnership: health check, accessibility statement, language switch."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, redirect, render_template, request, session
+from flask_login import current_user
+
+from app.auth.services import set_language
+from app.policy import public
+from app.views import safe_next
+
+bp = Blueprint("site", __name__)
+
+
+@bp.get("/healthz")
+@public
+def healthz() -> Response:
+    # The benchmark's baseline: no database, no template.
+    return Response("ok", mimetype="text/plain")
+
+
+@bp.get("/toegankelijkheid")
+@public
+def accessibility():
+    return render_template("site/accessibility.html")
+
+
+@bp.post("/language")
+@public
+def switch_language():
+    language = request.form.get("language", "")
+    if language in ("nl", "en"):
+        session["lang"] = language
+        if current_user.is_authenticated:
+            set_language(current_user, language)
+    return redirect(safe_next(request.form.get("next")))

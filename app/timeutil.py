@@ -1,0 +1,34 @@
+"""Times are stored as naive UTC and shown in Europe/Amsterdam."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from flask_babel import format_date, format_datetime
+
+LOCAL = ZoneInfo("Europe/Amsterdam")
+
+
+def utcnow() -> datetime:
+    """The current time as naive UTC, the form every column stores."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def local(value: datetime) -> datetime:
+    """A stored naive-UTC time as an aware Europe/Amsterdam time."""
+    return value.replace(tzinfo=UTC).astimezone(LOCAL)
+
+
+def show_datetime(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return format_datetime(local(value), "d MMMM yyyy HH:mm", rebase=False)
+
+
+def show_date(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = local(value).date()
+    return format_date(value, "d MMMM yyyy")

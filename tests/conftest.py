@@ -1,0 +1,225 @@
+"""Fixtures: an app on SQLite (or PostgreSQL when DATABASE_URL is set), a clean database
+per test, a real SMTP server on loopback, and a partnership with a member in every role."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import tempfile
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+os.environ.setdefault("SAMENSPEL_SECRET_KEY", "test-secret-key-not-for-production")
+
+from app import create_app  # noqa: E402
+from app.auth.models import User  # noqa: E402
+from app.extensions import db  # noqa: E402
+from app.partnerships.models import ROLES, Membership, Organisation, Participation, Partnership  # noqa: E402
+
+PASSWORD = "correct horse battery staple"
+_TMP = tempfile.mkdtemp(prefix="samenspel-test-")
+
+
+def _database_url() -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    if url:
+        return url.replace("postgresql://", "postgresql+psycopg://", 1)
+    return f"sqlite:///{Path(_TMP) / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def app():
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": _database_url(),
+            "MAIL_ECHO": False,
+            "MAIL_HOST": "",
+            "SAMENSPEL_BASE_URL": "http://samenspel.test",
+        }
+    )
+    with app.app_context():
+        upgrade()  # the real migration chain, on SQLite or PostgreSQL
+    return app
+
+
+@pytest.fixture(scope="session")
+def password_hash(app) -> str:
+    # Hashing with scrypt is slow on purpose: compute the test password's hash once.
+    user = User(email="x@example.test", name="x")
+    user.set_password(PASSWORD)
+    return user.password_hash
+
+
+@pytest.fixture(autouse=True)
+def clean_database(request, app):
+    yield
+    if "app" not in request.fixturenames:
+        return
+    with app.app_context():
+        db.session.remove()
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        with db.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                quoted = ", ".join(f'"{name}"' for name in tables)
+                connection.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+            else:
+                for name in tables:
+                    connection.execute(text(f'DELETE FROM "{name}"'))
+
+
+@pytest.fixture
+def ctx(app):
+    """An application context for tests that call services directly."""
+    with app.test_request_context():
+        yield
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+# --- a partnership with a member in every role ----------------------------------
+
+
+@dataclass
+class World:
+    partnership: Partnership
+    municipality: Organisation
+    provider: Organisation
+    users: dict[str, User] = field(default_factory=dict)
+    memberships: dict[str, Membership] = field(default_factory=dict)
+
+    @property
+    def slug(self) -> str:
+        return self.partnership.slug
+
+
+@pytest.fixture
+def make_partnership(app, password_hash):
+    """make_partnership("slug") -> World with one active member in every role."""
+    created = []
+
+    def make(slug: str = "testverband", name: str | None = None) -> World:
+        with app.app_context():
+            partnership = Partnership(name=name or f"Samenwerking {slug}", slug=slug)
+            municipality = Organisation(name=f"Gemeente {slug}", kind="gemeente")
+            provider = Organisation(name=f"Aanbieder {slug}", kind="aanbieder")
+            db.session.add_all([partnership, municipality, provider])
+            db.session.flush()
+            for org in (municipality, provider):
+                db.session.add(Participation(partnership=partnership, organisation=org))
+            world = World(partnership, municipality, provider)
+            for role in ROLES:
+                user = User(
+                    email=f"{role}@{slug}.test",
+                    name=f"{role.title()} {slug}",
+                    password_hash=password_hash,
+                    session_token=f"token-{role}-{slug}",
+                )
+                org = provider if role in ("teamlid", "partner") else municipality
+                membership = Membership(
+                    user=user, partnership=partnership, organisation=org, role=role
+                )
+                db.session.add_all([user, membership])
+                world.users[role] = user
+                world.memberships[role] = membership
+            db.session.commit()
+            # Keep plain values usable after the session closes.
+            for obj in [
+                partnership,
+                municipality,
+                provider,
+                *world.users.values(),
+                *world.memberships.values(),
+            ]:
+                db.session.refresh(obj)
+                db.session.expunge(obj)
+            created.append(world)
+            return world
+
+    return make
+
+
+@pytest.fixture
+def world(make_partnership) -> World:
+    return make_partnership()
+
+
+# --- logging in and forms --------------------------------------------------------
+
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(client) -> str:
+    page = client.get("/toegankelijkheid").get_data(as_text=True)
+    match = CSRF.search(page)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+def post(client, url: str, data: dict | None = None, **kwargs):
+    """POST a form the way a browser does: with the session's CSRF token."""
+    data = dict(data or {})
+    data.setdefault("csrf_token", csrf_token(client))
+    return client.post(url, data=data, **kwargs)
+
+
+def login(client, email: str, password: str = PASSWORD, **extra):
+    return post(client, "/login", {"email": email, "password": password, **extra})
+
+
+@pytest.fixture
+def login_as(client):
+    """login_as(world, "beheerder") logs the client in as that role's user."""
+
+    def do(world: World, role: str):
+        response = login(client, world.users[role].email)
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return client
+
+    return do
+
+
+# --- a real SMTP server on loopback ----------------------------------------------
+
+
+class _Collector:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd API)
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp(app):
+    """A real SMTP server on 127.0.0.1; the app sends to it; yields the received mails."""
+    handler = _Collector()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    old = app.config["MAIL_HOST"], app.config["MAIL_PORT"]
+    app.config["MAIL_HOST"] = "127.0.0.1"
+    app.config["MAIL_PORT"] = port
+    try:
+        yield handler.messages
+    finally:
+        controller.stop()
+        app.config["MAIL_HOST"], app.config["MAIL_PORT"] = old
+
+
+def mail_text(message) -> str:
+    return message.get_body(preferencelist=("plain",)).get_content()

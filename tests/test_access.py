@@ -1,0 +1,40 @@
+"""Every route declares who may use it; partnership routes refuse non-members."""
+
+from app.policy import AUTHENTICATED, PERMISSIONS, PUBLIC
+
+# Routes that anyone may open (login, static files, the health check...).
+EXPECTED_PUBLIC = {
+    "static",
+    "site.healthz",
+    "site.accessibility",
+    "site.switch_language",
+    "auth.login",
+    "auth.accept_invitation",
+}
+
+
+def test_every_route_declares_an_access_rule(app):
+    missing, public = [], set()
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            public.add("static")
+            continue
+        view = app.view_functions[rule.endpoint]
+        declared = getattr(view, "access_rule", None)
+        if declared is None:
+            missing.append(rule.rule)
+        elif declared == PUBLIC:
+            public.add(rule.endpoint)
+        elif declared != AUTHENTICATED:
+            assert declared.startswith("requires:"), rule.rule
+            assert declared.removeprefix("requires:") in PERMISSIONS, rule.rule
+            assert rule.rule.startswith("/p/<slug>/"), f"{rule.rule} checks a partnership role"
+    assert missing == [], f"routes without a declared access rule: {missing}"
+    assert public == EXPECTED_PUBLIC
+
+
+def test_partnership_routes_sit_under_the_slug(app):
+    for rule in app.url_map.iter_rules():
+        declared = getattr(app.view_functions[rule.endpoint], "access_rule", "")
+        if rule.rule.startswith("/p/"):
+            assert declared.startswith("requires:"), rule.rule
