@@ -31,7 +31,7 @@ vendor: node_modules/.installed
 	bash scripts/vendor.sh
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -d translations -f -q 2>/dev/null || $(BIN)/pybabel compile -d translations -q
+	$(BIN)/pybabel compile -d translations >/dev/null
 
 setup: $(VENV)/.installed vendor translations
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, g, request, session
+from flask import Flask, g, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import event
@@ -33,6 +33,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 def select_locale() -> str:
     """The language chosen in this session, else the user's preference, else Dutch."""
+    if not has_request_context():  # the CLI: no session, no user
+        return "nl"
     chosen = session.get("lang")
     if chosen in ("nl", "en"):
         return chosen

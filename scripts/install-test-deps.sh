@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# What the tests need beyond the Python packages: Debian's Chromium for the browser
+# tests and PostgreSQL 15 server binaries, installed with apt-get where missing.
+set -euo pipefail
+
+need=()
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql-15)
+
+if [ ${#need[@]} -eq 0 ]; then
+  exit 0
+fi
+if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
+  echo "Installing ${need[*]} with apt-get"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+elif command -v apt-get >/dev/null 2>&1 && command -v sudo >/dev/null 2>&1; then
+  sudo apt-get update -qq
+  sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+else
+  echo "Missing ${need[*]} and no apt-get to install it; install it by hand." >&2
+  [ -n "${CI:-}" ] && exit 1
+fi
