@@ -31,7 +31,7 @@ vendor: node_modules/.installed
 	bash scripts/vendor.sh
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile -d translations >/dev/null
+	$(BIN)/pybabel -q compile -d translations
 
 setup: $(VENV)/.installed vendor translations
 

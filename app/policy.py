@@ -27,6 +27,11 @@ ALL_ROLES = frozenset(ROLES)
 PERMISSIONS: dict[str, frozenset[str]] = {
     "partnership.view": ALL_ROLES,
     "partnership.admin": frozenset({"beheerder"}),
+    "manifest.view": ALL_ROLES,
+    "manifest.edit": frozenset({"beheerder", "programmamanager"}),
+    "manifest.endorse": frozenset({"bestuurder"}),
+    "manifest.propose": ALL_ROLES - {"lezer"},
+    "manifest.decide": frozenset({"beheerder", "programmamanager"}),
 }
 
 PUBLIC = "public"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
 import click
@@ -73,6 +74,120 @@ def load_demo(path: Path = SEEDS / "demo.yaml") -> int:
             )
             db.session.add(membership)
             record("create", membership, partnership_id=partnership.id)
+            changed += 1
+    db.session.commit()
+    changed += load_manifests(SEEDS / "manifest.yaml")
+    return changed
+
+
+def _adopted_at(day) -> datetime:
+    return datetime.combine(day, time(9, 0))
+
+
+def load_manifests(path: Path) -> int:
+    """Adopted manifest versions, endorsements and open proposals, for partnerships
+    that have no manifest yet (so a second run changes nothing)."""
+    from app.manifest.models import (
+        ADOPTED,
+        ChangeProposal,
+        Endorsement,
+        ManifestVersion,
+        Principle,
+        PrincipleText,
+    )
+
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    changed = 0
+    for spec in data["manifests"]:
+        partnership = db.session.execute(
+            select(Partnership).where(Partnership.slug == spec["partnership"])
+        ).scalar_one()
+        if db.session.execute(
+            select(ManifestVersion.id).where(ManifestVersion.partnership_id == partnership.id)
+        ).first():
+            continue
+        adopter = db.session.execute(
+            select(Membership.user_id)
+            .where(
+                Membership.partnership_id == partnership.id,
+                Membership.role == "programmamanager",
+            )
+            .order_by(Membership.id)
+            .limit(1)
+        ).scalar_one_or_none()
+        principles: dict[str, Principle] = {}
+        version = None
+        for number, version_spec in enumerate(spec["versions"], start=1):
+            version = ManifestVersion(
+                partnership_id=partnership.id,
+                number=number,
+                status=ADOPTED,
+                preamble=version_spec["preamble"].strip(),
+                created_at=_adopted_at(version_spec["adopted_on"]),
+                adopted_at=_adopted_at(version_spec["adopted_on"]),
+                adopted_by_id=adopter,
+                adoption_note=version_spec["adoption_note"],
+            )
+            db.session.add(version)
+            for position, p in enumerate(version_spec["principles"], start=1):
+                principle = principles.get(p["title"])
+                if principle is None:
+                    principle = principles[p["title"]] = Principle(partnership_id=partnership.id)
+                db.session.add(
+                    PrincipleText(
+                        manifest_version=version,
+                        principle=principle,
+                        position=position,
+                        title=p["title"],
+                        core_sentence=p["core_sentence"].strip(),
+                        explanation=(p.get("explanation") or "").strip(),
+                        origin=p.get("origin") or "",
+                        practice=(p.get("practice") or "").strip(),
+                    )
+                )
+            record("adopt", version, partnership_id=partnership.id, actor_id=adopter)
+            changed += 1
+        for name in spec.get("endorsements", []):
+            bestuurder = db.session.execute(
+                select(Membership)
+                .join(Organisation)
+                .where(
+                    Membership.partnership_id == partnership.id,
+                    Membership.role == "bestuurder",
+                    Organisation.name == name,
+                )
+                .order_by(Membership.id)
+                .limit(1)
+            ).scalar_one()
+            endorsement = Endorsement(
+                manifest_version=version,
+                organisation_id=bestuurder.organisation_id,
+                user_id=bestuurder.user_id,
+                at=version.adopted_at + timedelta(days=14),
+            )
+            db.session.add(endorsement)
+            record(
+                "create", endorsement, partnership_id=partnership.id, actor_id=bestuurder.user_id
+            )
+            changed += 1
+        last_texts = version_spec["principles"]
+        for p in spec.get("proposals", []):
+            author = db.session.execute(select(User).where(User.email == p["author"])).scalar_one()
+            position = p.get("principle")
+            principle = principles[last_texts[position - 1]["title"]] if position else None
+            db.session.flush()
+            proposal = ChangeProposal(
+                partnership_id=partnership.id,
+                principle_id=principle.id if principle else None,
+                title=p["title"],
+                core_sentence=p["core_sentence"].strip(),
+                explanation=(p.get("explanation") or "").strip(),
+                practice=(p.get("practice") or "").strip(),
+                reason=p["reason"].strip(),
+                author_id=author.id,
+            )
+            db.session.add(proposal)
+            record("create", proposal, partnership_id=partnership.id, actor_id=author.id)
             changed += 1
     db.session.commit()
     return changed

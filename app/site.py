@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, Response, redirect, render_template, request, session
 from flask_login import current_user
 
@@ -33,4 +35,10 @@ def switch_language():
         session["lang"] = language
         if current_user.is_authenticated:
             set_language(current_user, language)
+    # The page the form was on; the Referer also holds filters that htmx pushed
+    # into the address bar after the page (and its hidden "next") was rendered.
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host and referrer.path:
+        target = referrer.path + (f"?{referrer.query}" if referrer.query else "")
+        return redirect(safe_next(target))
     return redirect(safe_next(request.form.get("next")))

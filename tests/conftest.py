@@ -59,10 +59,12 @@ def password_hash(app) -> str:
 
 
 @pytest.fixture(autouse=True)
-def clean_database(request, app):
+def clean_database(request):
+    """Empty every table after a test that used the app (and so the database)."""
     yield
     if "app" not in request.fixturenames:
         return
+    app = request.getfixturevalue("app")
     with app.app_context():
         db.session.remove()
         tables = [t.name for t in reversed(db.metadata.sorted_tables)]
@@ -223,3 +225,124 @@ def smtp(app):
 
 def mail_text(message) -> str:
     return message.get_body(preferencelist=("plain",)).get_content()
+
+
+# --- helpers for reading and changing the database from a test -------------------
+
+
+def fetch(app, model, ident):
+    """The row of model with this primary key, read fresh (detached), or None."""
+    with app.app_context():
+        obj = db.session.get(model, ident)
+        if obj is not None:
+            db.session.expunge(obj)
+        return obj
+
+
+def find(app, model, **by):
+    """The first row of model matching the column values, read fresh (detached), or None."""
+    from sqlalchemy import select
+
+    with app.app_context():
+        obj = db.session.execute(select(model).filter_by(**by).limit(1)).scalar_one_or_none()
+        if obj is not None:
+            db.session.expunge(obj)
+        return obj
+
+
+def count_rows(app, model, **by) -> int:
+    from sqlalchemy import func, select
+
+    with app.app_context():
+        query = select(func.count()).select_from(model).filter_by(**by)
+        return db.session.execute(query).scalar_one()
+
+
+def change_row(app, model, ident, **values) -> None:
+    """Set columns of one row directly (e.g. move a timestamp into the past)."""
+    with app.app_context():
+        obj = db.session.get(model, ident)
+        for key, value in values.items():
+            setattr(obj, key, value)
+        db.session.commit()
+
+
+def audit_events(app, **by) -> list:
+    """Audit events matching the column values, oldest first (detached)."""
+    from sqlalchemy import select
+
+    from app.activity.models import AuditEvent
+
+    with app.app_context():
+        events = list(
+            db.session.execute(select(AuditEvent).filter_by(**by).order_by(AuditEvent.id)).scalars()
+        )
+        for event in events:
+            db.session.expunge(event)
+        return events
+
+
+# --- helpers for pages -----------------------------------------------------------
+
+
+def message(app, msgid: str, locale: str = "nl", **variables) -> str:
+    """A message as a page in that language shows it (translated, HTML-escaped)."""
+    from flask_babel import force_locale, gettext
+    from markupsafe import escape
+
+    with app.test_request_context(), force_locale(locale):
+        return str(escape(gettext(msgid, **variables)))
+
+
+def input_value(page: str, name: str) -> str:
+    """The value of the (hidden) input with this name in a rendered form."""
+    match = re.search(rf'<input[^>]*name="{re.escape(name)}"[^>]*>', page)
+    assert match, f"no input named {name!r} on the page"
+    value = re.search(r'value="([^"]*)"', match.group(0))
+    return value.group(1) if value else ""
+
+
+def field_error(page: str, field_id: str) -> str:
+    """The text of the error shown next to a form field ('' when there is none)."""
+    match = re.search(rf'<div[^>]*id="{re.escape(field_id)}-error"[^>]*>(.*?)</div>', page, re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", match.group(1))).strip() if match else ""
+
+
+def alert_text(page: str) -> str:
+    """The text of the alerts on a page (form errors and flashed messages)."""
+    parts = re.findall(r'<p class="utrecht-alert__message[^"]*">(.*?)</p>', page, re.S)
+    return " ".join(part.strip() for part in parts)
+
+
+def set_language(client, language: str) -> None:
+    with client.session_transaction() as session:
+        session["lang"] = language
+
+
+# --- counting SQL statements -------------------------------------------------------
+
+
+@pytest.fixture
+def count_queries(app):
+    """with count_queries() as statements: ... -> the SQL statements run meanwhile."""
+    from contextlib import contextmanager
+
+    from sqlalchemy import event
+
+    with app.app_context():
+        engine = db.engine
+
+    @contextmanager
+    def counting():
+        statements: list[str] = []
+
+        def before(conn, cursor, statement, parameters, context, executemany):
+            statements.append(statement)
+
+        event.listen(engine, "before_cursor_execute", before)
+        try:
+            yield statements
+        finally:
+            event.remove(engine, "before_cursor_execute", before)
+
+    return counting

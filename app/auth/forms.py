@@ -6,8 +6,9 @@ from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringF
 from wtforms.validators import DataRequired, Length
 
 from app.auth.models import MIN_PASSWORD_LENGTH
+from app.forms import select_choices
 
-LANGUAGE_CHOICES = [("nl", "Nederlands"), ("en", "English")]
+LANGUAGE_CHOICES = select_choices([("nl", "Nederlands"), ("en", "English")])
 
 
 class LoginForm(FlaskForm):

@@ -92,7 +92,9 @@ def change_password():
             show_service_error(form, error)
             status = 422
         else:
-            login_user(current_user)  # keep this session: its id carries the new token
+            # Keep this session: its id carries the new token. Pass the user, not the
+            # current_user proxy, or current_user would resolve to itself forever.
+            login_user(current_user._get_current_object())
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("auth.account"))
     elif request.method == "POST":

@@ -21,6 +21,7 @@ from app.auth import services as auth_services
 from app.auth.models import Invitation
 from app.errors import ServiceError
 from app.extensions import db
+from app.forms import select_choices
 from app.partnerships import services
 from app.partnerships.forms import InviteForm, MembershipForm, OrganisationForm
 from app.partnerships.models import ROLE_LABELS, ROLES, Membership
@@ -31,7 +32,7 @@ bp = Blueprint("admin", __name__, url_prefix="/p/<slug>/admin")
 
 
 def _organisation_choices():
-    return [(o.id, o.name) for o in services.active_organisations(g.partnership)]
+    return select_choices((o.id, o.name) for o in services.active_organisations(g.partnership))
 
 
 @bp.get("/")

@@ -3,8 +3,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms.validators import DataRequired, Length
 
+from app.forms import ValidEmail, select_choices
 from app.partnerships.models import (
     ORGANISATION_KIND_LABELS,
     ORGANISATION_KINDS,
@@ -14,11 +15,11 @@ from app.partnerships.models import (
 
 
 def role_choices():
-    return [(role, ROLE_LABELS[role]) for role in ROLES]
+    return select_choices((role, ROLE_LABELS[role]) for role in ROLES)
 
 
 def kind_choices():
-    return [(kind, ORGANISATION_KIND_LABELS[kind]) for kind in ORGANISATION_KINDS]
+    return select_choices((kind, ORGANISATION_KIND_LABELS[kind]) for kind in ORGANISATION_KINDS)
 
 
 class OrganisationForm(FlaskForm):
@@ -42,7 +43,7 @@ class InviteForm(FlaskForm):
         _l("E-mail address"),
         validators=[
             DataRequired(_l("Enter an e-mail address.")),
-            Email(_l("Enter a valid e-mail address."), check_deliverability=False),
+            ValidEmail(_l("Enter a valid e-mail address.")),
             Length(max=254),
         ],
         render_kw={"type": "email", "autocomplete": "off"},

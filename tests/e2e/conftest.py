@@ -127,9 +127,7 @@ def page(browser, live_server):
 @pytest.fixture
 def narrow_page(browser, live_server):
     """Like `page`, at 320 CSS pixels wide (WCAG 1.4.10 reflow)."""
-    context, page, errors = _new_page(
-        browser, live_server, viewport={"width": 320, "height": 640}
-    )
+    context, page, errors = _new_page(browser, live_server, viewport={"width": 320, "height": 640})
     yield page
     context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"

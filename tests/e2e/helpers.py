@@ -9,6 +9,7 @@ from playwright.sync_api import Page, expect
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "app" / "static" / "vendor" / "axe" / "axe.min.js"
 DEMO_PASSWORD = "samenspel-demo"
+MAX_NODES = 5  # elements listed per rule in a failure message
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 RUN_AXE = """async (tags) => {
@@ -27,10 +28,12 @@ def _describe(violations: list[dict]) -> str:
     lines = []
     for v in violations:
         lines.append(f"- {v['id']} ({v['impact']}): {v['help']} <{v['helpUrl']}>")
-        for node in v["nodes"]:
+        for node in v["nodes"][:MAX_NODES]:
             target = " ".join(str(part) for part in node["target"])
             summary = " ".join((node["summary"] or "").split())
             lines.append(f"    {target}: {summary}")
+        if len(v["nodes"]) > MAX_NODES:
+            lines.append(f"    ... and {len(v['nodes']) - MAX_NODES} more elements")
     return "\n".join(lines)
 
 

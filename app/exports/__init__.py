@@ -1,0 +1,1 @@
+"""Exports: PDF (and later CSV, XLSX, ICS)."""

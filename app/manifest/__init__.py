@@ -1,0 +1,1 @@
+"""Manifest of leading principles: versions, endorsements, change proposals, links."""
