@@ -65,9 +65,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     _init_login(app)
 
     from app import errors, site
+    from app.agreements import dashboard as _agreement_panels  # noqa: F401  (registers panels)
+    from app.agreements.routes import bp as agreements_bp
     from app.auth.cli import users_cli
     from app.auth.routes import bp as auth_bp
-    from app.manifest import dashboard as _manifest_panels  # noqa: F401  (registers panels)
+    from app.manifest import dashboard as _manifest_panels  # noqa: F401
     from app.manifest.routes import bp as manifest_bp
     from app.partnerships.admin_routes import bp as admin_bp
     from app.partnerships.routes import bp as partnerships_bp
@@ -78,6 +80,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(partnerships_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(manifest_bp)
+    app.register_blueprint(agreements_bp)
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_cli)
     errors.register(app)

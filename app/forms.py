@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from email_validator import EmailNotValidError, validate_email
+from wtforms.fields import SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 
 def select_choices(pairs) -> list[SelectChoice]:
@@ -24,3 +26,10 @@ class ValidEmail:
             validate_email(field.data or "", check_deliverability=False, test_environment=True)
         except EmailNotValidError as error:
             raise ValidationError(self.message) from error
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices as a group of checkboxes (rendered by the field macro)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()

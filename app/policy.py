@@ -32,6 +32,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "manifest.endorse": frozenset({"bestuurder"}),
     "manifest.propose": ALL_ROLES - {"lezer"},
     "manifest.decide": frozenset({"beheerder", "programmamanager"}),
+    "agreement.view": ALL_ROLES,
+    "agreement.edit": frozenset({"beheerder", "programmamanager"}),
+    "agreement.comment": ALL_ROLES - {"lezer"},
 }
 
 PUBLIC = "public"

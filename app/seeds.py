@@ -77,6 +77,7 @@ def load_demo(path: Path = SEEDS / "demo.yaml") -> int:
             changed += 1
     db.session.commit()
     changed += load_manifests(SEEDS / "manifest.yaml")
+    changed += load_agreements(SEEDS / "agreements.yaml")
     return changed
 
 
@@ -191,6 +192,143 @@ def load_manifests(path: Path) -> int:
             changed += 1
     db.session.commit()
     return changed
+
+
+def load_agreements(path: Path) -> int:
+    """Agreements with their history (edits and revisit decisions, spread over the past).
+
+    Dates in the file are days relative to today, so the demo always has revisits that
+    are overdue and due soon. An agreement whose title exists already is skipped.
+    """
+    from app.agreements import services as agreements
+    from app.agreements.models import ACTIVE, CONCEPT, ENDED, Agreement, AgreementVersion, Revisit
+    from app.manifest.services import current_version
+
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    today = agreements.today()
+    changed = 0
+
+    def day(offset):
+        return None if offset is None else today + timedelta(days=int(offset))
+
+    for spec in data["agreements"]:
+        partnership = db.session.execute(
+            select(Partnership).where(Partnership.slug == spec["partnership"])
+        ).scalar_one()
+        if db.session.execute(
+            select(Agreement.id).where(
+                Agreement.partnership_id == partnership.id, Agreement.title == spec["title"]
+            )
+        ).first():
+            continue
+        orgs = dict(
+            db.session.execute(
+                select(Organisation.name, Organisation.id).where(
+                    Organisation.name.in_(spec["parties"])
+                )
+            ).all()
+        )
+        owner = db.session.execute(select(User).where(User.email == spec["owner"])).scalar_one()
+        manifest = current_version(partnership.id)
+        titles = {t.title: t.principle_id for t in manifest.texts} if manifest else {}
+        start = day(spec["start"])
+        fields = {
+            "title": spec["title"],
+            "summary": spec["summary"],
+            "explanation": (spec.get("explanation") or "").strip(),
+            "kind": spec["kind"],
+            "start_on": start,
+            "revisit_on": day(spec.get("revisit")),
+            "end_on": day(spec.get("end")),
+            "parties": [orgs[name] for name in spec["parties"]],
+            "owner_id": owner.id,
+            "origin": spec.get("origin") or "",
+            "principles": [titles[t] for t in spec.get("principles", [])],
+            "change_note": "Vastgelegd bij de start van de samenwerking (demo)",
+        }
+        history = spec.get("history") or []
+        # "revisit" is the date the agreement was made with; a decision in its history
+        # was taken on that date and set the next one ("new_revisit").
+        if spec["kind"] == "hard" and any(h.get("decision") == "structureel" for h in history):
+            fields["kind"] = "werkbaar"
+        agreement = agreements.create_agreement(partnership.id, fields, owner.id)
+        moments = [
+            start + (today - start) * (i + 1) / (len(history) + 1) for i in range(len(history))
+        ]
+        _backdate(agreement, start)
+        if spec["status"] != CONCEPT:
+            agreements.activate(agreement, owner.id)
+        for step, moment in zip(history, moments, strict=True):
+            if step["change"] == "edit":
+                values = {**_current_fields(agreement), **_resolve(step.get("fields", {}), day)}
+                agreements.update_agreement(agreement, values, step["note"], owner.id)
+            else:
+                # The decision was taken when the agreement was due.
+                agreement.revisit_on = min(agreement.revisit_on or today, today)
+                db.session.commit()
+                amended = _resolve(step.get("fields", {}), day)
+                agreements.revisit(
+                    agreement, step["decision"], step["reason"], owner.id,
+                    new_revisit_on=day(step.get("new_revisit")), amended=amended,
+                )  # fmt: skip
+            stamp = datetime.combine(moment, time(10, 0))
+            db.session.execute(
+                AgreementVersion.__table__.update()
+                .where(
+                    AgreementVersion.agreement_id == agreement.id,
+                    AgreementVersion.number == agreement.current_version,
+                )
+                .values(created_at=stamp)
+            )
+            db.session.execute(
+                Revisit.__table__.update()
+                .where(
+                    Revisit.agreement_id == agreement.id,
+                    Revisit.version_number == agreement.current_version,
+                )
+                .values(decided_at=stamp)
+            )
+            db.session.commit()
+        if spec["status"] == ENDED and agreement.status != ENDED:
+            agreement.status = ENDED
+            agreement.end_on = agreement.end_on or today
+        db.session.commit()
+        changed += 1
+    return changed
+
+
+def _current_fields(agreement) -> dict:
+    from app.manifest.links import linked_principle_ids
+
+    return {
+        "title": agreement.title, "summary": agreement.summary,
+        "explanation": agreement.explanation, "kind": agreement.kind,
+        "start_on": agreement.start_on, "revisit_on": agreement.revisit_on,
+        "end_on": agreement.end_on, "parties": [o.id for o in agreement.parties],
+        "owner_id": agreement.owner_id, "origin": agreement.origin,
+        "principles": linked_principle_ids("agreement", agreement.id, "implements"),
+    }  # fmt: skip
+
+
+def _resolve(fields: dict, day) -> dict:
+    """Seed fields with "revisit" given in days relative to today."""
+    values = dict(fields)
+    if "revisit" in values:
+        values["revisit_on"] = day(values.pop("revisit"))
+    return values
+
+
+def _backdate(agreement, start) -> None:
+    from app.agreements.models import AgreementVersion
+
+    stamp = datetime.combine(start, time(9, 0))
+    agreement.created_at = stamp
+    db.session.execute(
+        AgreementVersion.__table__.update()
+        .where(AgreementVersion.agreement_id == agreement.id)
+        .values(created_at=stamp)
+    )
+    db.session.commit()
 
 
 def database_is_empty() -> bool:

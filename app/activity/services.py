@@ -62,9 +62,13 @@ def record(
     action "create" records every field, "update" the changed fields (unless changes
     are given). Call it before the commit so the event and the change land together.
     """
+    # A proxy such as current_user would be recorded under its own type: unwrap it.
+    obj = getattr(obj, "_get_current_object", lambda: obj)()
+    if changes is None and action != "create":
+        changes = changed_fields(obj)  # before the flush, which clears the history
+    db.session.flush()  # gives new objects their id, foreign keys and defaults
     if changes is None:
-        changes = initial_fields(obj) if action == "create" else changed_fields(obj)
-    db.session.flush()  # gives new objects their id
+        changes = initial_fields(obj)
     if actor_id is None and current_user and current_user.is_authenticated:
         actor_id = current_user.id
     event = AuditEvent(

@@ -63,7 +63,7 @@ def authenticate(email: str, password: str, address: str) -> User:
     if not user.session_token:
         user.session_token = secrets.token_hex(16)
     user.last_login_at = now
-    record("login", user, changes={})
+    record("login", user, changes={}, actor_id=user.id)  # not logged in yet: name the actor
     db.session.commit()
     return user
 

@@ -150,7 +150,8 @@ class ProposalComment(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     proposal: Mapped[ChangeProposal] = relationship(back_populates="comments")
-    author: Mapped[User] = relationship()  # noqa: F821
+    # Comments are always shown with their author's name: load both in one query.
+    author: Mapped[User] = relationship(lazy="joined")  # noqa: F821
 
 
 class PrincipleLink(db.Model):

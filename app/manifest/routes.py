@@ -104,11 +104,14 @@ def versions(slug: str):
 def compare(slug: str):
     versions = services.all_versions(g.partnership.id)
     numbers = [v.number for v in versions]
-    try:
-        a = int(request.args.get("a", ""))
-        b = int(request.args.get("b", ""))
-    except ValueError:
+    if "a" not in request.args and "b" not in request.args:
         a, b = (numbers[1], numbers[0]) if len(numbers) > 1 else (0, 0)
+    else:
+        try:
+            a = int(request.args.get("a", ""))
+            b = int(request.args.get("b", ""))
+        except ValueError:  # e.g. ?a=abc: refused below, not silently replaced
+            a, b = 0, 0
     error = None
     rows = []
     old = new = None

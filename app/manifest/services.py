@@ -43,6 +43,7 @@ def current_version(partnership_id: int) -> ManifestVersion | None:
     """The adopted version members read by default: the newest adopted one."""
     return db.session.execute(
         select(ManifestVersion)
+        .options(joinedload(ManifestVersion.adopted_by))
         .where(ManifestVersion.partnership_id == partnership_id, ManifestVersion.status == ADOPTED)
         .order_by(ManifestVersion.number.desc())
         .limit(1)

@@ -113,7 +113,11 @@ def test_add_organisation_is_recorded(app, beheerder, world):
 
 def test_refused_organisation_leaves_no_event(app, beheerder, world):
     before = count_rows(app, AuditEvent)
-    post(beheerder, "/p/testverband/admin/organisations", {"name": world.provider.name, "kind": "aanbieder"})
+    post(
+        beheerder,
+        "/p/testverband/admin/organisations",
+        {"name": world.provider.name, "kind": "aanbieder"},
+    )
     post(beheerder, "/p/testverband/admin/organisations", {"name": "Goed", "kind": "fout"})
     assert count_rows(app, AuditEvent) == before
 
@@ -158,7 +162,11 @@ def test_membership_update_records_old_and_new(app, beheerder, world):
     membership = world.memberships["lezer"]
     url = f"/p/testverband/admin/members/{membership.id}"
     version = input_value(beheerder.get(url).get_data(as_text=True), "version")
-    post(beheerder, url, {"organisation_id": str(world.provider.id), "role": "partner", "version": version})
+    post(
+        beheerder,
+        url,
+        {"organisation_id": str(world.provider.id), "role": "partner", "version": version},
+    )
 
     event = only_event(app, object_type="Membership", action="update")
     assert (event.actor_id, event.partnership_id, event.object_id) == (
@@ -177,7 +185,11 @@ def test_refused_membership_update_leaves_no_event(app, beheerder, world):
     url = f"/p/testverband/admin/members/{membership.id}"
     version = input_value(beheerder.get(url).get_data(as_text=True), "version")
     before = count_rows(app, AuditEvent)
-    post(beheerder, url, {"organisation_id": str(world.municipality.id), "role": "lezer", "version": version})
+    post(
+        beheerder,
+        url,
+        {"organisation_id": str(world.municipality.id), "role": "lezer", "version": version},
+    )
     post(beheerder, f"{url}/deactivate")
     assert count_rows(app, AuditEvent) == before
 
@@ -201,7 +213,12 @@ def invite(client, world, email="nieuw@example.org"):
     return post(
         client,
         "/p/testverband/admin/invitations",
-        {"email": email, "name": "Nieuw", "organisation_id": str(world.provider.id), "role": "lezer"},
+        {
+            "email": email,
+            "name": "Nieuw",
+            "organisation_id": str(world.provider.id),
+            "role": "lezer",
+        },
     )
 
 

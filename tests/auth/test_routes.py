@@ -155,7 +155,10 @@ def _fail(client, email: str, address: str):
 
 def _login_from(client, email: str, address: str):
     return post(
-        client, "/login", {"email": email, "password": PASSWORD}, environ_base={"REMOTE_ADDR": address}
+        client,
+        "/login",
+        {"email": email, "password": PASSWORD},
+        environ_base={"REMOTE_ADDR": address},
     )
 
 

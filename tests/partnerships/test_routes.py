@@ -16,7 +16,9 @@ def make_sized_partnership(app, password_hash, slug, members=5, organisations=2)
     """A partnership with a beheerder and `members` members in total over `organisations`."""
     with app.app_context():
         partnership = Partnership(name=f"Verband {slug}", slug=slug)
-        orgs = [Organisation(name=f"Org {slug} {n:02}", kind="gemeente") for n in range(organisations)]
+        orgs = [
+            Organisation(name=f"Org {slug} {n:02}", kind="gemeente") for n in range(organisations)
+        ]
         db.session.add_all([partnership, *orgs])
         db.session.flush()
         db.session.add_all(Participation(partnership=partnership, organisation=o) for o in orgs)
@@ -109,9 +111,7 @@ def test_dashboard_and_members_readable_by_every_role(client, login_as, world, r
 
 
 @pytest.mark.parametrize("path", ["/p/testverband/", "/p/testverband/members"])
-def test_partnership_pages_of_another_partnership_are_404(
-    client, make_partnership, world, path
-):
+def test_partnership_pages_of_another_partnership_are_404(client, make_partnership, world, path):
     other = make_partnership("ander")
     login(client, other.users["beheerder"].email)
     assert client.get(path).status_code == 404
@@ -158,7 +158,9 @@ def test_members_filters(client, login_as, world):
     assert world.users["beheerder"].name not in by_org
 
     # Nonsense filters are ignored, not errors.
-    assert client.get("/p/testverband/members?role=koning&organisation=x&page=-3").status_code == 200
+    assert (
+        client.get("/p/testverband/members?role=koning&organisation=x&page=-3").status_code == 200
+    )
 
 
 def test_members_for_htmx_is_the_partial(client, login_as, world):

@@ -121,9 +121,7 @@ def test_update_organisation_records_old_and_new(p, world):
     organisation = db.session.get(Organisation, world.provider.id)
     services.update_organisation(p, organisation, "Nieuwe Naam", "consortium")
     assert organisation.version == 2
-    event = db.session.execute(
-        select(AuditEvent).where(AuditEvent.action == "update")
-    ).scalar_one()
+    event = db.session.execute(select(AuditEvent).where(AuditEvent.action == "update")).scalar_one()
     assert event.changes == {
         "name": [world.provider.name, "Nieuwe Naam"],
         "kind": ["aanbieder", "consortium"],

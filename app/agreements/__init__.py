@@ -1,0 +1,1 @@
+"""Workable agreements: versions, revisit dates and decisions, links to principles."""

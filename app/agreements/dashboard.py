@@ -1,0 +1,21 @@
+"""The agreements' dashboard panel: revisits due within 30 days or overdue, and mine."""
+
+from __future__ import annotations
+
+from app.agreements import services
+from app.partnerships.dashboard import panel
+
+
+@panel
+def agreements_attention(partnership, membership):
+    due_total, due = services.due_soon(partnership.id)
+    mine_total, _ = services.owned_by(partnership.id, membership.user_id, limit=0)
+    if not due_total and not mine_total:
+        return None
+    return {
+        "title": "agreements",
+        "template": "agreements/_panel.html",
+        "due_total": due_total,
+        "due": due,
+        "mine_total": mine_total,
+    }

@@ -1,0 +1,198 @@
+"""Security headers, CSRF refusals, the health check, error pages and cookie settings."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from app import config
+from app.activity.models import AuditEvent
+from app.partnerships.models import Organisation
+from tests.conftest import count_rows, csrf_token, login, message
+
+STRICT_REFERRER = {"no-referrer", "same-origin", "strict-origin", "strict-origin-when-cross-origin"}
+
+
+def csp_directives(response) -> dict[str, list[str]]:
+    policy = response.headers["Content-Security-Policy"]
+    directives = {}
+    for part in policy.split(";"):
+        words = part.split()
+        if words:
+            directives[words[0]] = words[1:]
+    return directives
+
+
+def assert_security_headers(response) -> None:
+    directives = csp_directives(response)
+    script_sources = directives.get("script-src", directives.get("default-src"))
+    assert script_sources, "no script-src or default-src"
+    assert "'unsafe-inline'" not in script_sources
+    assert "'unsafe-eval'" not in script_sources
+    assert "'unsafe-inline'" not in directives.get("default-src", [])
+    assert directives["frame-ancestors"] == ["'none'"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] in STRICT_REFERRER
+
+
+@pytest.mark.parametrize("path", ["/login", "/healthz", "/toegankelijkheid", "/bestaat-niet"])
+def test_security_headers_on_public_responses(client, path):
+    assert_security_headers(client.get(path))
+
+
+def test_security_headers_on_member_pages_and_redirects(client, login_as, world):
+    login_as(world, "beheerder")
+    for path in ["/p/testverband/", "/p/testverband/admin/members", "/"]:
+        assert_security_headers(client.get(path))
+
+
+def test_pages_have_no_inline_scripts(client, login_as, world):
+    login_as(world, "beheerder")
+    for path in ["/p/testverband/", "/p/testverband/members", "/p/testverband/admin/invitations"]:
+        page = client.get(path).get_data(as_text=True)
+        scripts = re.findall(r"<script\b[^>]*>", page)
+        assert scripts, path
+        assert all("src=" in tag for tag in scripts), (path, scripts)
+        assert not re.search(r"<[^>]*\son[a-z]+\s*=", page), path  # no inline handlers
+
+
+def test_member_pages_are_not_cached(client, login_as, world):
+    login_as(world, "lezer")
+    assert client.get("/p/testverband/").headers["Cache-Control"] == "no-store"
+
+
+def test_healthz_is_plain_ok_without_database_work(client, count_queries):
+    with count_queries() as statements:
+        response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_data(as_text=True) == "ok"
+    assert response.mimetype == "text/plain"
+    assert statements == []
+
+
+# --- CSRF ------------------------------------------------------------------------------------
+
+
+def test_login_post_without_csrf_token_is_refused(app, client, world):
+    response = client.post(
+        "/login", data={"email": world.users["lezer"].email, "password": "whatever it is"}
+    )
+    assert response.status_code == 400
+    assert client.get("/account").status_code == 302  # not logged in
+    assert count_rows(app, AuditEvent) == 0
+
+
+def test_admin_post_without_csrf_token_changes_nothing(app, client, login_as, world):
+    login_as(world, "beheerder")
+    before = count_rows(app, AuditEvent)
+
+    response = client.post(
+        "/p/testverband/admin/organisations", data={"name": "Sluiproute", "kind": "overig"}
+    )
+
+    assert response.status_code == 400
+    assert message(
+        app, "The form has expired or was not sent from this site. Reload and try again."
+    ) in response.get_data(as_text=True)
+    assert count_rows(app, Organisation, name="Sluiproute") == 0
+    assert count_rows(app, AuditEvent) == before
+
+
+def test_post_with_a_wrong_csrf_token_is_refused(app, client, login_as, world):
+    login_as(world, "beheerder")
+    token = csrf_token(client)
+    response = client.post(
+        f"/p/testverband/admin/members/{world.memberships['lezer'].id}/deactivate",
+        data={"csrf_token": token[:-2] + "xx"},
+    )
+    assert response.status_code == 400
+    assert count_rows(app, AuditEvent) == 1  # only the login
+
+
+def test_csrf_token_of_another_session_is_refused(app, client, login_as, world):
+    stranger = app.test_client()
+    foreign_token = csrf_token(stranger)
+    login_as(world, "beheerder")
+    response = client.post(
+        f"/p/testverband/admin/members/{world.memberships['lezer'].id}/deactivate",
+        data={"csrf_token": foreign_token},
+    )
+    assert response.status_code == 400
+
+
+def test_logout_and_language_without_csrf_token_are_refused(client, login_as, world):
+    login_as(world, "lezer")
+    assert client.post("/logout").status_code == 400
+    assert client.get("/account").status_code == 200  # still logged in
+    assert client.post("/language", data={"language": "en"}).status_code == 400
+    assert '<html lang="nl"' in client.get("/account").get_data(as_text=True)
+
+
+# --- error pages -------------------------------------------------------------------------------
+
+
+def test_error_pages_are_in_the_layout_and_language(app, client):
+    response = client.get("/bestaat-niet")
+    assert response.status_code == 404
+    page = response.get_data(as_text=True)
+    assert '<html lang="nl"' in page
+    assert message(app, "Page not found") in page
+    assert '<main id="main"' in page
+
+    with client.session_transaction() as session:
+        session["lang"] = "en"
+    page = client.get("/bestaat-niet").get_data(as_text=True)
+    assert '<html lang="en"' in page
+    assert "Page not found" in page
+
+
+def test_method_not_allowed_page(client):
+    response = client.delete("/login")
+    assert response.status_code == 405
+    assert '<main id="main"' in response.get_data(as_text=True)
+
+
+# --- cookie settings ---------------------------------------------------------------------------
+
+
+def test_cookies_are_httponly_and_lax_and_secure_only_over_https(tmp_path, monkeypatch):
+    monkeypatch.setenv("SAMENSPEL_SECRET_KEY", "k")
+    monkeypatch.delenv("SAMENSPEL_HTTPS", raising=False)
+    plain = config.load(tmp_path)
+    assert plain["SESSION_COOKIE_HTTPONLY"] and plain["REMEMBER_COOKIE_HTTPONLY"]
+    assert plain["SESSION_COOKIE_SAMESITE"] == plain["REMEMBER_COOKIE_SAMESITE"] == "Lax"
+    assert not plain["SESSION_COOKIE_SECURE"]
+
+    monkeypatch.setenv("SAMENSPEL_HTTPS", "1")
+    secure = config.load(tmp_path)
+    assert secure["SESSION_COOKIE_SECURE"] and secure["REMEMBER_COOKIE_SECURE"]
+
+
+def test_secret_key_is_generated_once_into_the_instance_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv("SAMENSPEL_SECRET_KEY", raising=False)
+    first = config.load(tmp_path)["SECRET_KEY"]
+    assert len(first) >= 32
+    assert config.load(tmp_path)["SECRET_KEY"] == first
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_secure_app_sends_hsts_and_secure_cookies(app, world):
+    from app import create_app
+
+    secure = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "SESSION_COOKIE_SECURE": True,
+            "REMEMBER_COOKIE_SECURE": True,
+            "MAIL_HOST": "",
+            "MAIL_ECHO": False,
+        }
+    )
+    client = secure.test_client()
+    response = login(client, world.users["lezer"].email, remember="y")
+    assert response.status_code == 302
+    cookies = response.headers.getlist("Set-Cookie")
+    assert all("Secure" in cookie for cookie in cookies), cookies
+    assert "max-age=" in response.headers["Strict-Transport-Security"]
