@@ -73,6 +73,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     from app.manifest.routes import bp as manifest_bp
     from app.partnerships.admin_routes import bp as admin_bp
     from app.partnerships.routes import bp as partnerships_bp
+    from app.risks import dashboard as _risk_panels  # noqa: F401
+    from app.risks.routes import bp as risks_bp
     from app.seeds import seed_cli
 
     app.register_blueprint(site.bp)
@@ -81,6 +83,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     app.register_blueprint(manifest_bp)
     app.register_blueprint(agreements_bp)
+    app.register_blueprint(risks_bp)
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_cli)
     errors.register(app)

@@ -35,6 +35,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "agreement.view": ALL_ROLES,
     "agreement.edit": frozenset({"beheerder", "programmamanager"}),
     "agreement.comment": ALL_ROLES - {"lezer"},
+    "risk.view": ALL_ROLES,
+    "risk.edit": frozenset({"beheerder", "programmamanager"}),
+    "risk.comment": ALL_ROLES - {"lezer"},
+    "risk.settings": frozenset({"beheerder"}),
 }
 
 PUBLIC = "public"

@@ -78,6 +78,7 @@ def load_demo(path: Path = SEEDS / "demo.yaml") -> int:
     db.session.commit()
     changed += load_manifests(SEEDS / "manifest.yaml")
     changed += load_agreements(SEEDS / "agreements.yaml")
+    changed += load_risks(SEEDS / "risks.yaml")
     return changed
 
 
@@ -201,7 +202,7 @@ def load_agreements(path: Path) -> int:
     are overdue and due soon. An agreement whose title exists already is skipped.
     """
     from app.agreements import services as agreements
-    from app.agreements.models import ACTIVE, CONCEPT, ENDED, Agreement, AgreementVersion, Revisit
+    from app.agreements.models import CONCEPT, ENDED, Agreement, AgreementVersion, Revisit
     from app.manifest.services import current_version
 
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -292,6 +293,108 @@ def load_agreements(path: Path) -> int:
         if spec["status"] == ENDED and agreement.status != ENDED:
             agreement.status = ENDED
             agreement.end_on = agreement.end_on or today
+        db.session.commit()
+        changed += 1
+    return changed
+
+
+def load_risks(path: Path) -> int:
+    """Risks with their assessments over time and their measures; a title that exists
+    already in the partnership is skipped."""
+    from app.agreements import services as agreements
+    from app.agreements.models import Agreement
+    from app.manifest.services import current_version
+    from app.risks import services as risks
+    from app.risks.models import Risk
+
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    today = agreements.today()
+    changed = 0
+
+    def day(offset):
+        return None if offset is None else today + timedelta(days=int(offset))
+
+    def user_id(email):
+        return db.session.execute(select(User.id).where(User.email == email)).scalar_one()
+
+    for spec in data["risks"]:
+        partnership = db.session.execute(
+            select(Partnership).where(Partnership.slug == spec["partnership"])
+        ).scalar_one()
+        if db.session.execute(
+            select(Risk.id).where(
+                Risk.partnership_id == partnership.id, Risk.title == spec["title"]
+            )
+        ).first():
+            continue
+        categories = {c.name: c.id for c in risks.categories_of(partnership.id)}
+        orgs = dict(
+            db.session.execute(
+                select(Organisation.name, Organisation.id).where(
+                    Organisation.name.in_(spec.get("bearers") or [])
+                )
+            ).all()
+        )
+        manifest = current_version(partnership.id)
+        titles = {t.title: t.principle_id for t in manifest.texts} if manifest else {}
+        owner = user_id(spec["owner"])
+        first, *later = spec["assessments"]
+
+        def figures(item, spec=spec):
+            return {
+                "inherent_likelihood": item["bruto"][0], "inherent_impact": item["bruto"][1],
+                "residual_likelihood": item["netto"][0], "residual_impact": item["netto"][1],
+                "residual_reason": spec.get("netto_reason") or "",
+            }  # fmt: skip
+
+        risk = risks.create_risk(
+            partnership.id,
+            {
+                "title": spec["title"],
+                "description": (spec.get("description") or "").strip(),
+                "cause": spec.get("cause") or "",
+                "consequence": spec.get("consequence") or "",
+                "category_id": categories[spec["category"]],
+                "shared": bool(spec.get("shared")),
+                "bearers": [orgs[name] for name in spec.get("bearers") or []],
+                "owner_id": owner,
+                "strategy": spec["strategy"],
+                "status": spec["status"],
+                "review_on": None,
+                "principles": [titles[t] for t in spec.get("principles", [])],
+                "assessment_reason": first["reason"],
+                **figures(first),
+            },
+            owner,
+        )
+        stamps = [datetime.combine(day(first["days"]), time(11, 0))]
+        for item in later:
+            risks.reassess(risk, figures(item), item["reason"], owner)
+            stamps.append(datetime.combine(day(item["days"]), time(11, 0)))
+        assessments = risks.assessments_of(risk)
+        for assessment, stamp in zip(assessments, stamps, strict=True):
+            assessment.assessed_at = stamp
+        risk.created_at = stamps[0]
+        risk.updated_at = stamps[-1]
+        risk.review_on = day(spec.get("review"))
+        db.session.commit()
+        for m in spec.get("measures") or []:
+            agreement_id = None
+            if m.get("agreement"):
+                agreement_id = db.session.execute(
+                    select(Agreement.id).where(
+                        Agreement.partnership_id == partnership.id,
+                        Agreement.title == m["agreement"],
+                    )
+                ).scalar_one()
+            measure = risks.add_measure(
+                risk,
+                {"description": m["description"], "owner_id": user_id(m["owner"]),
+                 "due_on": day(m.get("due")), "status": m["status"],
+                 "agreement_id": agreement_id},
+                owner,
+            )  # fmt: skip
+            measure.created_at = stamps[0]
         db.session.commit()
         changed += 1
     return changed

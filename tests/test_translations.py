@@ -9,18 +9,18 @@ from babel.messages.pofile import read_po
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _extracted(tmp_path) -> set[str]:
+def _extracted(tmp_path) -> set[tuple]:
     pot = tmp_path / "messages.pot"
     subprocess.run(
         [
             sys.executable, "-m", "babel.messages.frontend", "extract",
-            "--ignore-dirs=.* node_modules .venv", "-F", "babel.cfg", "-k", "_l",
+            "--ignore-dirs=.* node_modules .venv", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_pgettext:1c,2",
             "-o", str(pot), ".",
         ],
         cwd=ROOT, check=True, capture_output=True,
     )  # fmt: skip
     with pot.open("rb") as f:
-        return {m.id for m in read_po(f) if m.id}
+        return {(m.context, m.id) for m in read_po(f) if m.id}
 
 
 def _catalog(lang: str):
@@ -33,7 +33,9 @@ def test_catalogs_translate_every_message(tmp_path):
     assert len(wanted) > 100
     for lang in ("nl", "en"):
         catalog = _catalog(lang)
-        translated = {m.id for m in catalog if m.id and m.string and "fuzzy" not in m.flags}
+        translated = {
+            (m.context, m.id) for m in catalog if m.id and m.string and "fuzzy" not in m.flags
+        }
         missing = sorted(wanted - translated)
         assert missing == [], f"{lang}: untranslated messages: {missing[:10]}"
 

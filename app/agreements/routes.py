@@ -187,6 +187,7 @@ def _show(agreement, comment_form, status: int = 200):
         timeline=services.timeline(agreement),
         versions=services.versions_of(agreement),
         comment_form=comment_form,
+        related=services.related_sections(agreement),
     ), status
 
 
@@ -337,11 +338,14 @@ def compare(slug: str, number: int):
     agreement = _agreement_or_404(number)
     versions = services.versions_of(agreement)
     by_number = {v.number: v for v in versions}
-    try:
-        a, b = int(request.args.get("a", "")), int(request.args.get("b", ""))
-    except ValueError:
+    if "a" not in request.args and "b" not in request.args:
         a = versions[1].number if len(versions) > 1 else versions[0].number
         b = versions[0].number
+    else:
+        try:
+            a, b = int(request.args.get("a", "")), int(request.args.get("b", ""))
+        except ValueError:  # e.g. ?a=abc: refused below, not silently replaced
+            a, b = 0, 0
     error = None
     rows = []
     if a in by_number and b in by_number:

@@ -53,6 +53,22 @@ def today() -> date:
     return local(utcnow()).date()
 
 
+# --- what other areas show on an agreement's page ----------------------------------------
+
+# Functions agreement -> {"template": ..., ...} | None, registered by other areas (risks
+# show the measures an agreement implements), so agreements need not import them.
+RELATED_SECTIONS: list = []
+
+
+def register_related(func):
+    RELATED_SECTIONS.append(func)
+    return func
+
+
+def related_sections(agreement) -> list[dict]:
+    return [s for s in (func(agreement) for func in RELATED_SECTIONS) if s]
+
+
 # --- reading ---------------------------------------------------------------------------
 
 

@@ -41,7 +41,9 @@ class Built:
     ids: dict[str, int]  # title -> principle id
 
 
-def build_manifest(world, titles=TITLES, *, adopt: bool = True, note: str = "Vastgesteld.") -> Built:
+def build_manifest(
+    world, titles=TITLES, *, adopt: bool = True, note: str = "Vastgesteld."
+) -> Built:
     """A new version (the first, or a copy of the current one) with `titles` added.
 
     Needs an application context; the programmamanager does the work.
@@ -168,6 +170,4 @@ def said(msgid: str, **variables) -> str:
 def membership_by_email(email: str) -> Membership:
     from app.auth.models import User
 
-    return db.session.execute(
-        select(Membership).join(User).where(User.email == email)
-    ).scalar_one()
+    return db.session.execute(select(Membership).join(User).where(User.email == email)).scalar_one()

@@ -43,7 +43,10 @@ def test_demo_partnerships_have_an_adopted_manifest(ctx):
     ).scalar_one()
     assert [v.number for v in services.all_versions(eemland.id)] == [2, 1]
     assert services.current_version(eemland.id).number == 2
-    first, second = services.version_by_number(eemland.id, 1), services.version_by_number(eemland.id, 2)
+    first, second = (
+        services.version_by_number(eemland.id, 1),
+        services.version_by_number(eemland.id, 2),
+    )
     assert {row.change for row in services.compare(first, second)} - {"unchanged"}
 
 

@@ -62,7 +62,9 @@ def test_set_links_replaces_the_previous_links(ctx, world):
     links.set_links(world.partnership.id, "risk", 5, "threatens", [ids["Samen"]])
     db.session.commit()
 
-    links.set_links(world.partnership.id, "agreement", 5, "implements", [str(ids["Open"]), ids["Lerend"]])
+    links.set_links(
+        world.partnership.id, "agreement", 5, "implements", [str(ids["Open"]), ids["Lerend"]]
+    )
     db.session.commit()
 
     assert sorted(links.linked_principle_ids("agreement", 5, "implements")) == sorted(

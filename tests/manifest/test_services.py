@@ -155,19 +155,26 @@ def test_add_principle_refuses_an_empty_title_or_core_sentence(ctx, world, field
     draft = open_draft(world)
     before = manifest_state(world.partnership.id)
 
-    refused(lambda: services.add_principle(draft, principle_fields("Samen", **{field: value})),
-            msgid, field)  # fmt: skip
+    refused(
+        lambda: services.add_principle(draft, principle_fields("Samen", **{field: value})),
+        msgid,
+        field,
+    )
 
     assert manifest_state(world.partnership.id) == before
     assert db.session.execute(select(func.count(Principle.id))).scalar_one() == 0
 
 
-@pytest.mark.parametrize(("field", "limit"), [("title", 200), ("core_sentence", 500), ("origin", 500)])
+@pytest.mark.parametrize(
+    ("field", "limit"), [("title", 200), ("core_sentence", 500), ("origin", 500)]
+)
 def test_add_principle_refuses_overlong_text(ctx, world, field, limit):
     draft = open_draft(world)
 
     refused(
-        lambda: services.add_principle(draft, principle_fields("Samen", **{field: "x" * (limit + 1)})),
+        lambda: services.add_principle(
+            draft, principle_fields("Samen", **{field: "x" * (limit + 1)})
+        ),
         "Use at most %(n)s characters.",
         field,
         n=limit,
@@ -269,7 +276,10 @@ def test_reinstate_brings_a_left_out_principle_back_at_the_end(ctx, world):
     draft = version(world, 2)
     assert titles_of(draft) == ["Open", "Lerend", "Samen"]
     assert positions_of(draft) == [1, 2, 3]
-    assert text_of(world, 2, built.ids["Samen"]).content() == text_of(world, 1, built.ids["Samen"]).content()
+    assert (
+        text_of(world, 2, built.ids["Samen"]).content()
+        == text_of(world, 1, built.ids["Samen"]).content()
+    )
     assert services.retired_principles(draft) == []
 
 
@@ -443,7 +453,9 @@ def test_bestuurder_endorses_the_current_version_for_the_organisation(ctx, world
     build_manifest(world)
     current = version(world, 1)
 
-    endorsement = services.endorse(current, membership(world, "bestuurder"), "  Namens het college. ")
+    endorsement = services.endorse(
+        current, membership(world, "bestuurder"), "  Namens het college. "
+    )
 
     stored = db.session.get(Endorsement, endorsement.id)
     assert (stored.organisation_id, stored.user_id, stored.note) == (
@@ -667,8 +679,15 @@ def test_accept_takes_new_wording_into_the_existing_draft(ctx, world):
 
     assert draft.number == 2
     text = text_of(world, 2, built.ids["Open"])
-    assert (text.title, text.core_sentence, text.position) == ("Open en eerlijk", "Wij delen alles.", 2)
-    assert (text.explanation, text.practice) == ("Uitleg bij *Open en eerlijk*.", "- Open en eerlijk in de praktijk")
+    assert (text.title, text.core_sentence, text.position) == (
+        "Open en eerlijk",
+        "Wij delen alles.",
+        2,
+    )
+    assert (text.explanation, text.practice) == (
+        "Uitleg bij *Open en eerlijk*.",
+        "- Open en eerlijk in de praktijk",
+    )
     assert text_of(world, 1, built.ids["Open"]).title == "Open"
     stored = db.session.get(ChangeProposal, proposal.id)
     assert (stored.status, stored.decided_by_id, stored.accepted_into_id) == (

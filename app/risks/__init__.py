@@ -1,0 +1,1 @@
+"""Risk inventory (RIL): risks, reassessments, measures, heat map."""

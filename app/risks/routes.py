@@ -1,0 +1,464 @@
+"""Risk pages: the filtered list, heat maps, one risk with its trend, measures, settings."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from app.agreements.services import members_of, organisations_of
+from app.errors import ServiceError
+from app.extensions import db
+from app.forms import select_choices
+from app.manifest.links import linked_principle_ids, register_describer
+from app.manifest.services import principle_choices
+from app.policy import requires
+from app.risks import services
+from app.risks.forms import (
+    LEVEL_LABELS,
+    MEASURE_STATUS_LABELS,
+    STATUS_LABELS,
+    STRATEGY_LABELS,
+    CategoryForm,
+    CommentForm,
+    MeasureForm,
+    NewRiskForm,
+    ReassessForm,
+    RiskForm,
+    ThresholdsForm,
+)
+from app.risks.models import Measure, RiskCategory
+from app.views import ensure_current, page_number, render, show_service_error
+
+bp = Blueprint("risks", __name__, url_prefix="/p/<slug>/risks")
+
+
+@bp.app_context_processor
+def risk_labels():
+    return {
+        "risk_status_labels": STATUS_LABELS,
+        "risk_strategy_labels": STRATEGY_LABELS,
+        "risk_level_labels": LEVEL_LABELS,
+        "measure_status_labels": MEASURE_STATUS_LABELS,
+    }
+
+
+def _describe(ids: list[int]) -> dict[int, tuple[str, str]]:
+    from sqlalchemy import select
+
+    from app.risks.models import Risk
+
+    rows = db.session.execute(select(Risk.id, Risk.number, Risk.title).where(Risk.id.in_(ids)))
+    return {
+        r.id: (f"R-{r.number} {r.title}",
+               url_for("risks.show", slug=g.partnership.slug, number=r.number))
+        for r in rows
+    }  # fmt: skip
+
+
+register_describer("risk", _describe)
+
+
+def _risk_or_404(number: int):
+    risk = services.get_risk(g.partnership.id, number)
+    if risk is None:
+        abort(404)
+    return risk
+
+
+def _level(score: int) -> str:
+    return services.level(score, services.thresholds(g.partnership.id))
+
+
+def _risk_choices(form) -> None:
+    pid = g.partnership.id
+    form.category_id.choices = select_choices((c.id, c.name) for c in services.categories_of(pid))
+    form.bearers.choices = select_choices(organisations_of(pid))
+    form.owner_id.choices = select_choices([("", _("(no owner)"))] + members_of(pid))
+    form.principles.choices = select_choices(principle_choices(pid))
+
+
+def _measure_choices(form) -> None:
+    pid = g.partnership.id
+    form.owner_id.choices = select_choices([("", _("(no owner)"))] + members_of(pid))
+    form.agreement_id.choices = select_choices(
+        [("", _("(no agreement)"))] + services.agreement_choices(pid)
+    )
+
+
+# --- list, export, heat map ------------------------------------------------------------
+
+
+@bp.get("/")
+@requires("risk.view")
+def index(slug: str):
+    filters = services.Filters.from_args(request.args)
+    page = db.paginate(
+        services.risks_query(g.partnership.id, filters),
+        page=page_number(),
+        per_page=current_app.config["SAMENSPEL_PAGE_SIZE"],
+        error_out=False,
+    )
+    return render(
+        "risks/index.html",
+        "risks/_list.html",
+        page=page,
+        filters=filters,
+        limits=services.thresholds(g.partnership.id),
+        level_of=_level,
+        today=services.today(),
+        category_options=[(c.id, c.name) for c in services.categories_of(g.partnership.id)],
+        organisations=organisations_of(g.partnership.id),
+        members=members_of(g.partnership.id),
+    )
+
+
+EXPORT_HEADER = (
+    _l("Reference"), _l("Title"), _l("Category"), _l("Bearer"), _l("Owner"),
+    _l("Likelihood bruto"), _l("Impact bruto"), _l("Score bruto"), _l("Likelihood netto"),
+    _l("Impact netto"), _l("Score netto"), _l("Level netto"), _l("Strategy"), _l("Status"),
+    _l("Review date"),
+)  # fmt: skip
+
+
+def _export_rows(filters):
+    limits = services.thresholds(g.partnership.id)
+    query = services.risks_query(g.partnership.id, filters)
+    for r in db.session.execute(query.execution_options(yield_per=500)).scalars():
+        bearer = _("gedeeld") if r.shared else ""
+        names = ", ".join(o.name for o in r.bearers)
+        yield (
+            r.reference, r.title, r.category.name, ", ".join(x for x in (bearer, names) if x),
+            r.owner.name if r.owner else "", r.inherent_likelihood, r.inherent_impact,
+            r.inherent_score, r.residual_likelihood, r.residual_impact, r.residual_score,
+            str(LEVEL_LABELS[services.level(r.residual_score, limits)]),
+            str(STRATEGY_LABELS[r.strategy]), str(STATUS_LABELS[r.status]), r.review_on,
+        )  # fmt: skip
+
+
+@bp.get("/export.csv")
+@requires("risk.view")
+def export_csv(slug: str):
+    from app.exports.tables import csv_response
+
+    filters = services.Filters.from_args(request.args)
+    return csv_response(f"risico-inventarisatie-{slug}.csv", EXPORT_HEADER, _export_rows(filters))
+
+
+@bp.get("/export.xlsx")
+@requires("risk.view")
+def export_xlsx(slug: str):
+    from app.exports.tables import xlsx_response
+
+    filters = services.Filters.from_args(request.args)
+    return xlsx_response(
+        f"risico-inventarisatie-{slug}.xlsx", _("Risks"), EXPORT_HEADER, _export_rows(filters)
+    )
+
+
+@bp.get("/heatmap")
+@requires("risk.view")
+def heatmap(slug: str):
+    limits = services.thresholds(g.partnership.id)
+    maps = [
+        ("bruto", _("Before measures (bruto)"), services.heat_map(g.partnership.id, "bruto")),
+        ("netto", _("After measures (netto)"), services.heat_map(g.partnership.id, "netto")),
+    ]
+    return render_template(
+        "risks/heatmap.html", maps=maps, level_of=lambda s: services.level(s, limits),
+        limits=limits,
+    )  # fmt: skip
+
+
+# --- one risk -------------------------------------------------------------------------
+
+
+@bp.get("/<int:number>")
+@requires("risk.view")
+def show(slug: str, number: int):
+    risk = _risk_or_404(number)
+    return _show(risk, CommentForm())
+
+
+def _show(risk, comment_form, status: int = 200):
+    labels = dict(principle_choices(g.partnership.id))
+    assessments = services.assessments_of(risk)
+    return render_template(
+        "risks/show.html",
+        risk=risk,
+        level_of=_level,
+        today=services.today(),
+        assessments=assessments,
+        chart=_trend_chart(assessments),
+        measures=services.measures_of(risk),
+        comments=services.comments_of(risk),
+        principles=[
+            (pid, labels.get(pid)) for pid in linked_principle_ids("risk", risk.id, "threatens")
+        ],
+        comment_form=comment_form,
+    ), status
+
+
+def _trend_chart(assessments) -> dict:
+    """Points of a small SVG line chart: x per assessment, y the score 0–25."""
+    width, height, pad = 320, 140, 24
+    n = len(assessments)
+    step = (width - 2 * pad) / max(n - 1, 1)
+
+    def y(score):
+        return round(height - pad - (score / 25) * (height - 2 * pad), 1)
+
+    def points(attr):
+        return " ".join(
+            f"{round(pad + i * step, 1)},{y(getattr(a, attr))}" for i, a in enumerate(assessments)
+        )
+
+    return {
+        "width": width, "height": height, "pad": pad,
+        "bruto": points("inherent_score"), "netto": points("residual_score"),
+        "dots": [(round(pad + i * step, 1), y(a.inherent_score), y(a.residual_score))
+                 for i, a in enumerate(assessments)],
+        "grid": [(s, y(s)) for s in (0, 5, 10, 15, 20, 25)],
+    }  # fmt: skip
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires("risk.edit")
+def new(slug: str):
+    form = NewRiskForm()
+    _risk_choices(form)
+    if request.method == "GET":
+        form.owner_id.data = current_user.id
+        form.strategy.data = "verminderen"
+    status = 200
+    if form.validate_on_submit():
+        try:
+            risk = services.create_risk(g.partnership.id, form.data, current_user.id)
+        except ServiceError as error:
+            db.session.rollback()
+            show_service_error(form, error)
+            status = 422
+        else:
+            flash(_("Risk %(ref)s has been added.", ref=risk.reference), "success")
+            return redirect(url_for("risks.show", slug=slug, number=risk.number))
+    elif request.method == "POST":
+        status = 422
+    return render_template("risks/form.html", form=form, risk=None), status
+
+
+@bp.route("/<int:number>/edit", methods=["GET", "POST"])
+@requires("risk.edit")
+def edit(slug: str, number: int):
+    risk = _risk_or_404(number)
+    form = RiskForm(obj=risk)
+    _risk_choices(form)
+    if request.method == "GET":
+        form.bearers.data = [o.id for o in risk.bearers]
+        form.principles.data = linked_principle_ids("risk", risk.id, "threatens")
+    status = 200
+    if form.validate_on_submit():
+        ensure_current(
+            risk, form,
+            {"title": _("Title"), "description": _("Description"), "status": _("Status"),
+             "review_on": _("Review date")},
+        )  # fmt: skip
+        try:
+            services.update_risk(risk, form.data, current_user.id)
+        except ServiceError as error:
+            db.session.rollback()
+            show_service_error(form, error)
+            status = 422
+        else:
+            flash(_("The risk has been saved."), "success")
+            return redirect(url_for("risks.show", slug=slug, number=number))
+    elif request.method == "POST":
+        status = 422
+    return render_template("risks/form.html", form=form, risk=risk), status
+
+
+@bp.route("/<int:number>/reassess", methods=["GET", "POST"])
+@requires("risk.edit")
+def reassess(slug: str, number: int):
+    risk = _risk_or_404(number)
+    form = ReassessForm(obj=risk)
+    if request.method == "GET":
+        form.residual_reason.data = risk.residual_reason
+        for name in ("inherent_likelihood", "inherent_impact", "residual_likelihood",
+                     "residual_impact"):  # fmt: skip
+            form[name].data = str(getattr(risk, name))
+    status = 200
+    if form.validate_on_submit():
+        ensure_current(risk, form, {"reason": _("Why the assessment changes")})
+        try:
+            services.reassess(
+                risk, form.data, form.reason.data, current_user.id, form.next_review_on.data
+            )
+        except ServiceError as error:
+            db.session.rollback()
+            show_service_error(form, error)
+            status = 422
+        else:
+            flash(_("The new assessment has been recorded."), "success")
+            return redirect(url_for("risks.show", slug=slug, number=number))
+    elif request.method == "POST":
+        status = 422
+    return render_template("risks/reassess.html", form=form, risk=risk, level_of=_level), status
+
+
+def _action(number: int, action, message: str):
+    risk = _risk_or_404(number)
+    try:
+        action(risk)
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        flash(message, "success")
+    return redirect(url_for("risks.show", slug=g.partnership.slug, number=number))
+
+
+@bp.post("/<int:number>/archive")
+@requires("risk.edit")
+def archive(slug: str, number: int):
+    return _action(number, lambda r: services.set_archived(r, True, current_user.id),
+                   _("The risk has been archived. It can be restored."))  # fmt: skip
+
+
+@bp.post("/<int:number>/restore")
+@requires("risk.edit")
+def restore(slug: str, number: int):
+    return _action(number, lambda r: services.set_archived(r, False, current_user.id),
+                   _("The risk has been restored."))  # fmt: skip
+
+
+@bp.post("/<int:number>/comments")
+@requires("risk.comment")
+def comment(slug: str, number: int):
+    risk = _risk_or_404(number)
+    form = CommentForm()
+    if form.validate_on_submit():
+        try:
+            services.add_comment(risk, current_user.id, form.body.data)
+        except ServiceError as error:
+            db.session.rollback()
+            show_service_error(form, error)
+        else:
+            flash(_("Your comment has been placed."), "success")
+            return redirect(url_for("risks.show", slug=slug, number=number) + "#comments")
+    return _show(risk, form, 422)
+
+
+# --- measures ----------------------------------------------------------------------------
+
+
+@bp.route("/<int:number>/measures/new", methods=["GET", "POST"])
+@requires("risk.edit")
+def new_measure(slug: str, number: int):
+    risk = _risk_or_404(number)
+    form = MeasureForm()
+    _measure_choices(form)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.add_measure(risk, form.data, current_user.id)
+        except ServiceError as error:
+            db.session.rollback()
+            show_service_error(form, error)
+            status = 422
+        else:
+            flash(_("The measure has been added."), "success")
+            return redirect(url_for("risks.show", slug=slug, number=number) + "#measures")
+    elif request.method == "POST":
+        status = 422
+    return render_template("risks/measure_form.html", form=form, risk=risk, measure=None), status
+
+
+@bp.route("/<int:number>/measures/<int:measure_id>", methods=["GET", "POST"])
+@requires("risk.edit")
+def edit_measure(slug: str, number: int, measure_id: int):
+    risk = _risk_or_404(number)
+    measure = db.session.get(Measure, measure_id)
+    if measure is None or measure.risk_id != risk.id:
+        abort(404)
+    form = MeasureForm(obj=measure)
+    _measure_choices(form)
+    status = 200
+    if form.validate_on_submit():
+        ensure_current(measure, form, {"description": _("Measure"), "status": _("Status")})
+        try:
+            services.update_measure(measure, form.data, current_user.id)
+        except ServiceError as error:
+            db.session.rollback()
+            show_service_error(form, error)
+            status = 422
+        else:
+            flash(_("The measure has been saved."), "success")
+            return redirect(url_for("risks.show", slug=slug, number=number) + "#measures")
+    elif request.method == "POST":
+        status = 422
+    return render_template("risks/measure_form.html", form=form, risk=risk, measure=measure), status
+
+
+# --- settings ---------------------------------------------------------------------------
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@requires("risk.settings")
+def settings(slug: str):
+    medium, high, critical = services.thresholds(g.partnership.id)
+    thresholds_form = ThresholdsForm(
+        prefix="t", medium_from=medium, high_from=high, critical_from=critical
+    )
+    category_form = CategoryForm(prefix="c")
+    status = 200
+    if request.method == "POST":
+        target = request.form.get("form")
+        form = thresholds_form if target == "thresholds" else category_form
+        if form.validate_on_submit():
+            try:
+                if target == "thresholds":
+                    services.update_thresholds(
+                        g.partnership.id, form.medium_from.data, form.high_from.data,
+                        form.critical_from.data,
+                    )  # fmt: skip
+                else:
+                    services.add_category(g.partnership.id, form.name.data)
+            except ServiceError as error:
+                db.session.rollback()
+                show_service_error(form, error)
+                status = 422
+            else:
+                flash(_("The settings have been saved."), "success")
+                return redirect(url_for("risks.settings", slug=slug))
+        else:
+            status = 422
+    return render_template(
+        "risks/settings.html", thresholds_form=thresholds_form, category_form=category_form,
+        categories=services.categories_of(g.partnership.id, include_archived=True),
+    ), status  # fmt: skip
+
+
+@bp.post("/settings/categories/<int:category_id>/<action>")
+@requires("risk.settings")
+def category_action(slug: str, category_id: int, action: str):
+    category = db.session.get(RiskCategory, category_id)
+    if (
+        category is None
+        or category.partnership_id != g.partnership.id
+        or action not in ("archive", "restore")
+    ):
+        abort(404)
+    services.set_category_active(category, action == "restore")
+    flash(_("The settings have been saved."), "success")
+    return redirect(url_for("risks.settings", slug=slug))
