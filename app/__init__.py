@@ -76,6 +76,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     from app.risks import dashboard as _risk_panels  # noqa: F401
     from app.risks.routes import bp as risks_bp
     from app.seeds import seed_cli
+    from app.tables import dashboard as _table_panels  # noqa: F401
+    from app.tables.routes import bp as tables_bp
 
     app.register_blueprint(site.bp)
     app.register_blueprint(auth_bp)
@@ -84,6 +86,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(manifest_bp)
     app.register_blueprint(agreements_bp)
     app.register_blueprint(risks_bp)
+    app.register_blueprint(tables_bp)
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_cli)
     errors.register(app)

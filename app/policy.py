@@ -39,7 +39,35 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "risk.edit": frozenset({"beheerder", "programmamanager"}),
     "risk.comment": ALL_ROLES - {"lezer"},
     "risk.settings": frozenset({"beheerder"}),
+    # Thematic tables: the route needs table.view; what a member may do in one table is
+    # decided per table by table_access() below.
+    "table.view": ALL_ROLES,
+    "table.manage": frozenset({"beheerder", "programmamanager"}),
 }
+
+TABLE_MANAGERS = frozenset({"beheerder", "programmamanager"})
+# Levels of access to one thematic table, each including the ones before it.
+TABLE_NONE, TABLE_READ, TABLE_TAKE_PART, TABLE_MANAGE = 0, 1, 2, 3
+
+
+def table_access(membership: Membership, chair_id: int | None, is_member: bool) -> int:
+    """What a member may do in one thematic table.
+
+    - beheerder and programmamanager, and the table's chair: manage (members, meetings,
+      moderation, closing conversations) and take part;
+    - partner: only the tables they are a member of, where they take part; other
+      tables do not exist for them (404);
+    - bestuurder and teamlid: read every table; take part where they are a member;
+    - lezer: read every table, never write.
+    """
+    if membership.role in TABLE_MANAGERS or (chair_id and chair_id == membership.user_id):
+        return TABLE_MANAGE
+    if membership.role == "partner":
+        return TABLE_TAKE_PART if is_member else TABLE_NONE
+    if is_member and membership.role != "lezer":
+        return TABLE_TAKE_PART
+    return TABLE_READ
+
 
 PUBLIC = "public"
 AUTHENTICATED = "authenticated"

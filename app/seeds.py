@@ -79,6 +79,7 @@ def load_demo(path: Path = SEEDS / "demo.yaml") -> int:
     changed += load_manifests(SEEDS / "manifest.yaml")
     changed += load_agreements(SEEDS / "agreements.yaml")
     changed += load_risks(SEEDS / "risks.yaml")
+    changed += load_tables(SEEDS / "tables.yaml")
     return changed
 
 
@@ -398,6 +399,155 @@ def load_risks(path: Path) -> int:
         db.session.commit()
         changed += 1
     return changed
+
+
+def load_tables(path: Path) -> int:
+    """Thematic tables with members, conversations (comments, replies, conclusions) and
+    meetings; a table whose name exists already in the partnership is skipped."""
+    from app.agreements import services as agreements
+    from app.policy import TABLE_MANAGE
+    from app.tables import services as tables
+    from app.tables.models import (
+        Comment,
+        ConversationEvent,
+        MeetingAttendee,
+        MeetingDecision,
+        TableMember,
+        ThematicTable,
+    )
+
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    today = agreements.today()
+    changed = 0
+
+    def user_id(email):
+        return db.session.execute(select(User.id).where(User.email == email)).scalar_one()
+
+    def moment(days, hour=10, minute=0):
+        return datetime.combine(today + timedelta(days=int(days)), time(hour, minute))
+
+    for spec in data["tables"]:
+        partnership = db.session.execute(
+            select(Partnership).where(Partnership.slug == spec["partnership"])
+        ).scalar_one()
+        if db.session.execute(
+            select(ThematicTable.id).where(
+                ThematicTable.partnership_id == partnership.id,
+                ThematicTable.name == spec["name"],
+            )
+        ).first():
+            continue
+        chair = user_id(spec["chair"])
+        table = tables.create_table(
+            partnership.id,
+            {"name": spec["name"], "theme": spec.get("theme", ""), "goal": spec.get("goal", ""),
+             "chair_id": chair},
+            chair,
+        )  # fmt: skip
+        for email in spec.get("members", []):
+            uid = user_id(email)
+            if not tables.is_member(table.id, uid):
+                db.session.add(TableMember(table_id=table.id, user_id=uid))
+        db.session.commit()
+        for c in spec.get("conversations", []):
+            conversation = tables.start_conversation(
+                table, TABLE_MANAGE, user_id(c["author"]), c["title"], c.get("introduction", "")
+            )
+            conversation.created_at = moment(c["days"], 9)
+            step = 0
+            for item in c.get("comments", []):
+                step += 1
+                comment = tables.post_comment(
+                    conversation, TABLE_MANAGE, user_id(item["author"]), item["body"]
+                )
+                comment.created_at = moment(item["days"], 9, step % 60)
+                for reply in item.get("replies", []):
+                    step += 1
+                    posted = tables.post_comment(
+                        conversation, TABLE_MANAGE, user_id(reply["author"]), reply["body"],
+                        parent_id=comment.id,
+                    )  # fmt: skip
+                    posted.created_at = moment(reply["days"], 11, step % 60)
+            generated = int(c.get("generate") or 0)
+            if generated:
+                _generate_comments(conversation, table, generated, moment(c["days"], 12))
+            db.session.commit()
+            db.session.refresh(conversation)
+            last = db.session.execute(
+                select(func.max(Comment.created_at)).where(Comment.conversation_id == conversation.id)
+            ).scalar_one()
+            conversation.last_comment_at = last
+            conclusion = c.get("conclusion")
+            if conclusion:
+                closer = user_id(conclusion["by"])
+                tables.close_conversation(conversation, TABLE_MANAGE, closer, conclusion["text"].strip())
+                conversation.closed_at = moment(conclusion["days"], 16)
+                db.session.execute(
+                    ConversationEvent.__table__.update()
+                    .where(ConversationEvent.conversation_id == conversation.id)
+                    .values(at=conversation.closed_at)
+                )
+                if conclusion.get("agreement"):
+                    tables.make_agreement_from_conclusion(conversation, closer)
+            # Demo readers have seen nothing yet, except the authors' own comments.
+            db.session.commit()
+        for m in spec.get("meetings", []):
+            start_h, start_m = (int(x) for x in m["start"].split(":"))
+            end_h, end_m = (int(x) for x in m["end"].split(":"))
+            meeting = tables.create_meeting(
+                table, TABLE_MANAGE,
+                {"title": m["title"], "starts_at": moment(m["days"], start_h, start_m),
+                 "ends_at": moment(m["days"], end_h, end_m), "place": m.get("place", ""),
+                 "agenda": m.get("agenda", ""), "minutes": m.get("minutes", "")},
+                chair,
+            )  # fmt: skip
+            if m["days"] < 0:
+                absent = {user_id(e) for e in m.get("absent", [])}
+                for attendee in db.session.execute(
+                    select(MeetingAttendee).where(MeetingAttendee.meeting_id == meeting.id)
+                ).scalars():
+                    attendee.present = attendee.user_id not in absent
+                for d in m.get("decisions", []):
+                    db.session.add(
+                        MeetingDecision(meeting_id=meeting.id, text=d["text"],
+                                        owner_id=user_id(d["owner"]) if d.get("owner") else None)
+                    )  # fmt: skip
+            db.session.commit()
+        changed += 1
+    return changed
+
+
+def _generate_comments(conversation, table, count: int, start: datetime) -> None:
+    """Many plain comments at once (bulk insert), for a long conversation to test speed."""
+    from sqlalchemy import insert, update
+
+    from app.tables.models import Comment, Conversation, TableMember
+
+    members = list(
+        db.session.execute(select(TableMember.user_id).where(TableMember.table_id == table.id)).scalars()
+    )
+    rows = [
+        {
+            "conversation_id": conversation.id,
+            "author_id": members[i % len(members)],
+            "body": f"Bijdrage {i + 1} aan de bespreking (gegenereerde demo-reactie om de "
+            "snelheid van lange gesprekken te testen).",
+            "created_at": start + timedelta(minutes=7 * i),
+            "version": 1,
+        }
+        for i in range(count)
+    ]
+    db.session.execute(insert(Comment), rows)
+    last_id, last_at, total = db.session.execute(
+        select(func.max(Comment.id), func.max(Comment.created_at), func.count(Comment.id)).where(
+            Comment.conversation_id == conversation.id
+        )
+    ).one()
+    db.session.execute(
+        update(Conversation)
+        .where(Conversation.id == conversation.id)
+        .values(comment_count=total, last_comment_id=last_id, last_comment_at=last_at)
+    )
 
 
 def _current_fields(agreement) -> dict:

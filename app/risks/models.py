@@ -53,6 +53,11 @@ class RiskSettings(db.Model):
 
     __mapper_args__ = {"version_id_col": version}
 
+    @property
+    def id(self) -> int:
+        """The audit trail names every object by an id; settings have one per partnership."""
+        return self.partnership_id
+
 
 class Risk(db.Model):
     __tablename__ = "risk"

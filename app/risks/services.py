@@ -150,7 +150,7 @@ class Filters:
     def from_args(cls, args) -> Filters:
         def number(name, low=None, high=None):
             value = args.get(name, "")
-            if not value.isdigit():
+            if not _is_id(value):
                 return None
             n = int(value)
             if low is not None and not low <= n <= high:
@@ -162,7 +162,7 @@ class Filters:
             category=number("category"),
             level=args.get("level", "") if args.get("level") in LEVELS else "",
             status=args.get("status", "") if args.get("status") in STATUSES else "",
-            bearer=bearer if bearer == "gedeeld" or bearer.isdigit() else "",
+            bearer=bearer if bearer == "gedeeld" or _is_id(bearer) else "",
             owner=number("owner"),
             overdue=args.get("overdue") == "1",
             basis="bruto" if args.get("basis") == "bruto" else "netto",
@@ -184,6 +184,12 @@ class Filters:
             "sort": self.sort if self.sort != "score" else "",
         }  # fmt: skip
         return {k: v for k, v in values.items() if v}
+
+
+def _is_id(value: str) -> bool:
+    # ASCII digits only ("²".isdigit() is true, int("²") fails) and small enough for an
+    # INTEGER column (a longer number overflows the database driver).
+    return value.isascii() and value.isdigit() and len(value) <= 9
 
 
 SORTS = {
@@ -224,6 +230,9 @@ def risks_query(partnership_id: int, filters: Filters, on: date | None = None):
         query = query.where(Risk.owner_id == filters.owner)
     if filters.overdue:
         query = query.where(Risk.review_on < on, Risk.status != "gesloten")
+    if (filters.likelihood or filters.impact) and not filters.status:
+        # A heat map cell counts the risks that are not closed; its list shows the same.
+        query = query.where(Risk.status != "gesloten")
     if filters.likelihood:
         column = Risk.inherent_likelihood if bruto else Risk.residual_likelihood
         query = query.where(column == filters.likelihood)
@@ -454,18 +463,21 @@ def update_risk(risk: Risk, data: dict, user_id: int) -> None:
     clean = _check(risk.partnership_id, data, creating=False)
     before = {"bearers": [o.id for o in risk.bearers], "shared": risk.shared,
               "principles": sorted(linked_principle_ids(*LINK[:1], risk.id, LINK[1]))}  # fmt: skip
-    _apply(risk, clean)
-    set_links(risk.partnership_id, LINK[0], risk.id, LINK[1], clean["principles"])
-    risk.updated_at = utcnow()
-    changes = {
-        k: v for k, v in {
-            "bearers": [before["bearers"], clean["bearers"]],
-            "principles": [before["principles"], sorted(clean["principles"])],
-        }.items() if v[0] != v[1]
-    }  # fmt: skip
     from app.activity.services import changed_fields
 
-    changes.update(changed_fields(risk))
+    # No autoflush: the queries in _apply and set_links would flush the new values and so
+    # clear the history changed_fields() reads, leaving the audit event without them.
+    with db.session.no_autoflush:
+        _apply(risk, clean)
+        set_links(risk.partnership_id, LINK[0], risk.id, LINK[1], clean["principles"])
+        risk.updated_at = utcnow()
+        changes = {
+            k: v for k, v in {
+                "bearers": [before["bearers"], clean["bearers"]],
+                "principles": [before["principles"], sorted(clean["principles"])],
+            }.items() if v[0] != v[1]
+        }  # fmt: skip
+        changes.update(changed_fields(risk))
     changes.pop("updated_at", None)
     record("update", risk, partnership_id=risk.partnership_id, actor_id=user_id, changes=changes)
     db.session.commit()

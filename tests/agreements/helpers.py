@@ -123,7 +123,9 @@ def state() -> dict:
     db.session.expire_all()
     return {
         "agreements": rows(Agreement, [Agreement.id]),
-        "parties": rows(AgreementParty, [AgreementParty.agreement_id, AgreementParty.organisation_id]),
+        "parties": rows(
+            AgreementParty, [AgreementParty.agreement_id, AgreementParty.organisation_id]
+        ),
         "versions": rows(AgreementVersion, [AgreementVersion.id]),
         "revisits": rows(Revisit, [Revisit.id]),
         "comments": rows(AgreementComment, [AgreementComment.id]),
@@ -185,7 +187,9 @@ def selected(page: str, name: str) -> set[str]:
     match = re.search(rf'<select[^>]*name="{re.escape(name)}"[^>]*>(.*?)</select>', page, re.S)
     assert match, f"no select named {name!r} on the page"
     options = re.findall(r"<option[^>]*>", match.group(1))
-    return {re.search(r'value="([^"]*)"', o).group(1) for o in options if re.search(r"\sselected\b", o)}
+    return {
+        re.search(r'value="([^"]*)"', o).group(1) for o in options if re.search(r"\sselected\b", o)
+    }
 
 
 def textarea(page: str, name: str) -> str:

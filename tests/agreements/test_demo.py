@@ -60,7 +60,9 @@ def test_demo_agreements_for_eemland_have_due_revisits_versions_and_decisions(ct
     assert len({r.decision for r in revisits}) >= 2
 
     members = set(
-        db.session.execute(select(Membership.user_id).where(Membership.partnership_id == pid)).scalars()
+        db.session.execute(
+            select(Membership.user_id).where(Membership.partnership_id == pid)
+        ).scalars()
     )
     organisations = set(
         db.session.execute(

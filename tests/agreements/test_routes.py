@@ -13,15 +13,14 @@ from app.extensions import db
 from tests.agreements.helpers import (
     EDITORS,
     NOT_EDITORS,
+    checked,
     days,
     flashed,
     form,
     html,
-    checked,
     in_context,
     logged_in,
     main_of,
-    make,
     make_in,
     principles,
     selected,
@@ -79,7 +78,11 @@ def test_create_through_the_form(app, world, login_as):
     assert response.status_code == 302
     assert response.headers["Location"].endswith(url(world, "/1"))
     agreement = stored(app, world, 1)
-    assert (agreement.status, agreement.current_version, agreement.reference) == (CONCEPT, 1, "WA-1")
+    assert (agreement.status, agreement.current_version, agreement.reference) == (
+        CONCEPT,
+        1,
+        "WA-1",
+    )
     assert agreement.title == form(world)["title"]
     assert (agreement.revisit_on, agreement.end_on) == (days(80), days(300))
     assert {o.id for o in agreement.parties} == {world.municipality.id, world.provider.id}
@@ -261,7 +264,9 @@ def test_ending_needs_a_reason(app, world, login_as):
     response = post(client, url(world, f"/{number}/revisit"), data)
 
     assert response.status_code == 422
-    assert field_error(html(response), "reason") == message(app, "Give the reason for this decision.")
+    assert field_error(html(response), "reason") == message(
+        app, "Give the reason for this decision."
+    )
     assert state_of(app) == before
 
 
@@ -326,13 +331,17 @@ def test_every_edit_makes_a_version_and_versions_can_be_compared(app, world, log
         **edit_form(client, world, number, summary="De gemeenten delen elke week de sturingsinformatie met de BSA."),
         "change_note": "Vaker delen.",
     })  # fmt: skip
-    assert message(app, "The agreement has been saved as version %(n)s.", n=2) in flashed(client, first)
+    assert message(app, "The agreement has been saved as version %(n)s.", n=2) in flashed(
+        client, first
+    )
     second = post(client, url(world, f"/{number}/edit"), {
         **edit_form(client, world, number, summary="De gemeenten delen elke week de sturingsinformatie met de BSA.",
                     title="Sturingsinformatie wekelijks delen"),
         "change_note": "Titel bijgewerkt.",
     })  # fmt: skip
-    assert message(app, "The agreement has been saved as version %(n)s.", n=3) in flashed(client, second)
+    assert message(app, "The agreement has been saved as version %(n)s.", n=3) in flashed(
+        client, second
+    )
 
     assert stored(app, world, number).current_version == 3
     page = main_of(client.get(url(world, f"/{number}")))
@@ -494,7 +503,9 @@ def test_an_empty_comment_is_refused(app, world, login_as):
     assert state_of(app) == before
 
 
-@pytest.mark.parametrize("role", ["teamlid", "partner", "bestuurder", "programmamanager", "beheerder"])
+@pytest.mark.parametrize(
+    "role", ["teamlid", "partner", "bestuurder", "programmamanager", "beheerder"]
+)
 def test_every_member_but_a_lezer_may_comment(app, world, login_as, role):
     number = make_in(app, world)
     client = login_as(world, role)
@@ -617,7 +628,11 @@ def test_edit_routes_are_allowed_for_editors(app, world, login_as, role):
     assert post(client, url(world, f"/{number}/restore")).status_code == 302
 
     agreement = stored(app, world, number)
-    assert (agreement.title, agreement.status, agreement.revisit_on) == ("Gewijzigd", ACTIVE, days(60))
+    assert (agreement.title, agreement.status, agreement.revisit_on) == (
+        "Gewijzigd",
+        ACTIVE,
+        days(60),
+    )
     assert agreement.archived_at is None
     assert stored(app, world, number + 1).title == "Nieuw"
 
@@ -708,4 +723,3 @@ def test_the_pages_record_the_logged_in_member_as_actor(app, world, login_as):
         assert trail[1].changes["title"] == ["Sturingsinformatie delen met de BSA", "Nieuw"]
         assert trail[3].changes["kind"] == ["werkbaar", "hard"]
         db.session.remove()
-

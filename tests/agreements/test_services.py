@@ -410,7 +410,11 @@ def test_make_firm_turns_the_agreement_hard_without_revisit_date(ctx, world):
     assert (stored.kind, stored.revisit_on, stored.status) == (FIRM, None, ACTIVE)
     assert stored.effective_status(services.today()) == ACTIVE
     [row] = revisits(stored)
-    assert (row.decision, row.previous_revisit_on, row.new_revisit_on) == (MAKE_FIRM, days(-10), None)
+    assert (row.decision, row.previous_revisit_on, row.new_revisit_on) == (
+        MAKE_FIRM,
+        days(-10),
+        None,
+    )
     assert versions(stored)[-1].content["kind"] == FIRM
 
 
@@ -431,7 +435,9 @@ def test_end_closes_the_agreement_for_good(ctx, world):
         message,
     )
     refused(
-        lambda: services.revisit(fresh(agreement.id), EXTEND, "Toch door", pm(world), new_revisit_on=days(60)),  # fmt: skip
+        lambda: services.revisit(
+            fresh(agreement.id), EXTEND, "Toch door", pm(world), new_revisit_on=days(60)
+        ),  # fmt: skip
         message,
     )
 
@@ -442,7 +448,11 @@ def test_a_decision_on_an_agreement_not_due_is_refused(ctx, world, decision):
 
     refused(
         lambda: services.revisit(
-            agreement, decision, "Reden", pm(world), new_revisit_on=days(200),
+            agreement,
+            decision,
+            "Reden",
+            pm(world),
+            new_revisit_on=days(200),
             amended={"summary": "Nieuwe tekst."},
         ),  # fmt: skip
         "This agreement is not due for a revisit yet (revisit date %(date)s).",
@@ -495,7 +505,10 @@ def test_every_edit_makes_a_version_with_its_change_note(ctx, world):
     assert stored.summary == "Elke maand, ook buiten de BSA."
     assert [o.id for o in stored.parties] == [world.municipality.id]
     one, two, three = versions(stored)
-    assert (two.change_note, three.change_note) == ("Reikwijdte verbreed.", "Alleen de gemeente levert.")
+    assert (two.change_note, three.change_note) == (
+        "Reikwijdte verbreed.",
+        "Alleen de gemeente levert.",
+    )
     assert three.created_by_id == world.users["beheerder"].id
     assert one.content["parties"] == sorted([world.municipality.name, world.provider.name])
     assert three.content["parties"] == [world.municipality.name]
@@ -590,7 +603,9 @@ def test_archive_hides_and_restore_brings_back(ctx, world):
     assert listed(world, archived=True) == [archived.number]
     refused(lambda: services.set_archived(fresh(archived.id), True, pm(world)), "This agreement is already archived.")  # fmt: skip
     refused(
-        lambda: services.update_agreement(fresh(archived.id), fields(world, title="Nieuw"), "Wijziging", pm(world)),  # fmt: skip
+        lambda: services.update_agreement(
+            fresh(archived.id), fields(world, title="Nieuw"), "Wijziging", pm(world)
+        ),  # fmt: skip
         "This agreement is archived. Restore it first.",
     )
 
@@ -604,7 +619,9 @@ def test_archive_hides_and_restore_brings_back(ctx, world):
 def test_comments_are_kept_with_their_author(ctx, world):
     agreement = make(world)
 
-    comment = services.add_comment(agreement, world.users["teamlid"].id, "  Werkt dit ook *in Baarn*?  ")
+    comment = services.add_comment(
+        agreement, world.users["teamlid"].id, "  Werkt dit ook *in Baarn*?  "
+    )
 
     stored = db.session.get(AgreementComment, comment.id)
     assert stored.body == "Werkt dit ook *in Baarn*?"
@@ -679,7 +696,10 @@ def test_every_write_leaves_an_audit_event(ctx, world):
     assert restore["archived_at"][1] is None and restore["archived_at"][0]
     [placed] = events(comment.id, "AgreementComment")
     assert placed.action == "create"
-    assert (placed.partnership_id, placed.actor_id) == (world.partnership.id, world.users["partner"].id)
+    assert (placed.partnership_id, placed.actor_id) == (
+        world.partnership.id,
+        world.users["partner"].id,
+    )
     assert placed.changes["body"] == [None, "Eens."]
 
 

@@ -1,0 +1,1 @@
+"""Thematic tables: members, conversations with comments and conclusions, meetings."""

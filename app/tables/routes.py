@@ -1,0 +1,619 @@
+"""Thematic table pages: tables, members, conversations with comments, meetings."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.agreements.services import members_of as partnership_members
+from app.errors import ServiceError
+from app.extensions import db
+from app.forms import select_choices
+from app.policy import TABLE_MANAGE, TABLE_NONE, TABLE_READ, TABLE_TAKE_PART, can, requires
+from app.tables import services
+from app.tables.forms import (
+    STATUS_LABELS,
+    CommentForm,
+    ConclusionForm,
+    ConversationForm,
+    DecisionForm,
+    EditCommentForm,
+    MeetingForm,
+    MemberForm,
+    ReasonForm,
+    TableForm,
+)
+from app.tables.models import Comment, Conversation, Meeting, MeetingDecision, ThematicTable
+from app.timeutil import local
+from app.views import ensure_current, is_htmx, page_number, show_service_error
+
+bp = Blueprint("tables", __name__, url_prefix="/p/<slug>/tables")
+
+
+@bp.app_context_processor
+def table_labels():
+    return {"table_status_labels": STATUS_LABELS}
+
+
+def _table(table_id: int, needed: int = TABLE_READ) -> tuple[ThematicTable, int]:
+    """The table and the current member's access; 404 when they may not see it, 403 when
+    they may see but not do this."""
+    table = db.session.get(ThematicTable, table_id)
+    if table is None or table.partnership_id != g.partnership.id:
+        abort(404)
+    access = services.access_to(table, g.membership)
+    if access == TABLE_NONE:
+        abort(404)
+    if access < needed:
+        abort(403)
+    g.table_access = access
+    return table, access
+
+
+def _conversation(table: ThematicTable, conversation_id: int) -> Conversation:
+    conversation = db.session.get(Conversation, conversation_id)
+    if conversation is None or conversation.table_id != table.id:
+        abort(404)
+    return conversation
+
+
+def _comment(conversation: Conversation, comment_id: int) -> Comment:
+    comment = db.session.get(Comment, comment_id)
+    if comment is None or comment.conversation_id != conversation.id:
+        abort(404)
+    return comment
+
+
+def _meeting(table: ThematicTable, meeting_id: int) -> Meeting:
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None or meeting.table_id != table.id:
+        abort(404)
+    return meeting
+
+
+def _member_choices(form_field, with_empty: bool = True, empty_label=None):
+    options = partnership_members(g.partnership.id)
+    if with_empty:
+        options = [("", empty_label or _("(nobody)"))] + options
+    form_field.choices = select_choices(options)
+
+
+# --- tables --------------------------------------------------------------------------------
+
+
+@bp.get("/")
+@requires("table.view")
+def index(slug: str):
+    return render_template("tables/index.html", rows=services.tables_for(g.membership))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires("table.manage")
+def new(slug: str):
+    form = TableForm()
+    _member_choices(form.chair_id)
+    if request.method == "GET":
+        form.chair_id.data = current_user.id
+    status = 200
+    if form.validate_on_submit():
+        try:
+            table = services.create_table(g.partnership.id, form.data, current_user.id)
+        except ServiceError as error:
+            db.session.rollback()
+            show_service_error(form, error)
+            status = 422
+        else:
+            flash(_("The table has been created."), "success")
+            return redirect(url_for("tables.show", slug=slug, table_id=table.id))
+    elif request.method == "POST":
+        status = 422
+    return render_template("tables/form.html", form=form, table=None), status
+
+
+@bp.get("/<int:table_id>")
+@requires("table.view")
+def show(slug: str, table_id: int):
+    table, access = _table(table_id)
+    upcoming, past = services.meetings_of(table)
+    return render_template(
+        "tables/show.html",
+        table=table,
+        access=access,
+        members=services.members_of(table),
+        conversations=services.conversations_of(table, current_user.id),
+        upcoming=upcoming,
+        past=past,
+        outcomes=services.outcomes_of(table),
+        TAKE_PART=TABLE_TAKE_PART,
+        MANAGE=TABLE_MANAGE,
+    )
+
+
+@bp.route("/<int:table_id>/edit", methods=["GET", "POST"])
+@requires("table.view")
+def edit(slug: str, table_id: int):
+    table, _access = _table(table_id, TABLE_MANAGE)
+    form = TableForm(obj=table)
+    _member_choices(form.chair_id)
+    status = 200
+    if form.validate_on_submit():
+        ensure_current(table, form, {"name": _("Name"), "status": _("Status")})
+        try:
+            services.update_table(table, form.data, current_user.id)
+        except ServiceError as error:
+            db.session.rollback()
+            show_service_error(form, error)
+            status = 422
+        else:
+            flash(_("The table has been saved."), "success")
+            return redirect(url_for("tables.show", slug=slug, table_id=table.id))
+    elif request.method == "POST":
+        status = 422
+    return render_template("tables/form.html", form=form, table=table), status
+
+
+@bp.route("/<int:table_id>/members", methods=["GET", "POST"])
+@requires("table.view")
+def members(slug: str, table_id: int):
+    table, _access = _table(table_id, TABLE_MANAGE)
+    form = MemberForm()
+    current = services.members_of(table)
+    present = {m.user_id for m in current}
+    form.user_id.choices = select_choices(
+        [("", _("Choose a person"))]
+        + [(uid, name) for uid, name in partnership_members(g.partnership.id) if uid not in present]
+    )
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.add_member(table, form.user_id.data, current_user.id)
+        except ServiceError as error:
+            db.session.rollback()
+            show_service_error(form, error)
+            status = 422
+        else:
+            flash(_("The member has been added."), "success")
+            return redirect(url_for("tables.members", slug=slug, table_id=table.id))
+    elif request.method == "POST":
+        status = 422
+    return render_template("tables/members.html", table=table, members=current, form=form), status
+
+
+@bp.post("/<int:table_id>/members/<int:user_id>/remove")
+@requires("table.view")
+def remove_member(slug: str, table_id: int, user_id: int):
+    table, _access = _table(table_id, TABLE_MANAGE)
+    try:
+        services.remove_member(table, user_id, current_user.id)
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        flash(_("The member has been removed from the table."), "success")
+    return redirect(url_for("tables.members", slug=slug, table_id=table.id))
+
+
+@bp.get("/<int:table_id>/mentions")
+@requires("table.view")
+def mention_suggestions(slug: str, table_id: int):
+    table, _access = _table(table_id, TABLE_TAKE_PART)
+    return render_template(
+        "tables/_mentions.html",
+        suggestions=services.member_suggestions(table, request.args.get("q", "")[:50]),
+    )
+
+
+# --- conversations ------------------------------------------------------------------------
+
+
+@bp.route("/<int:table_id>/conversations/new", methods=["GET", "POST"])
+@requires("table.view")
+def new_conversation(slug: str, table_id: int):
+    table, access = _table(table_id, TABLE_TAKE_PART)
+    form = ConversationForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            conversation = services.start_conversation(
+                table, access, current_user.id, form.title.data, form.introduction.data
+            )
+        except ServiceError as error:
+            db.session.rollback()
+            show_service_error(form, error)
+            status = 422
+        else:
+            flash(_("The conversation has been started."), "success")
+            return redirect(_conversation_url(conversation))
+    elif request.method == "POST":
+        status = 422
+    return render_template("tables/conversation_form.html", form=form, table=table), status
+
+
+def _conversation_url(conversation, **args) -> str:
+    return url_for(
+        "tables.conversation", slug=g.partnership.slug, table_id=conversation.table_id,
+        conversation_id=conversation.id, **args,
+    )  # fmt: skip
+
+
+@bp.get("/<int:table_id>/conversations/<int:conversation_id>")
+@requires("table.view")
+def conversation(slug: str, table_id: int, conversation_id: int):
+    table, access = _table(table_id)
+    conversation = _conversation(table, conversation_id)
+    return _show_conversation(table, access, conversation, CommentForm())
+
+
+def _show_conversation(table, access, conversation, form, status: int = 200, reply_form=None):
+    page = services.comments_page(conversation, page_number())
+    last_read = services.last_read(conversation, current_user.id)
+    context = {
+        "table": table,
+        "access": access,
+        "conversation": conversation,
+        "page": page,
+        "last_read": last_read,
+        "may_edit": services.may_edit,
+        "TAKE_PART": TABLE_TAKE_PART,
+        "MANAGE": TABLE_MANAGE,
+    }
+    if is_htmx() and request.args.get("more"):
+        # "Load more": only the next page of comments.
+        return render_template("tables/_comments.html", **context)
+    services.mark_read(conversation, current_user.id)
+    return render_template(
+        "tables/conversation.html",
+        form=form,
+        reply_form=reply_form,
+        conclusion_form=ConclusionForm(),
+        reopen_form=ReasonForm(),
+        events=services.events_of(conversation),
+        may_make_agreement=can("agreement.edit"),
+        **context,
+    ), status
+
+
+@bp.post("/<int:table_id>/conversations/<int:conversation_id>/comments")
+@requires("table.view")
+def post_comment(slug: str, table_id: int, conversation_id: int):
+    table, access = _table(table_id, TABLE_TAKE_PART)
+    conversation = _conversation(table, conversation_id)
+    form = CommentForm()
+    parent = form.parent_id.data or None
+    if form.validate_on_submit():
+        try:
+            comment = services.post_comment(
+                conversation, access, current_user.id, form.body.data,
+                int(parent) if parent and str(parent).isdigit() else (None if not parent else -1),
+            )  # fmt: skip
+        except ServiceError as error:
+            db.session.rollback()
+            show_service_error(form, error)
+        else:
+            if is_htmx():
+                db.session.refresh(conversation)
+                return render_template(
+                    "tables/_comment_posted.html", table=table, access=access,
+                    conversation=conversation, comment=comment, may_edit=services.may_edit,
+                    replies=[], last_read=comment.id, TAKE_PART=TABLE_TAKE_PART,
+                    MANAGE=TABLE_MANAGE,
+                )  # fmt: skip
+            flash(_("Your comment has been placed."), "success")
+            return redirect(_conversation_url(conversation, page=_last_page(conversation, comment))
+                            + f"#comment-{comment.id}")  # fmt: skip
+    if is_htmx():
+        # Put the form with its error back in place of the form that was sent.
+        form_id = f"reply-form-{parent}" if parent else "comment-form"
+        response = make_response(render_template(
+            "tables/_comment_form.html", table=table, conversation=conversation, form=form,
+            parent_id=int(parent) if parent and str(parent).isdigit() else None, oob=False,
+        ), 422)  # fmt: skip
+        response.headers["HX-Retarget"] = f"#{form_id}"
+        response.headers["HX-Reswap"] = "outerHTML"
+        return response
+    if parent:
+        return _show_conversation(table, access, conversation, CommentForm(formdata=None), 422,
+                                  reply_form=(parent, form))  # fmt: skip
+    return _show_conversation(table, access, conversation, form, 422)
+
+
+def _last_page(conversation, comment) -> int:
+    top_id = comment.parent_id or comment.id
+    before = db.session.execute(
+        db.select(db.func.count(Comment.id)).where(
+            Comment.conversation_id == conversation.id, Comment.parent_id.is_(None),
+            Comment.id <= top_id,
+        )
+    ).scalar_one()  # fmt: skip
+    return max(1, -(-before // services.COMMENTS_PER_PAGE))
+
+
+@bp.route(
+    "/<int:table_id>/conversations/<int:conversation_id>/comments/<int:comment_id>/edit",
+    methods=["GET", "POST"],
+)
+@requires("table.view")
+def edit_comment(slug: str, table_id: int, conversation_id: int, comment_id: int):
+    table, _access = _table(table_id, TABLE_TAKE_PART)
+    conversation = _conversation(table, conversation_id)
+    comment = _comment(conversation, comment_id)
+    if comment.author_id != current_user.id:
+        abort(403)
+    form = EditCommentForm(obj=comment)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.edit_comment(comment, current_user.id, form.body.data)
+        except ServiceError as error:
+            db.session.rollback()
+            show_service_error(form, error)
+            status = 422
+        else:
+            flash(_("Your comment has been changed."), "success")
+            return redirect(_conversation_url(conversation) + f"#comment-{comment.id}")
+    elif request.method == "POST":
+        status = 422
+    return render_template(
+        "tables/comment_edit.html", form=form, table=table, conversation=conversation,
+        comment=comment, editable=services.may_edit(comment, current_user.id),
+    ), status  # fmt: skip
+
+
+@bp.get("/<int:table_id>/conversations/<int:conversation_id>/comments/<int:comment_id>/history")
+@requires("table.view")
+def comment_history(slug: str, table_id: int, conversation_id: int, comment_id: int):
+    table, _access = _table(table_id)
+    conversation = _conversation(table, conversation_id)
+    comment = _comment(conversation, comment_id)
+    if comment.hidden_at is not None and g.table_access < TABLE_MANAGE:
+        abort(404)
+    return render_template(
+        "tables/comment_history.html", table=table, conversation=conversation, comment=comment,
+        revisions=services.revisions_of(comment),
+    )  # fmt: skip
+
+
+@bp.route(
+    "/<int:table_id>/conversations/<int:conversation_id>/comments/<int:comment_id>/hide",
+    methods=["GET", "POST"],
+)
+@requires("table.view")
+def hide_comment(slug: str, table_id: int, conversation_id: int, comment_id: int):
+    table, access = _table(table_id, TABLE_MANAGE)
+    conversation = _conversation(table, conversation_id)
+    comment = _comment(conversation, comment_id)
+    form = ReasonForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.hide_comment(comment, access, current_user.id, form.reason.data)
+        except ServiceError as error:
+            db.session.rollback()
+            show_service_error(form, error)
+            status = 422
+        else:
+            flash(_("The comment has been hidden; its text is kept."), "success")
+            return redirect(_conversation_url(conversation) + f"#comment-{comment.id}")
+    elif request.method == "POST":
+        status = 422
+    return render_template(
+        "tables/comment_hide.html", form=form, table=table, conversation=conversation,
+        comment=comment,
+    ), status  # fmt: skip
+
+
+@bp.post("/<int:table_id>/conversations/<int:conversation_id>/close")
+@requires("table.view")
+def close(slug: str, table_id: int, conversation_id: int):
+    table, access = _table(table_id, TABLE_MANAGE)
+    conversation = _conversation(table, conversation_id)
+    form = ConclusionForm()
+    if form.validate_on_submit():
+        try:
+            services.close_conversation(conversation, access, current_user.id, form.conclusion.data)
+        except ServiceError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            flash(_("The conversation has been closed with a conclusion."), "success")
+        return redirect(_conversation_url(conversation) + "#conclusion")
+    return _conversation_with_forms(table, access, conversation, conclusion_form=form)
+
+
+@bp.post("/<int:table_id>/conversations/<int:conversation_id>/reopen")
+@requires("table.view")
+def reopen(slug: str, table_id: int, conversation_id: int):
+    table, access = _table(table_id, TABLE_MANAGE)
+    conversation = _conversation(table, conversation_id)
+    form = ReasonForm()
+    if form.validate_on_submit():
+        try:
+            services.reopen_conversation(conversation, access, current_user.id, form.reason.data)
+        except ServiceError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            flash(_("The conversation has been reopened."), "success")
+        return redirect(_conversation_url(conversation))
+    return _conversation_with_forms(table, access, conversation, reopen_form=form)
+
+
+def _conversation_with_forms(table, access, conversation, **forms):
+    page = services.comments_page(conversation, 1)
+    context = {
+        "table": table, "access": access, "conversation": conversation, "page": page,
+        "last_read": services.last_read(conversation, current_user.id),
+        "may_edit": services.may_edit, "TAKE_PART": TABLE_TAKE_PART, "MANAGE": TABLE_MANAGE,
+        "form": CommentForm(formdata=None), "reply_form": None,
+        "conclusion_form": forms.get("conclusion_form") or ConclusionForm(formdata=None),
+        "reopen_form": forms.get("reopen_form") or ReasonForm(formdata=None),
+        "events": services.events_of(conversation), "may_make_agreement": can("agreement.edit"),
+    }  # fmt: skip
+    return render_template("tables/conversation.html", **context), 422
+
+
+@bp.post("/<int:table_id>/conversations/<int:conversation_id>/agreement")
+@requires("agreement.edit")
+def conclusion_to_agreement(slug: str, table_id: int, conversation_id: int):
+    table, _access = _table(table_id)
+    conversation = _conversation(table, conversation_id)
+    try:
+        agreement = services.make_agreement_from_conclusion(conversation, current_user.id)
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(_conversation_url(conversation))
+    flash(_("Draft agreement %(ref)s has been made from the conclusion.", ref=agreement.reference),
+          "success")  # fmt: skip
+    return redirect(url_for("agreements.show", slug=slug, number=agreement.number))
+
+
+# --- meetings ---------------------------------------------------------------------------------
+
+
+def _meeting_form(table, meeting=None, formdata=True):
+    kwargs = {} if formdata else {"formdata": None}
+    form = MeetingForm(obj=meeting, **kwargs)
+    if meeting is not None and request.method == "GET":
+        form.starts_at.data = local(meeting.starts_at).replace(tzinfo=None)
+        form.ends_at.data = local(meeting.ends_at).replace(tzinfo=None)
+    attendees = services.attendees_of(meeting) if meeting else []
+    form.present.choices = select_choices((a.user_id, a.user.name) for a in attendees)
+    if meeting is not None and request.method == "GET":
+        form.present.data = [a.user_id for a in attendees if a.present]
+    return form
+
+
+@bp.route("/<int:table_id>/meetings/new", methods=["GET", "POST"])
+@requires("table.view")
+def new_meeting(slug: str, table_id: int):
+    table, access = _table(table_id, TABLE_MANAGE)
+    form = _meeting_form(table)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            meeting = services.create_meeting(table, access, form.data, current_user.id)
+        except ServiceError as error:
+            db.session.rollback()
+            show_service_error(form, error)
+            status = 422
+        else:
+            flash(_("The meeting has been planned."), "success")
+            return redirect(url_for("tables.meeting", slug=slug, table_id=table.id,
+                                    meeting_id=meeting.id))  # fmt: skip
+    elif request.method == "POST":
+        status = 422
+    return render_template("tables/meeting_form.html", form=form, table=table, meeting=None), status
+
+
+@bp.get("/<int:table_id>/meetings/<int:meeting_id>")
+@requires("table.view")
+def meeting(slug: str, table_id: int, meeting_id: int):
+    table, access = _table(table_id)
+    meeting = _meeting(table, meeting_id)
+    form = DecisionForm()
+    _member_choices(form.owner_id)
+    return render_template(
+        "tables/meeting.html", table=table, access=access, meeting=meeting,
+        attendees=services.attendees_of(meeting), decisions=services.decisions_of(meeting),
+        decision_form=form, MANAGE=TABLE_MANAGE, may_make_agreement=can("agreement.edit"),
+    )  # fmt: skip
+
+
+@bp.route("/<int:table_id>/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
+@requires("table.view")
+def edit_meeting(slug: str, table_id: int, meeting_id: int):
+    table, access = _table(table_id, TABLE_MANAGE)
+    meeting = _meeting(table, meeting_id)
+    form = _meeting_form(table, meeting)
+    status = 200
+    if form.validate_on_submit():
+        ensure_current(meeting, form, {"title": _("Title"), "minutes": _("Minutes")})
+        try:
+            services.update_meeting(meeting, access, form.data, set(form.present.data or []),
+                                    current_user.id)  # fmt: skip
+        except ServiceError as error:
+            db.session.rollback()
+            show_service_error(form, error)
+            status = 422
+        else:
+            flash(_("The meeting has been saved."), "success")
+            return redirect(url_for("tables.meeting", slug=slug, table_id=table.id,
+                                    meeting_id=meeting.id))  # fmt: skip
+    elif request.method == "POST":
+        status = 422
+    return render_template(
+        "tables/meeting_form.html", form=form, table=table, meeting=meeting
+    ), status
+
+
+@bp.post("/<int:table_id>/meetings/<int:meeting_id>/decisions")
+@requires("table.view")
+def add_decision(slug: str, table_id: int, meeting_id: int):
+    table, access = _table(table_id, TABLE_MANAGE)
+    meeting = _meeting(table, meeting_id)
+    form = DecisionForm()
+    _member_choices(form.owner_id)
+    if form.validate_on_submit():
+        try:
+            services.add_decision(meeting, access, form.text.data, form.owner_id.data,
+                                  current_user.id)  # fmt: skip
+        except ServiceError as error:
+            db.session.rollback()
+            show_service_error(form, error)
+        else:
+            flash(_("The decision has been recorded."), "success")
+            return redirect(url_for("tables.meeting", slug=slug, table_id=table.id,
+                                    meeting_id=meeting.id) + "#decisions")  # fmt: skip
+    return render_template(
+        "tables/meeting.html", table=table, access=access, meeting=meeting,
+        attendees=services.attendees_of(meeting), decisions=services.decisions_of(meeting),
+        decision_form=form, MANAGE=TABLE_MANAGE, may_make_agreement=can("agreement.edit"),
+    ), 422  # fmt: skip
+
+
+@bp.post("/<int:table_id>/meetings/<int:meeting_id>/decisions/<int:decision_id>/agreement")
+@requires("agreement.edit")
+def decision_to_agreement(slug: str, table_id: int, meeting_id: int, decision_id: int):
+    table, _access = _table(table_id)
+    meeting = _meeting(table, meeting_id)
+    decision = db.session.get(MeetingDecision, decision_id)
+    if decision is None or decision.meeting_id != meeting.id:
+        abort(404)
+    try:
+        agreement = services.make_agreement_from_decision(decision, meeting, current_user.id)
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("tables.meeting", slug=slug, table_id=table.id,
+                                meeting_id=meeting.id))  # fmt: skip
+    flash(_("Draft agreement %(ref)s has been made from the decision.", ref=agreement.reference),
+          "success")  # fmt: skip
+    return redirect(url_for("agreements.show", slug=slug, number=agreement.number))
+
+
+@bp.get("/<int:table_id>/meetings/<int:meeting_id>.ics")
+@requires("table.view")
+def meeting_ics(slug: str, table_id: int, meeting_id: int):
+    from app.exports.ics import calendar, event, ics_response
+
+    table, _access = _table(table_id)
+    meeting = _meeting(table, meeting_id)
+    url = url_for("tables.meeting", slug=slug, table_id=table.id, meeting_id=meeting.id,
+                  _external=True)  # fmt: skip
+    text = calendar([
+        event(f"meeting-{meeting.id}@samenspel", f"{table.name}: {meeting.title}",
+              meeting.starts_at, meeting.ends_at, meeting.place, meeting.agenda, url)
+    ], name=table.name)  # fmt: skip
+    return ics_response(text, f"bijeenkomst-{meeting.id}.ics")

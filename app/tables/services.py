@@ -1,0 +1,780 @@
+"""Use cases of thematic tables: tables and members, conversations and comments, meetings."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.orm import joinedload
+
+from app.activity.services import record
+from app.agreements import services as agreements
+from app.auth.models import User
+from app.errors import ServiceError
+from app.extensions import db
+from app.partnerships.models import Membership
+from app.policy import TABLE_MANAGE, TABLE_NONE, TABLE_TAKE_PART, table_access
+from app.tables.models import (
+    ACTIVE,
+    CLOSED,
+    FINISHED,
+    OPEN,
+    Comment,
+    CommentRevision,
+    Conversation,
+    ConversationEvent,
+    Meeting,
+    MeetingAttendee,
+    MeetingDecision,
+    Mention,
+    ReadMarker,
+    TableMember,
+    ThematicTable,
+)
+from app.timeutil import LOCAL, utcnow
+
+COMMENTS_PER_PAGE = 50
+MENTION = re.compile(
+    r"(?<![\w@])@([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"
+    r"(?:@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})?)"
+)
+
+
+def handle(user: User) -> str:
+    """The @name of a person: the part of their e-mail address before the @."""
+    return user.email.split("@", 1)[0]
+
+
+# --- access -----------------------------------------------------------------------------
+
+
+def is_member(table_id: int, user_id: int) -> bool:
+    return (
+        db.session.execute(
+            select(TableMember.id).where(
+                TableMember.table_id == table_id, TableMember.user_id == user_id
+            )
+        ).first()
+        is not None
+    )
+
+
+def access_to(table: ThematicTable, membership: Membership) -> int:
+    return table_access(membership, table.chair_id, is_member(table.id, membership.user_id))
+
+
+def _require(level: int, needed: int, message) -> None:
+    if level < needed:
+        raise ServiceError(message)
+
+
+# --- tables ------------------------------------------------------------------------------
+
+
+@dataclass
+class TableRow:
+    table: ThematicTable
+    members: int
+    conversations: int
+    unread: int
+    mine: bool
+
+
+def tables_for(membership: Membership) -> list[TableRow]:
+    """The tables this member may see, with counts and unread conversations; four queries."""
+    user_id = membership.user_id
+    tables = list(
+        db.session.execute(
+            select(ThematicTable)
+            .options(joinedload(ThematicTable.chair))
+            .where(ThematicTable.partnership_id == membership.partnership_id)
+            .order_by(ThematicTable.status, ThematicTable.name)
+        ).scalars()
+    )
+    ids = [t.id for t in tables]
+    if not ids:
+        return []
+    members = dict(
+        db.session.execute(
+            select(TableMember.table_id, func.count(TableMember.id))
+            .where(TableMember.table_id.in_(ids))
+            .group_by(TableMember.table_id)
+        ).all()
+    )
+    mine = set(
+        db.session.execute(
+            select(TableMember.table_id).where(
+                TableMember.table_id.in_(ids), TableMember.user_id == user_id
+            )
+        ).scalars()
+    )
+    counts = {
+        row.table_id: (row.total, row.unread)
+        for row in db.session.execute(
+            select(
+                Conversation.table_id,
+                func.count(Conversation.id).label("total"),
+                func.count(Conversation.id)
+                .filter(
+                    Conversation.last_comment_id > func.coalesce(ReadMarker.last_read_comment_id, 0)
+                )
+                .label("unread"),
+            )
+            .outerjoin(
+                ReadMarker,
+                and_(ReadMarker.conversation_id == Conversation.id, ReadMarker.user_id == user_id),
+            )
+            .where(Conversation.table_id.in_(ids))
+            .group_by(Conversation.table_id)
+        )
+    }
+    rows = []
+    for table in tables:
+        if table_access(membership, table.chair_id, table.id in mine) == TABLE_NONE:
+            continue
+        total, unread = counts.get(table.id, (0, 0))
+        rows.append(TableRow(table, members.get(table.id, 0), total, unread, table.id in mine))
+    return rows
+
+
+def _check_table(data: dict, partnership_id: int) -> dict:
+    name = (data.get("name") or "").strip()
+    if not name:
+        raise ServiceError(_l("Enter a name."), "name")
+    if len(name) > 200:
+        raise ServiceError(_l("Use at most %(n)s characters.", n=200), "name")
+    clean = {"name": name}
+    for field in ("theme", "goal"):
+        clean[field] = (data.get(field) or "").strip()
+        if len(clean[field]) > 20000:
+            raise ServiceError(_l("Use at most %(n)s characters.", n=20000), field)
+    chair_id = data.get("chair_id")
+    chair_id = int(chair_id) if chair_id not in (None, "", 0) else None
+    if chair_id is not None and chair_id not in {
+        u for u, _ in agreements.members_of(partnership_id)
+    }:
+        raise ServiceError(_l("Choose a chair who is a member of this partnership."), "chair_id")
+    clean["chair_id"] = chair_id
+    status = data.get("status") or ACTIVE
+    if status not in (ACTIVE, FINISHED):
+        raise ServiceError(_l("Choose a status."), "status")
+    clean["status"] = status
+    return clean
+
+
+def create_table(partnership_id: int, data: dict, user_id: int) -> ThematicTable:
+    clean = _check_table(data, partnership_id)
+    table = ThematicTable(partnership_id=partnership_id, **clean)
+    db.session.add(table)
+    db.session.flush()
+    record("create", table, partnership_id=partnership_id, actor_id=user_id)
+    # The chair and the maker take part from the start.
+    for uid in {clean["chair_id"], user_id} - {None}:
+        db.session.add(TableMember(table_id=table.id, user_id=uid))
+    db.session.commit()
+    return table
+
+
+def update_table(table: ThematicTable, data: dict, user_id: int) -> None:
+    clean = _check_table(data, table.partnership_id)
+    for name, value in clean.items():
+        setattr(table, name, value)
+    record("update", table, partnership_id=table.partnership_id, actor_id=user_id)
+    if clean["chair_id"] and not is_member(table.id, clean["chair_id"]):
+        db.session.add(TableMember(table_id=table.id, user_id=clean["chair_id"]))
+    db.session.commit()
+
+
+def members_of(table: ThematicTable) -> list[TableMember]:
+    return list(
+        db.session.execute(
+            select(TableMember)
+            .join(User, User.id == TableMember.user_id)
+            .options(joinedload(TableMember.user))
+            .where(TableMember.table_id == table.id)
+            .order_by(User.name)
+        ).scalars()
+    )
+
+
+def add_member(table: ThematicTable, user_id: int, actor_id: int) -> None:
+    if user_id not in {u for u, _ in agreements.members_of(table.partnership_id)}:
+        raise ServiceError(_l("Choose a member of this partnership."), "user_id")
+    if is_member(table.id, user_id):
+        raise ServiceError(_l("This person is already a member of the table."), "user_id")
+    member = TableMember(table_id=table.id, user_id=user_id)
+    db.session.add(member)
+    record("create", member, partnership_id=table.partnership_id, actor_id=actor_id)
+    db.session.commit()
+
+
+def remove_member(table: ThematicTable, user_id: int, actor_id: int) -> None:
+    member = db.session.execute(
+        select(TableMember).where(TableMember.table_id == table.id, TableMember.user_id == user_id)
+    ).scalar_one_or_none()
+    if member is None:
+        raise ServiceError(_l("This person is not a member of the table."))
+    if table.chair_id == user_id:
+        raise ServiceError(_l("The chair stays a member. Choose another chair first."))
+    record("delete", member, partnership_id=table.partnership_id, actor_id=actor_id,
+           changes={"user_id": [user_id, None]})  # fmt: skip
+    db.session.delete(member)
+    db.session.commit()
+
+
+# --- conversations ------------------------------------------------------------------------
+
+
+@dataclass
+class ConversationRow:
+    conversation: Conversation
+    unread: bool
+
+
+def conversations_of(table: ThematicTable, user_id: int) -> list[ConversationRow]:
+    rows = db.session.execute(
+        select(Conversation, func.coalesce(ReadMarker.last_read_comment_id, 0))
+        .outerjoin(
+            ReadMarker,
+            and_(ReadMarker.conversation_id == Conversation.id, ReadMarker.user_id == user_id),
+        )
+        .options(joinedload(Conversation.agreement))
+        .where(Conversation.table_id == table.id)
+        .order_by(
+            Conversation.status,
+            func.coalesce(Conversation.last_comment_at, Conversation.created_at).desc(),
+        )
+    ).all()
+    return [ConversationRow(c, c.last_comment_id > last) for c, last in rows]
+
+
+def _check_text(value: str, field: str, empty_message, limit: int = 10000) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ServiceError(empty_message, field)
+    if len(value) > limit:
+        raise ServiceError(_l("Use at most %(n)s characters.", n=limit), field)
+    return value
+
+
+def start_conversation(
+    table: ThematicTable, access: int, author_id: int, title: str, introduction: str
+) -> Conversation:
+    _require(access, TABLE_TAKE_PART, _l("Only members of the table can start a conversation."))
+    if table.status != ACTIVE:
+        raise ServiceError(_l("This table has finished; no new conversations."))
+    title = _check_text(title, "title", _l("Enter a title."), 200)
+    introduction = (introduction or "").strip()
+    if len(introduction) > 20000:
+        raise ServiceError(_l("Use at most %(n)s characters.", n=20000), "introduction")
+    conversation = Conversation(
+        partnership_id=table.partnership_id, table_id=table.id, title=title,
+        introduction=introduction, author_id=author_id,
+    )  # fmt: skip
+    db.session.add(conversation)
+    record("create", conversation, partnership_id=table.partnership_id, actor_id=author_id)
+    db.session.commit()
+    return conversation
+
+
+def _mentioned_users(table: ThematicTable, body: str) -> list[User]:
+    """The table members mentioned with @name (or @full e-mail); a mention of anyone
+    else is refused, so nobody is told about a conversation they cannot read."""
+    names = {m.lower() for m in MENTION.findall(body)}
+    if not names:
+        return []
+    members = [m.user for m in members_of(table)]
+    found: dict[str, User] = {}
+    for user in members:
+        for key in (handle(user).lower(), user.email.lower()):
+            if key in names:
+                found[key] = user
+    unknown = sorted(names - set(found))
+    if unknown:
+        raise ServiceError(
+            _l("@%(name)s is not a member of this table. Mention members only.", name=unknown[0]),
+            "body",
+        )
+    return list({u.id: u for u in found.values()}.values())
+
+
+def _add_mentions(comment: Comment, conversation: Conversation, users: list[User], author_id: int):
+    already = set(
+        db.session.execute(
+            select(Mention.user_id).where(Mention.comment_id == comment.id)
+        ).scalars()
+    )
+    for user in users:
+        if user.id != author_id and user.id not in already:
+            db.session.add(
+                Mention(comment_id=comment.id, conversation_id=conversation.id,
+                        partnership_id=conversation.partnership_id, user_id=user.id)
+            )  # fmt: skip
+
+
+def post_comment(
+    conversation: Conversation, access: int, author_id: int, body: str,
+    parent_id: int | None = None,
+) -> Comment:  # fmt: skip
+    """A comment, or a reply to a top-level comment; @mentions notify table members."""
+    _require(access, TABLE_TAKE_PART, _l("Only members of the table can comment."))
+    if conversation.status != OPEN:
+        raise ServiceError(_l("This conversation is closed. Reopen it to comment."))
+    body = _check_text(body, "body", _l("Write a comment."))
+    if parent_id is not None:
+        parent = db.session.get(Comment, parent_id)
+        if parent is None or parent.conversation_id != conversation.id:
+            raise ServiceError(_l("The comment you reply to does not exist in this conversation."))
+        if parent.parent_id is not None:
+            raise ServiceError(_l("You can only reply to a comment, not to a reply."))
+    mentioned = _mentioned_users(conversation.table, body)
+    comment = Comment(
+        conversation_id=conversation.id, parent_id=parent_id, author_id=author_id, body=body
+    )
+    db.session.add(comment)
+    db.session.flush()
+    _add_mentions(comment, conversation, mentioned, author_id)
+    # Counters in one UPDATE, so concurrent comments don't lose counts.
+    db.session.execute(
+        update(Conversation)
+        .where(Conversation.id == conversation.id)
+        .values(
+            comment_count=Conversation.comment_count + 1,
+            last_comment_id=comment.id,
+            last_comment_at=comment.created_at,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    _mark_read(conversation.id, author_id, comment.id)
+    record("create", comment, partnership_id=conversation.partnership_id, actor_id=author_id)
+    db.session.commit()
+    return comment
+
+
+def edit_window() -> timedelta:
+    return timedelta(minutes=current_app.config.get("SAMENSPEL_COMMENT_EDIT_MINUTES", 30))
+
+
+def may_edit(comment: Comment, user_id: int, now: datetime | None = None) -> bool:
+    now = now or utcnow()
+    return (
+        comment.author_id == user_id
+        and comment.hidden_at is None
+        and now - comment.created_at <= edit_window()
+    )
+
+
+def edit_comment(comment: Comment, user_id: int, body: str) -> None:
+    """Change one's own comment within the edit window; the old text is kept."""
+    if comment.author_id != user_id:
+        raise ServiceError(_l("You can only edit your own comments."))
+    if comment.hidden_at is not None:
+        raise ServiceError(_l("A hidden comment cannot be edited."))
+    if not may_edit(comment, user_id):
+        minutes = int(edit_window().total_seconds() // 60)
+        raise ServiceError(
+            _l("A comment can be edited for %(n)s minutes after posting.", n=minutes)
+        )
+    conversation = db.session.get(Conversation, comment.conversation_id)
+    if conversation.status != OPEN:
+        raise ServiceError(_l("This conversation is closed. Reopen it to comment."))
+    body = _check_text(body, "body", _l("Write a comment."))
+    if body == comment.body:
+        raise ServiceError(_l("Nothing was changed."), "body")
+    mentioned = _mentioned_users(conversation.table, body)
+    db.session.add(CommentRevision(comment_id=comment.id, body=comment.body))
+    comment.body = body
+    comment.edited_at = utcnow()
+    _add_mentions(comment, conversation, mentioned, user_id)
+    record("update", comment, partnership_id=conversation.partnership_id, actor_id=user_id)
+    db.session.commit()
+
+
+def hide_comment(comment: Comment, access: int, user_id: int, reason: str) -> None:
+    """A moderator hides a comment with a reason; the text is kept, not deleted."""
+    _require(access, TABLE_MANAGE, _l("Only the chair or a programme manager can moderate."))
+    if comment.hidden_at is not None:
+        raise ServiceError(_l("This comment is already hidden."))
+    reason = _check_text(reason, "reason", _l("Give the reason for hiding."), 2000)
+    comment.hidden_at = utcnow()
+    comment.hidden_by_id = user_id
+    comment.hidden_reason = reason
+    conversation = db.session.get(Conversation, comment.conversation_id)
+    record("hide", comment, partnership_id=conversation.partnership_id, actor_id=user_id)
+    db.session.commit()
+
+
+def revisions_of(comment: Comment) -> list[CommentRevision]:
+    return list(
+        db.session.execute(
+            select(CommentRevision)
+            .where(CommentRevision.comment_id == comment.id)
+            .order_by(CommentRevision.replaced_at.desc(), CommentRevision.id.desc())
+        ).scalars()
+    )
+
+
+def close_conversation(conversation: Conversation, access: int, user_id: int, conclusion: str):
+    _require(
+        access, TABLE_MANAGE, _l("Only the chair or a programme manager can close a conversation.")
+    )
+    if conversation.status == CLOSED:
+        raise ServiceError(_l("This conversation is already closed."))
+    conclusion = _check_text(conclusion, "conclusion", _l("Write the conclusion."), 20000)
+    conversation.status = CLOSED
+    conversation.conclusion = conclusion
+    conversation.closed_at = utcnow()
+    conversation.closed_by_id = user_id
+    db.session.add(ConversationEvent(conversation_id=conversation.id, action="close",
+                                     text=conclusion, user_id=user_id))  # fmt: skip
+    record("close", conversation, partnership_id=conversation.partnership_id, actor_id=user_id)
+    db.session.commit()
+
+
+def reopen_conversation(conversation: Conversation, access: int, user_id: int, reason: str):
+    _require(
+        access, TABLE_MANAGE, _l("Only the chair or a programme manager can reopen a conversation.")
+    )
+    if conversation.status != CLOSED:
+        raise ServiceError(_l("This conversation is open."))
+    reason = _check_text(reason, "reason", _l("Give the reason for reopening."), 5000)
+    conversation.status = OPEN
+    db.session.add(ConversationEvent(conversation_id=conversation.id, action="reopen",
+                                     text=reason, user_id=user_id))  # fmt: skip
+    record("reopen", conversation, partnership_id=conversation.partnership_id, actor_id=user_id,
+           changes={"status": [CLOSED, OPEN], "reason": [None, reason]})  # fmt: skip
+    db.session.commit()
+
+
+def events_of(conversation: Conversation) -> list[ConversationEvent]:
+    return list(
+        db.session.execute(
+            select(ConversationEvent)
+            .options(joinedload(ConversationEvent.user))
+            .where(ConversationEvent.conversation_id == conversation.id)
+            .order_by(ConversationEvent.at, ConversationEvent.id)
+        ).scalars()
+    )
+
+
+@dataclass
+class CommentPage:
+    comments: list[Comment]
+    replies: dict[int, list[Comment]]
+    page: int
+    pages: int
+    total: int
+
+
+def comments_page(conversation: Conversation, page: int) -> CommentPage:
+    """One page of top-level comments (oldest first) with all their replies; three
+    queries whatever the conversation's length."""
+    total = db.session.execute(
+        select(func.count(Comment.id)).where(
+            Comment.conversation_id == conversation.id, Comment.parent_id.is_(None)
+        )
+    ).scalar_one()
+    pages = max(1, -(-total // COMMENTS_PER_PAGE))
+    page = min(max(page, 1), pages)
+    top = list(
+        db.session.execute(
+            select(Comment)
+            .options(joinedload(Comment.author), joinedload(Comment.hidden_by))
+            .where(Comment.conversation_id == conversation.id, Comment.parent_id.is_(None))
+            .order_by(Comment.id)
+            .offset((page - 1) * COMMENTS_PER_PAGE)
+            .limit(COMMENTS_PER_PAGE)
+        ).scalars()
+    )
+    replies: dict[int, list[Comment]] = {c.id: [] for c in top}
+    if top:
+        for reply in db.session.execute(
+            select(Comment)
+            .options(joinedload(Comment.author), joinedload(Comment.hidden_by))
+            .where(Comment.conversation_id == conversation.id, Comment.parent_id.in_(list(replies)))
+            .order_by(Comment.id)
+        ).scalars():
+            replies[reply.parent_id].append(reply)
+    return CommentPage(top, replies, page, pages, total)
+
+
+def _mark_read(conversation_id: int, user_id: int, comment_id: int) -> None:
+    marker = db.session.execute(
+        select(ReadMarker).where(
+            ReadMarker.conversation_id == conversation_id, ReadMarker.user_id == user_id
+        )
+    ).scalar_one_or_none()
+    if marker is None:
+        db.session.add(ReadMarker(conversation_id=conversation_id, user_id=user_id,
+                                  last_read_comment_id=comment_id))  # fmt: skip
+    elif marker.last_read_comment_id < comment_id:
+        marker.last_read_comment_id = comment_id
+
+
+def last_read(conversation: Conversation, user_id: int) -> int:
+    return db.session.execute(
+        select(func.coalesce(func.max(ReadMarker.last_read_comment_id), 0)).where(
+            ReadMarker.conversation_id == conversation.id, ReadMarker.user_id == user_id
+        )
+    ).scalar_one()
+
+
+def mark_read(conversation: Conversation, user_id: int) -> None:
+    """The person has seen the conversation up to its newest comment, and their mentions."""
+    changed = False
+    if (
+        conversation.last_comment_id
+        and last_read(conversation, user_id) < conversation.last_comment_id
+    ):
+        _mark_read(conversation.id, user_id, conversation.last_comment_id)
+        changed = True
+    seen = db.session.execute(
+        update(Mention)
+        .where(Mention.conversation_id == conversation.id, Mention.user_id == user_id,
+               Mention.seen_at.is_(None))
+        .values(seen_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )  # fmt: skip
+    if changed or seen.rowcount:
+        db.session.commit()
+
+
+def member_suggestions(table: ThematicTable, text: str, limit: int = 8) -> list[tuple[str, str]]:
+    """(handle, name) of table members whose name or handle starts with or contains text."""
+    text = (text or "").lstrip("@").strip().lower()
+    rows = []
+    for member in members_of(table):
+        name, tag = member.user.name, handle(member.user)
+        if not text or text in name.lower() or tag.lower().startswith(text):
+            rows.append((tag, name))
+    return rows[:limit]
+
+
+# --- from conclusion or decision to an agreement ---------------------------------------------
+
+
+def make_agreement_from_conclusion(conversation: Conversation, user_id: int):
+    if conversation.status != CLOSED or not conversation.conclusion:
+        raise ServiceError(
+            _l("Only a closed conversation with a conclusion can become an agreement.")
+        )
+    if conversation.agreement_id:
+        raise ServiceError(_l("An agreement has already been made from this conclusion."))
+    table = conversation.table
+    agreement = agreements.draft_from_origin(
+        conversation.partnership_id, user_id, conversation.title,
+        conversation.conclusion.split("\n")[0][:500], "conversation", conversation.id,
+        f"{table.name}: {conversation.title}"[:300],
+    )  # fmt: skip
+    conversation.agreement_id = agreement.id
+    record("make_agreement", conversation, partnership_id=conversation.partnership_id,
+           actor_id=user_id, changes={"agreement_id": [None, agreement.id]})  # fmt: skip
+    db.session.commit()
+    return agreement
+
+
+def make_agreement_from_decision(decision: MeetingDecision, meeting: Meeting, user_id: int):
+    if decision.agreement_id:
+        raise ServiceError(_l("An agreement has already been made from this decision."))
+    agreement = agreements.draft_from_origin(
+        meeting.partnership_id, user_id, decision.text[:200], decision.text[:500],
+        "meeting_decision", decision.id, f"{meeting.table.name}: {meeting.title}"[:300],
+    )  # fmt: skip
+    decision.agreement_id = agreement.id
+    record("make_agreement", decision, partnership_id=meeting.partnership_id, actor_id=user_id,
+           changes={"agreement_id": [None, agreement.id]})  # fmt: skip
+    db.session.commit()
+    return agreement
+
+
+def outcomes_of(table: ThematicTable) -> list[tuple[str, object, object]]:
+    """What came of the table: (kind, source, agreement) for conclusions and decisions."""
+    from app.agreements.models import Agreement
+
+    conclusions = db.session.execute(
+        select(Conversation, Agreement)
+        .join(Agreement, Agreement.id == Conversation.agreement_id)
+        .where(Conversation.table_id == table.id)
+    ).all()
+    decisions = db.session.execute(
+        select(MeetingDecision, Agreement)
+        .join(Agreement, Agreement.id == MeetingDecision.agreement_id)
+        .join(Meeting, Meeting.id == MeetingDecision.meeting_id)
+        .where(Meeting.table_id == table.id)
+    ).all()
+    return [("conclusion", c, a) for c, a in conclusions] + [
+        ("decision", d, a) for d, a in decisions
+    ]
+
+
+# --- meetings ---------------------------------------------------------------------------------
+
+
+def _check_meeting(data: dict) -> dict:
+    title = _check_text(data.get("title"), "title", _l("Enter a title."), 200)
+    starts, ends = data.get("starts_at"), data.get("ends_at")
+    if not isinstance(starts, datetime):
+        raise ServiceError(_l("Enter the date and start time."), "starts_at")
+    if not isinstance(ends, datetime):
+        raise ServiceError(_l("Enter the end time."), "ends_at")
+    if ends <= starts:
+        raise ServiceError(_l("The meeting must end after it starts."), "ends_at")
+    place = (data.get("place") or "").strip()
+    if len(place) > 300:
+        raise ServiceError(_l("Use at most %(n)s characters.", n=300), "place")
+    clean = {"title": title, "place": place}
+    for field in ("agenda", "minutes"):
+        clean[field] = (data.get(field) or "").strip()
+        if len(clean[field]) > 50000:
+            raise ServiceError(_l("Use at most %(n)s characters.", n=50000), field)
+    # Form times are Dutch local times; stored as naive UTC.
+    for name in ("starts_at", "ends_at"):
+        value = data[name]
+        aware = value.replace(tzinfo=LOCAL) if value.tzinfo is None else value
+        clean[name] = aware.astimezone(UTC).replace(tzinfo=None)
+    return clean
+
+
+def create_meeting(table: ThematicTable, access: int, data: dict, user_id: int) -> Meeting:
+    _require(access, TABLE_MANAGE, _l("Only the chair or a programme manager can plan meetings."))
+    clean = _check_meeting(data)
+    meeting = Meeting(partnership_id=table.partnership_id, table_id=table.id,
+                      created_by_id=user_id, **clean)  # fmt: skip
+    db.session.add(meeting)
+    db.session.flush()
+    for member in members_of(table):
+        db.session.add(MeetingAttendee(meeting_id=meeting.id, user_id=member.user_id))
+    record("create", meeting, partnership_id=table.partnership_id, actor_id=user_id)
+    db.session.commit()
+    return meeting
+
+
+def update_meeting(meeting: Meeting, access: int, data: dict, present: set[int], user_id: int):
+    """Change the meeting, its minutes and who was present (the others: afwezig)."""
+    _require(access, TABLE_MANAGE, _l("Only the chair or a programme manager can edit meetings."))
+    clean = _check_meeting(data)
+    for name, value in clean.items():
+        setattr(meeting, name, value)
+    attendees = attendees_of(meeting)
+    if not present <= {a.user_id for a in attendees}:
+        raise ServiceError(_l("Choose attendees from the list."), "present")
+    if meeting.starts_at <= utcnow():
+        for attendee in attendees:
+            attendee.present = attendee.user_id in present
+    record("update", meeting, partnership_id=meeting.partnership_id, actor_id=user_id)
+    db.session.commit()
+
+
+def attendees_of(meeting: Meeting) -> list[MeetingAttendee]:
+    return list(
+        db.session.execute(
+            select(MeetingAttendee)
+            .join(User, User.id == MeetingAttendee.user_id)
+            .options(joinedload(MeetingAttendee.user))
+            .where(MeetingAttendee.meeting_id == meeting.id)
+            .order_by(User.name)
+        ).scalars()
+    )
+
+
+def decisions_of(meeting: Meeting) -> list[MeetingDecision]:
+    return list(
+        db.session.execute(
+            select(MeetingDecision)
+            .options(joinedload(MeetingDecision.owner), joinedload(MeetingDecision.agreement))
+            .where(MeetingDecision.meeting_id == meeting.id)
+            .order_by(MeetingDecision.id)
+        ).scalars()
+    )
+
+
+def add_decision(meeting: Meeting, access: int, text: str, owner_id, user_id: int):
+    _require(access, TABLE_MANAGE, _l("Only the chair or a programme manager can edit meetings."))
+    text = _check_text(text, "text", _l("Write the decision."), 2000)
+    owner_id = int(owner_id) if owner_id not in (None, "", 0) else None
+    if owner_id is not None and owner_id not in {
+        u for u, _ in agreements.members_of(meeting.partnership_id)
+    }:
+        raise ServiceError(_l("Choose an owner who is a member of this partnership."), "owner_id")
+    decision = MeetingDecision(meeting_id=meeting.id, text=text, owner_id=owner_id)
+    db.session.add(decision)
+    record("create", decision, partnership_id=meeting.partnership_id, actor_id=user_id)
+    db.session.commit()
+    return decision
+
+
+def meetings_of(table: ThematicTable) -> tuple[list[Meeting], list[Meeting]]:
+    """(upcoming, past) meetings of a table."""
+    now = utcnow()
+    meetings = list(
+        db.session.execute(
+            select(Meeting).where(Meeting.table_id == table.id).order_by(Meeting.starts_at)
+        ).scalars()
+    )
+    return [m for m in meetings if m.ends_at >= now], [m for m in meetings if m.ends_at < now][::-1]
+
+
+# --- dashboard --------------------------------------------------------------------------------
+
+
+def attention(membership: Membership, limit: int = 5) -> dict:
+    user_id = membership.user_id
+    my_tables = select(TableMember.table_id).where(TableMember.user_id == user_id)
+    unread_query = (
+        select(Conversation)
+        .options(joinedload(Conversation.table))
+        .outerjoin(
+            ReadMarker,
+            and_(ReadMarker.conversation_id == Conversation.id, ReadMarker.user_id == user_id),
+        )
+        .where(
+            Conversation.partnership_id == membership.partnership_id,
+            Conversation.table_id.in_(my_tables),
+            Conversation.last_comment_id > func.coalesce(ReadMarker.last_read_comment_id, 0),
+        )
+        .order_by(Conversation.last_comment_at.desc())
+    )
+    meetings_query = (
+        select(Meeting)
+        .options(joinedload(Meeting.table))
+        .where(
+            Meeting.partnership_id == membership.partnership_id,
+            Meeting.table_id.in_(my_tables),
+            Meeting.ends_at >= utcnow(),
+        )
+        .order_by(Meeting.starts_at)
+    )
+    mentions_query = (
+        select(Mention)
+        .options(joinedload(Mention.comment).joinedload(Comment.author))
+        .where(
+            Mention.partnership_id == membership.partnership_id,
+            Mention.user_id == user_id,
+            Mention.seen_at.is_(None),
+        )
+        .order_by(Mention.created_at.desc())
+    )
+
+    def count(query):
+        return db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+
+    mentions = list(db.session.execute(mentions_query.limit(limit)).scalars())
+    conversations = {
+        c.id: c
+        for c in db.session.execute(
+            select(Conversation)
+            .options(joinedload(Conversation.table))
+            .where(Conversation.id.in_({m.conversation_id for m in mentions}))
+        ).scalars()
+    } if mentions else {}  # fmt: skip
+    return {
+        "unread_total": count(unread_query),
+        "unread": list(db.session.execute(unread_query.limit(limit)).scalars()),
+        "meetings": list(db.session.execute(meetings_query.limit(3)).scalars()),
+        "mentions_total": count(mentions_query),
+        "mentions": [(m, conversations.get(m.conversation_id)) for m in mentions],
+    }
