@@ -73,6 +73,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     from app.manifest.routes import bp as manifest_bp
     from app.partnerships.admin_routes import bp as admin_bp
     from app.partnerships.routes import bp as partnerships_bp
+    from app.reviews import dashboard as _review_panels  # noqa: F401
+    from app.reviews.cli import reviews_cli
+    from app.reviews.routes import bp as reviews_bp
     from app.risks import dashboard as _risk_panels  # noqa: F401
     from app.risks.routes import bp as risks_bp
     from app.seeds import seed_cli
@@ -87,8 +90,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(agreements_bp)
     app.register_blueprint(risks_bp)
     app.register_blueprint(tables_bp)
+    app.register_blueprint(reviews_bp)
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_cli)
+    app.cli.add_command(reviews_cli)
     errors.register(app)
     _init_templates(app)
 

@@ -43,6 +43,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # decided per table by table_access() below.
     "table.view": ALL_ROLES,
     "table.manage": frozenset({"beheerder", "programmamanager"}),
+    # Reviews: recorded by a team for its own organisation; what one member may read of
+    # one review is decided by the functions below.
+    "review.view": ALL_ROLES,
+    "review.record": frozenset({"beheerder", "programmamanager", "teamlid"}),
+    "review.settings": frozenset({"beheerder"}),
 }
 
 TABLE_MANAGERS = frozenset({"beheerder", "programmamanager"})
@@ -155,3 +160,24 @@ def get_scoped_or_404(model: type, object_id: int) -> Any:
 def scoped(model: type):
     """A select() of model limited to the current partnership."""
     return select(model).where(model.partnership_id == g.partnership.id)
+
+
+def may_read_case_details(membership: Membership, organisation_id: int) -> bool:
+    """Case details (description, aims, findings) stay inside the recording organisation;
+    the beheerder may read them too."""
+    return membership.role == "beheerder" or membership.organisation_id == organisation_id
+
+
+def may_see_review(membership: Membership, status: str, organisation_id: int) -> bool:
+    """A finalised review's title, kind, date, scores and lessons are shared with the whole
+    partnership; a concept only with the recording organisation (and the beheerder)."""
+    return status == "vastgesteld" or may_read_case_details(membership, organisation_id)
+
+
+def may_edit_review(membership: Membership, status: str, organisation_id: int) -> bool:
+    """A concept is edited and finalised by its organisation's recording members."""
+    return (
+        status == "concept"
+        and role_may(membership.role, "review.record")
+        and membership.organisation_id == organisation_id
+    )

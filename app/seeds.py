@@ -474,13 +474,17 @@ def load_tables(path: Path) -> int:
             db.session.commit()
             db.session.refresh(conversation)
             last = db.session.execute(
-                select(func.max(Comment.created_at)).where(Comment.conversation_id == conversation.id)
+                select(func.max(Comment.created_at)).where(
+                    Comment.conversation_id == conversation.id
+                )
             ).scalar_one()
             conversation.last_comment_at = last
             conclusion = c.get("conclusion")
             if conclusion:
                 closer = user_id(conclusion["by"])
-                tables.close_conversation(conversation, TABLE_MANAGE, closer, conclusion["text"].strip())
+                tables.close_conversation(
+                    conversation, TABLE_MANAGE, closer, conclusion["text"].strip()
+                )
                 conversation.closed_at = moment(conclusion["days"], 16)
                 db.session.execute(
                     ConversationEvent.__table__.update()
@@ -524,7 +528,9 @@ def _generate_comments(conversation, table, count: int, start: datetime) -> None
     from app.tables.models import Comment, Conversation, TableMember
 
     members = list(
-        db.session.execute(select(TableMember.user_id).where(TableMember.table_id == table.id)).scalars()
+        db.session.execute(
+            select(TableMember.user_id).where(TableMember.table_id == table.id)
+        ).scalars()
     )
     rows = [
         {

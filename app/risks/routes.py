@@ -78,7 +78,11 @@ def _risk_or_404(number: int):
 
 
 def _level(score: int) -> str:
-    return services.level(score, services.thresholds(g.partnership.id))
+    # Look the thresholds up once per request: templates call this for every score shown,
+    # and a session.get() of settings that are not stored (the defaults) queries each time.
+    if "risk_limits" not in g:
+        g.risk_limits = services.thresholds(g.partnership.id)
+    return services.level(score, g.risk_limits)
 
 
 def _risk_choices(form) -> None:

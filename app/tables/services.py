@@ -389,8 +389,9 @@ def edit_comment(comment: Comment, user_id: int, body: str) -> None:
     db.session.add(CommentRevision(comment_id=comment.id, body=comment.body))
     comment.body = body
     comment.edited_at = utcnow()
-    _add_mentions(comment, conversation, mentioned, user_id)
+    # Record before _add_mentions queries: its autoflush would clear the changed fields.
     record("update", comment, partnership_id=conversation.partnership_id, actor_id=user_id)
+    _add_mentions(comment, conversation, mentioned, user_id)
     db.session.commit()
 
 
@@ -400,10 +401,11 @@ def hide_comment(comment: Comment, access: int, user_id: int, reason: str) -> No
     if comment.hidden_at is not None:
         raise ServiceError(_l("This comment is already hidden."))
     reason = _check_text(reason, "reason", _l("Give the reason for hiding."), 2000)
+    # Loaded before the change: a query's autoflush would clear the recorded fields.
+    conversation = db.session.get(Conversation, comment.conversation_id)
     comment.hidden_at = utcnow()
     comment.hidden_by_id = user_id
     comment.hidden_reason = reason
-    conversation = db.session.get(Conversation, comment.conversation_id)
     record("hide", comment, partnership_id=conversation.partnership_id, actor_id=user_id)
     db.session.commit()
 
@@ -657,11 +659,12 @@ def update_meeting(meeting: Meeting, access: int, data: dict, present: set[int],
     """Change the meeting, its minutes and who was present (the others: afwezig)."""
     _require(access, TABLE_MANAGE, _l("Only the chair or a programme manager can edit meetings."))
     clean = _check_meeting(data)
-    for name, value in clean.items():
-        setattr(meeting, name, value)
+    # Queried before the change: the query's autoflush would clear the recorded fields.
     attendees = attendees_of(meeting)
     if not present <= {a.user_id for a in attendees}:
         raise ServiceError(_l("Choose attendees from the list."), "present")
+    for name, value in clean.items():
+        setattr(meeting, name, value)
     if meeting.starts_at <= utcnow():
         for attendee in attendees:
             attendee.present = attendee.user_id in present

@@ -284,7 +284,7 @@ def heat_map_cell_lists_the_risk(page: Page, number: int) -> None:
     expect(page).to_have_url(re.compile(rf"[?&]likelihood={likelihood}(&|$)"))
     expect(page).to_have_url(re.compile(rf"[?&]impact={impact}(&|$)"))
     rows = list_rows(page)
-    expect(rows).to_have_count(count)
+    expect(rows).to_have_count(count)  # the number in the cell is the number listed
     expect(rows.filter(has=page.locator(f"a[href='{RISKS}/{number}']"))).to_have_count(1)
     # The cell's filter is explained, with a way back to all risks.
     expect(page.locator(f"#risks-results a[href='{RISKS}/']")).to_be_visible()

@@ -308,7 +308,7 @@ def bulk_risks(app, world, count: int, members: int = 30) -> None:
         now = utcnow()
         rows = []
         for n in range(1, count + 1):
-            il, ii = n % 5 + 1, (n // 5) % 5 + 1
+            il, ii = n % 5 + 1, (n * 3) % 5 + 1
             rl, ri = max(1, il - 1), ii
             rows.append(
                 {"partnership_id": world.partnership.id, "number": n,

@@ -1,0 +1,1 @@
+"""Case and quality reviews: anonymised cases, principle scores, lessons, privacy guard."""

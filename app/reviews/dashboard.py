@@ -1,0 +1,14 @@
+"""The reviews' dashboard panel: my open actions, my team's concept reviews, new 3e-orde lessons."""
+
+from __future__ import annotations
+
+from app.partnerships.dashboard import panel
+from app.reviews import services
+
+
+@panel
+def reviews_attention(partnership, membership):
+    figures = services.attention(membership)
+    if not (figures["actions_total"] or figures["concepts_total"] or figures["level3_total"]):
+        return None
+    return {"title": "reviews", "template": "reviews/_panel.html", **figures}

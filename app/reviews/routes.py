@@ -1,0 +1,536 @@
+"""Review pages: list, record and edit, scores, lessons, privacy guard, finalise, overviews."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.agreements.services import members_of
+from app.errors import ServiceError
+from app.extensions import db
+from app.forms import select_choices
+from app.manifest.links import register_describer
+from app.policy import may_edit_review, may_read_case_details, may_see_review, requires
+from app.reviews import privacy, services
+from app.reviews.forms import (
+    ACTION_STATUS_LABELS,
+    AIM_LABELS,
+    ARENA_LABELS,
+    FOLLOW_UP_LABELS,
+    KIND_LABELS,
+    LEVEL_LABELS,
+    ActionStatusForm,
+    ConfirmHitForm,
+    LessonForm,
+    RetentionForm,
+    ReviewForm,
+)
+from app.reviews.models import AIMS, Action, Lesson, Review
+from app.views import ensure_current, page_number, render, show_service_error
+
+bp = Blueprint("reviews", __name__, url_prefix="/p/<slug>/reviews")
+
+HIT_LABELS = {
+    privacy.BSN: "BSN",
+    privacy.DATE: "date",
+    privacy.POSTCODE: "postcode",
+    privacy.PHONE: "phone",
+    privacy.EMAIL: "email",
+    privacy.IBAN: "IBAN",
+    privacy.NAME: "name",
+}
+
+
+@bp.app_context_processor
+def review_labels():
+    from flask_babel import lazy_gettext as _l
+
+    return {
+        "review_kind_labels": KIND_LABELS,
+        "aim_labels": AIM_LABELS,
+        "lesson_level_labels": LEVEL_LABELS,
+        "arena_labels": ARENA_LABELS,
+        "follow_up_labels": FOLLOW_UP_LABELS,
+        "action_status_labels": ACTION_STATUS_LABELS,
+        "hit_labels": {
+            privacy.BSN: _l("citizen service number (BSN)"),
+            privacy.DATE: _l("date (possibly a birth date)"),
+            privacy.POSTCODE: _l("postcode or address"),
+            privacy.PHONE: _l("phone number"),
+            privacy.EMAIL: _l("e-mail address"),
+            privacy.IBAN: _l("bank account (IBAN)"),
+            privacy.NAME: _l("name with a title"),
+        },
+    }
+
+
+def _describe_reviews(ids):
+    rows = db.session.execute(
+        select(Review.id, Review.number, Review.title, Review.status).where(Review.id.in_(ids))
+    )
+    return {
+        r.id: (f"CR-{r.number} {r.title}", url_for("reviews.show", slug=g.partnership.slug, number=r.number))
+        for r in rows if r.status == "vastgesteld"
+    }  # fmt: skip
+
+
+def _describe_lessons(ids):
+    rows = db.session.execute(
+        select(Lesson.id, Lesson.text, Lesson.level, Review.number, Review.status)
+        .join(Review, Review.id == Lesson.review_id)
+        .where(Lesson.id.in_(ids))
+    )
+    return {
+        r.id: (f"{r.level}e orde, CR-{r.number}: {r.text[:120]}",
+               url_for("reviews.show", slug=g.partnership.slug, number=r.number) + f"#lesson-{r.id}")
+        for r in rows if r.status == "vastgesteld"
+    }  # fmt: skip
+
+
+register_describer("review", _describe_reviews)
+register_describer("lesson", _describe_lessons)
+
+
+def _review_or_404(number: int) -> Review:
+    review = services.get_review(g.partnership.id, number)
+    if review is None or not may_see_review(g.membership, review.status, review.organisation_id):
+        abort(404)
+    return review
+
+
+def _editable_or_403(review: Review) -> None:
+    if not may_edit_review(g.membership, review.status, review.organisation_id):
+        abort(403)
+
+
+# --- list --------------------------------------------------------------------------------
+
+
+@bp.get("/")
+@requires("review.view")
+def index(slug: str):
+    kind = request.args.get("kind", "")
+    status = request.args.get("status", "")
+    level = request.args.get("level", "")
+    page = db.paginate(
+        services.visible_reviews(
+            g.membership, kind, status, int(level) if level.isdigit() else None
+        ),
+        page=page_number(),
+        per_page=current_app.config["SAMENSPEL_PAGE_SIZE"],
+        error_out=False,
+    )
+    return render(
+        "reviews/index.html", "reviews/_list.html", page=page,
+        filters={"kind": kind, "status": status, "level": level},
+    )  # fmt: skip
+
+
+# --- record and edit -------------------------------------------------------------------------
+
+
+def _review_data(form) -> dict:
+    data = dict(form.data)
+    return data
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires("review.record")
+def new(slug: str):
+    form = ReviewForm()
+    if request.method == "GET":
+        form.kind.data = "casusbespreking"
+        form.held_on.data = services.today()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            review = services.create_review(g.membership, _review_data(form))
+        except ServiceError as error:
+            db.session.rollback()
+            show_service_error(form, error)
+            status = 422
+        else:
+            flash(_("Review %(ref)s has been saved as a concept.", ref=review.reference), "success")
+            return redirect(url_for("reviews.show", slug=slug, number=review.number))
+    elif request.method == "POST":
+        status = 422
+    return render_template(
+        "reviews/form.html", form=form, review=None, hits=_live_hits(form)
+    ), status  # fmt: skip
+
+
+def _live_hits(form) -> list:
+    """Hits in the submitted text, shown next to the form after a save without JavaScript."""
+    if request.method != "POST":
+        return []
+    texts = {name: form[name].data for name in _FREE_TEXT if name in form}
+    return privacy.scan_fields(texts)
+
+
+_FREE_TEXT = ("title", "participants", "case_description", "went_well", "could_be_better",
+              *(f"aim_{a}" for a in AIMS))  # fmt: skip
+
+
+@bp.get("/<int:number>")
+@requires("review.view")
+def show(slug: str, number: int):
+    review = _review_or_404(number)
+    lessons = services.lessons_of(review)
+    return render_template(
+        "reviews/show.html",
+        review=review,
+        details=may_read_case_details(g.membership, review.organisation_id),
+        editable=may_edit_review(g.membership, review.status, review.organisation_id),
+        texts=services.principle_texts(g.partnership.id),
+        scores=services.scores_of(review),
+        lessons=lessons,
+        cited=services.lesson_principles([lesson.id for lesson in lessons]),
+        principle_titles=_principle_titles(),
+        outcomes=_outcomes(lessons),
+        findings=services.findings(review) if not review.is_final and may_edit_review(
+            g.membership, review.status, review.organisation_id) else [],
+    )  # fmt: skip
+
+
+def _principle_titles() -> dict[int, str]:
+    return {t.principle_id: t.title for t in services.principle_texts(g.partnership.id)}
+
+
+def _outcomes(lessons) -> dict[int, tuple[str, str]]:
+    """Per lesson, the link to what its follow-up made."""
+    from app.agreements.models import Agreement, AgreementComment
+    from app.tables.models import Conversation
+
+    result = {}
+    for lesson in lessons:
+        if lesson.action_id:
+            result[lesson.id] = (
+                _("Action"),
+                url_for("reviews.actions", slug=g.partnership.slug) + f"#action-{lesson.action_id}",
+            )
+        elif lesson.agreement_comment_id:
+            number = db.session.execute(
+                select(Agreement.number).join(AgreementComment, AgreementComment.agreement_id == Agreement.id)
+                .where(AgreementComment.id == lesson.agreement_comment_id)
+            ).scalar_one()  # fmt: skip
+            result[lesson.id] = (_("Proposal on WA-%(n)s", n=number),
+                                 url_for("agreements.show", slug=g.partnership.slug, number=number) + "#timeline")  # fmt: skip
+        elif lesson.change_proposal_id:
+            result[lesson.id] = (_("Change proposal in the manifest"),
+                                 url_for("manifest.proposal", slug=g.partnership.slug, proposal_id=lesson.change_proposal_id))  # fmt: skip
+        elif lesson.conversation_id:
+            table_id = db.session.get(Conversation, lesson.conversation_id).table_id
+            result[lesson.id] = (_("Conversation at the table"),
+                                 url_for("tables.conversation", slug=g.partnership.slug, table_id=table_id,
+                                         conversation_id=lesson.conversation_id))  # fmt: skip
+    return result
+
+
+@bp.route("/<int:number>/edit", methods=["GET", "POST"])
+@requires("review.record")
+def edit(slug: str, number: int):
+    review = _review_or_404(number)
+    _editable_or_403(review)
+    form = ReviewForm(obj=review)
+    if request.method == "GET":
+        for aim in AIMS:
+            form[f"aim_{aim}"].data = (review.aims or {}).get(aim, "")
+    status = 200
+    if form.validate_on_submit():
+        ensure_current(review, form, {"title": _("Title")})
+        try:
+            services.update_review(review, g.membership, _review_data(form))
+        except ServiceError as error:
+            db.session.rollback()
+            show_service_error(form, error)
+            status = 422
+        else:
+            flash(_("The review has been saved."), "success")
+            return redirect(url_for("reviews.show", slug=slug, number=number))
+    elif request.method == "POST":
+        status = 422
+    return render_template(
+        "reviews/form.html", form=form, review=review, hits=_live_hits(form)
+    ), status  # fmt: skip
+
+
+@bp.post("/privacy-check")
+@requires("review.record")
+def privacy_check(slug: str):
+    """htmx, while typing: the hits in the free-text fields of the form."""
+    texts = {name: request.form.get(name, "") for name in _FREE_TEXT}
+    return render_template("reviews/_hits.html", hits=privacy.scan_fields(texts))
+
+
+# --- scores and lessons ------------------------------------------------------------------------
+
+
+@bp.route("/<int:number>/scores", methods=["GET", "POST"])
+@requires("review.record")
+def scores(slug: str, number: int):
+    review = _review_or_404(number)
+    _editable_or_403(review)
+    texts = services.principle_texts(g.partnership.id)
+    current = services.scores_of(review)
+    error = None
+    status = 200
+    values = {t.principle_id: (current[t.principle_id].score if t.principle_id in current else None,
+                               current[t.principle_id].explanation if t.principle_id in current else "")
+              for t in texts}  # fmt: skip
+    if request.method == "POST":
+        values = {
+            t.principle_id: (request.form.get(f"score_{t.principle_id}", ""),
+                             request.form.get(f"explanation_{t.principle_id}", ""))
+            for t in texts
+        }  # fmt: skip
+        try:
+            services.set_scores(review, g.membership, values)
+        except ServiceError as exc:
+            db.session.rollback()
+            error = exc
+            status = 422
+        else:
+            flash(_("The scores have been saved."), "success")
+            return redirect(url_for("reviews.show", slug=slug, number=number) + "#scores")
+    return render_template(
+        "reviews/scores.html", review=review, texts=texts, values=values, error=error
+    ), status  # fmt: skip
+
+
+def _lesson_form() -> LessonForm:
+    from app.agreements.models import Agreement
+    from app.tables import services as tables
+
+    form = LessonForm()
+    pid = g.partnership.id
+    texts = services.principle_texts(pid)
+    form.principles.choices = select_choices(
+        (t.principle_id, f"{t.position}. {t.title}") for t in texts
+    )
+    form.action_owner_id.choices = select_choices([("", _("(choose)"))] + members_of(pid))
+    form.target_agreement_id.choices = select_choices(
+        [("", _("(choose)"))]
+        + [(a.id, f"{a.reference} {a.title}") for a in db.session.execute(
+            select(Agreement).where(Agreement.partnership_id == pid, Agreement.archived_at.is_(None))
+            .order_by(Agreement.number)).scalars()]
+    )  # fmt: skip
+    form.target_principle_id.choices = select_choices(
+        [("", _("a new principle"))] + [(t.principle_id, f"{t.position}. {t.title}") for t in texts]
+    )
+    form.target_table_id.choices = select_choices(
+        [("", _("(choose)"))]
+        + [(row.table.id, row.table.name) for row in tables.tables_for(g.membership)
+           if row.table.status == "actief"]
+    )  # fmt: skip
+    return form
+
+
+@bp.route("/<int:number>/lessons/new", methods=["GET", "POST"])
+@requires("review.record")
+def new_lesson(slug: str, number: int):
+    review = _review_or_404(number)
+    _editable_or_403(review)
+    form = _lesson_form()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.add_lesson(review, g.membership, form.data)
+        except ServiceError as error:
+            db.session.rollback()
+            show_service_error(form, error)
+            status = 422
+        else:
+            flash(_("The lesson has been added."), "success")
+            return redirect(url_for("reviews.show", slug=slug, number=number) + "#lessons")
+    elif request.method == "POST":
+        status = 422
+    return render_template("reviews/lesson_form.html", form=form, review=review), status
+
+
+@bp.post("/<int:number>/lessons/<int:lesson_id>/remove")
+@requires("review.record")
+def remove_lesson(slug: str, number: int, lesson_id: int):
+    review = _review_or_404(number)
+    _editable_or_403(review)
+    lesson = db.session.get(Lesson, lesson_id)
+    if lesson is None or lesson.review_id != review.id:
+        abort(404)
+    try:
+        services.remove_lesson(review, g.membership, lesson)
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        flash(_("The lesson has been removed."), "success")
+    return redirect(url_for("reviews.show", slug=slug, number=number) + "#lessons")
+
+
+# --- finalise -----------------------------------------------------------------------------------
+
+
+@bp.route("/<int:number>/finalise", methods=["GET", "POST"])
+@requires("review.record")
+def finalise(slug: str, number: int):
+    review = _review_or_404(number)
+    _editable_or_403(review)
+    status = 200
+    error = None
+    if request.method == "POST":  # CSRFProtect has checked the token
+        try:
+            services.finalise(review, g.membership)
+        except ServiceError as exc:
+            db.session.rollback()
+            error = exc.message
+            status = 422
+        else:
+            flash(_("Review %(ref)s has been finalised and shared with the partnership.",
+                    ref=review.reference), "success")  # fmt: skip
+            return redirect(url_for("reviews.show", slug=slug, number=number))
+    found = services.findings(review)
+    return render_template(
+        "reviews/finalise.html", review=review, findings=found, error=error,
+        blocked=any(f.hit.kind == privacy.BSN for f in found),
+        open_count=sum(1 for f in found if not f.confirmed),
+        field_label=_field_label,
+    ), status  # fmt: skip
+
+
+def _field_label(name: str) -> str:
+    labels = {
+        "title": _("Title"), "participants": _("Participants by role"),
+        "case_description": _("Case description"), "went_well": _("What went well"),
+        "could_be_better": _("What could be better"),
+    }  # fmt: skip
+    if name in labels:
+        return labels[name]
+    if name.startswith("aim_"):
+        return str(AIM_LABELS.get(name[4:], name))
+    if name.startswith("explanation_"):
+        return _("Explanation of a score")
+    if name.startswith("lesson_"):
+        return _("A lesson")
+    return name
+
+
+@bp.post("/<int:number>/confirm")
+@requires("review.record")
+def confirm(slug: str, number: int):
+    review = _review_or_404(number)
+    _editable_or_403(review)
+    form = ConfirmHitForm()
+    if form.validate_on_submit():
+        try:
+            services.confirm_hit(
+                review, g.membership, form.kind.data, form.fragment.data, form.reason.data
+            )
+        except ServiceError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            flash(_("The hit has been confirmed with your reason."), "success")
+    else:
+        flash(_("Give the reason why this is not personal data."), "error")
+    return redirect(url_for("reviews.finalise", slug=slug, number=number))
+
+
+# --- overviews, actions, settings ---------------------------------------------------------------
+
+
+@bp.get("/overview")
+@requires("review.view")
+def overview(slug: str):
+    periods, trend = services.score_trend(g.partnership.id)
+    level = request.args.get("level", "")
+    arena = request.args.get("arena", "")
+    lessons = db.paginate(
+        services.shared_lessons(g.partnership.id, int(level) if level.isdigit() else None, arena),
+        page=page_number(), per_page=25, error_out=False,
+    )  # fmt: skip
+    return render_template(
+        "reviews/overview.html", periods=periods, trend=trend, charts=_charts(periods, trend),
+        matrix=services.lessons_matrix(g.partnership.id), lessons=lessons,
+        filters={"level": level, "arena": arena},
+        actions=db.session.execute(services.open_actions(g.partnership.id).limit(10)).scalars().all(),
+    )  # fmt: skip
+
+
+def _charts(periods, trend) -> dict[int, dict]:
+    """Per principle, the points of a small line chart of the average score (1–5)."""
+    width, height, pad = 240, 90, 14
+    step = (width - 2 * pad) / max(len(periods) - 1, 1)
+
+    def y(value):
+        return round(height - pad - (value - 1) / 4 * (height - 2 * pad), 1)
+
+    charts = {}
+    for principle_id, _title, series in trend:
+        dots = [
+            (round(pad + i * step, 1), y(avg), avg) for i, (avg, _n) in enumerate(series) if avg
+        ]
+        charts[principle_id] = {
+            "width": width, "height": height, "pad": pad,
+            "points": " ".join(f"{x},{yy}" for x, yy, _ in dots), "dots": dots,
+            "grid": [(v, y(v)) for v in (1, 3, 5)],
+        }  # fmt: skip
+    return charts
+
+
+@bp.get("/actions")
+@requires("review.view")
+def actions(slug: str):
+    mine = request.args.get("mine") == "1"
+    page = db.paginate(
+        services.open_actions(g.partnership.id, current_user.id if mine else None),
+        page=page_number(), per_page=25, error_out=False,
+    )  # fmt: skip
+    return render_template("reviews/actions.html", page=page, mine=mine, form=ActionStatusForm())
+
+
+@bp.post("/actions/<int:action_id>")
+@requires("review.view")
+def action_status(slug: str, action_id: int):
+    action = db.session.get(Action, action_id)
+    if action is None or action.partnership_id != g.partnership.id:
+        abort(404)
+    form = ActionStatusForm()
+    if form.validate_on_submit():
+        try:
+            services.set_action_status(action, g.membership, form.status.data)
+        except ServiceError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            flash(_("The action has been updated."), "success")
+    return redirect(url_for("reviews.actions", slug=slug))
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@requires("review.settings")
+def settings(slug: str):
+    form = RetentionForm(retention_months=services.retention_months(g.partnership.id))
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.set_retention(g.partnership.id, form.retention_months.data, current_user.id)
+        except ServiceError as error:
+            db.session.rollback()
+            show_service_error(form, error)
+            status = 422
+        else:
+            flash(_("The settings have been saved."), "success")
+            return redirect(url_for("reviews.settings", slug=slug))
+    elif request.method == "POST":
+        status = 422
+    return render_template("reviews/settings.html", form=form), status
