@@ -80,6 +80,7 @@ def load_demo(path: Path = SEEDS / "demo.yaml") -> int:
     changed += load_agreements(SEEDS / "agreements.yaml")
     changed += load_risks(SEEDS / "risks.yaml")
     changed += load_tables(SEEDS / "tables.yaml")
+    changed += load_reviews(SEEDS / "reviews.yaml")
     return changed
 
 
@@ -516,6 +517,98 @@ def load_tables(path: Path) -> int:
                         MeetingDecision(meeting_id=meeting.id, text=d["text"],
                                         owner_id=user_id(d["owner"]) if d.get("owner") else None)
                     )  # fmt: skip
+            db.session.commit()
+        changed += 1
+    return changed
+
+
+def load_reviews(path: Path) -> int:
+    """Reviews with scores and lessons, finalised (follow-ups carried out) or left as a
+    concept; a review whose title exists already in the partnership is skipped."""
+    from app.agreements import services as agreements
+    from app.agreements.models import Agreement
+    from app.manifest.services import current_version
+    from app.reviews import services as reviews
+    from app.reviews.models import Review
+    from app.tables.models import ThematicTable
+
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    today = agreements.today()
+    changed = 0
+    for spec in data["reviews"]:
+        partnership = db.session.execute(
+            select(Partnership).where(Partnership.slug == spec["partnership"])
+        ).scalar_one()
+        if db.session.execute(
+            select(Review.id).where(
+                Review.partnership_id == partnership.id, Review.title == spec["title"]
+            )
+        ).first():
+            continue
+        membership = db.session.execute(
+            select(Membership).join(User).where(
+                Membership.partnership_id == partnership.id, User.email == spec["author"]
+            )
+        ).scalar_one()  # fmt: skip
+        held_on = today + timedelta(days=int(spec["days"]))
+        aims = spec.get("aims") or {}
+        review = reviews.create_review(
+            membership,
+            {
+                "kind": spec["kind"], "held_on": held_on, "team": spec["team"],
+                "participants": "\n".join(spec.get("participants", [])), "title": spec["title"],
+                "case_description": (spec.get("case_description") or "").strip(),
+                "went_well": spec.get("went_well", ""), "could_be_better": spec.get("could_be_better", ""),
+                **{f"aim_{aim}": text for aim, text in aims.items()},
+            },
+        )  # fmt: skip
+        manifest = current_version(partnership.id)
+        titles = {t.title: t.principle_id for t in manifest.texts} if manifest else {}
+        scores = {
+            titles[title]: (value[0], value[1])
+            for title, value in (spec.get("scores") or {}).items()
+        }
+        if scores:
+            reviews.set_scores(review, membership, scores)
+        for lesson in spec.get("lessons") or []:
+            item = {
+                "text": lesson["text"], "level": lesson["level"], "arena": lesson["arena"],
+                "follow_up": lesson.get("follow_up", "none"),
+                "principles": [titles[t] for t in lesson.get("principles") or []],
+                "proposal_text": lesson.get("proposal_text", ""),
+                "proposal_title": lesson.get("proposal_title", ""),
+            }  # fmt: skip
+            if item["follow_up"] == "action":
+                item["action_owner_id"] = db.session.execute(
+                    select(User.id).where(User.email == lesson["owner"])
+                ).scalar_one()
+                # Seeded in the past: the due date is set after the lesson is added.
+                due = today + timedelta(days=int(lesson.get("due", 30)))
+            elif item["follow_up"] == "agreement":
+                item["target_agreement_id"] = db.session.execute(
+                    select(Agreement.id).where(
+                        Agreement.partnership_id == partnership.id, Agreement.title == lesson["agreement"]
+                    )
+                ).scalar_one()  # fmt: skip
+            elif item["follow_up"] == "principle":
+                item["target_principle_id"] = (
+                    titles.get(lesson.get("principle")) if lesson.get("principle") else None
+                )
+            elif item["follow_up"] == "table":
+                item["target_table_id"] = db.session.execute(
+                    select(ThematicTable.id).where(
+                        ThematicTable.partnership_id == partnership.id, ThematicTable.name == lesson["table"]
+                    )
+                ).scalar_one()  # fmt: skip
+            added = reviews.add_lesson(review, membership, item)
+            if item["follow_up"] == "action":
+                added.action_due_on = due
+                db.session.commit()
+        if spec.get("final", True):
+            reviews.finalise(review, membership)
+            stamp = datetime.combine(held_on + timedelta(days=2), time(15, 0))
+            review.finalised_at = stamp
+            review.created_at = datetime.combine(held_on, time(16, 0))
             db.session.commit()
         changed += 1
     return changed

@@ -255,8 +255,9 @@ def conversation(slug: str, table_id: int, conversation_id: int):
     return _show_conversation(table, access, conversation, CommentForm())
 
 
-def _show_conversation(table, access, conversation, form, status: int = 200, reply_form=None):
-    page = services.comments_page(conversation, page_number())
+def _show_conversation(table, access, conversation, form, status: int = 200, reply_form=None,
+                       page_no: int | None = None):  # fmt: skip
+    page = services.comments_page(conversation, page_no or page_number())
     last_read = services.last_read(conversation, current_user.id)
     context = {
         "table": table,
@@ -312,20 +313,37 @@ def post_comment(slug: str, table_id: int, conversation_id: int):
             flash(_("Your comment has been placed."), "success")
             return redirect(_conversation_url(conversation, page=_last_page(conversation, comment))
                             + f"#comment-{comment.id}")  # fmt: skip
+    # A reply form exists on the page only for a top-level comment of this conversation;
+    # any other parent (a reply, another conversation's comment) errs in the main form.
+    reply_to = _reply_parent(conversation, parent)
     if is_htmx():
         # Put the form with its error back in place of the form that was sent.
-        form_id = f"reply-form-{parent}" if parent else "comment-form"
+        form_id = f"reply-form-{reply_to.id}" if reply_to else "comment-form"
         response = make_response(render_template(
             "tables/_comment_form.html", table=table, conversation=conversation, form=form,
-            parent_id=int(parent) if parent and str(parent).isdigit() else None, oob=False,
+            parent_id=reply_to.id if reply_to else None, oob=False,
         ), 422)  # fmt: skip
         response.headers["HX-Retarget"] = f"#{form_id}"
         response.headers["HX-Reswap"] = "outerHTML"
         return response
-    if parent:
+    if reply_to:
         return _show_conversation(table, access, conversation, CommentForm(formdata=None), 422,
-                                  reply_form=(parent, form))  # fmt: skip
+                                  reply_form=(reply_to.id, form),
+                                  page_no=_last_page(conversation, reply_to))  # fmt: skip
+    if conversation.status != "open":
+        # A closed conversation's page has no comment form to show the error in.
+        for message in form.form_errors:
+            flash(message, "error")
     return _show_conversation(table, access, conversation, form, 422)
+
+
+def _reply_parent(conversation: Conversation, parent) -> Comment | None:
+    if not parent or not str(parent).isdigit():
+        return None
+    comment = db.session.get(Comment, int(parent))
+    if comment is None or comment.conversation_id != conversation.id or comment.parent_id:
+        return None
+    return comment
 
 
 def _last_page(conversation, comment) -> int:

@@ -44,9 +44,20 @@ def nav_link(page: Page, path: str):
     return page.locator(f".ss-nav a[href='{path}']")
 
 
+def whole_text(text: str) -> re.Pattern:
+    return re.compile(rf"^\s*{re.escape(text)}\s*$")
+
+
 def link_named(page: Page, name: str):
     """A link in main whose whole text is `name` (demo data)."""
-    return page.locator("main a").filter(has_text=re.compile(rf"^\s*{re.escape(name)}\s*$"))
+    return page.locator("main a").filter(has_text=whole_text(name))
+
+
+def list_row(page: Page, title: str):
+    """The list item on the table page with the link `title`."""
+    return page.locator("main li.ss-list__item").filter(
+        has=page.locator("a").filter(has_text=whole_text(title))
+    )
 
 
 def path_of(page: Page) -> str:
@@ -99,7 +110,7 @@ def test_chair_discusses_concludes_and_makes_an_agreement(page: Page):
     # The table page: theme, goal, conversations (unread ones marked), meetings, members.
     for heading in ("theme", "goal", "conversations", "meetings", "outcomes", "members"):
         expect(page.locator(f"main h2#{heading}-heading")).to_be_visible()
-    unread_row = page.locator("main li.ss-list__item").filter(has=link_named(page, UNREAD_DEMO))
+    unread_row = list_row(page, UNREAD_DEMO)
     expect(unread_row.locator(".utrecht-status-badge--warning")).to_be_visible()
     expect(page.locator("main ul[aria-labelledby=members-heading]")).to_contain_text(
         "Mehmet Yilmaz (demo)"
@@ -201,7 +212,7 @@ def test_chair_discusses_concludes_and_makes_an_agreement(page: Page):
     outcome = page.locator("main h2#outcomes-heading + ul li").filter(has_text=TITLE)
     expect(outcome).to_have_count(1)
     expect(outcome.locator(f"a[href='{agreement}']")).to_be_visible()
-    closed_row = page.locator("main li.ss-list__item").filter(has=link_named(page, TITLE))
+    closed_row = list_row(page, TITLE)
     expect(closed_row.locator(".utrecht-status-badge--neutral")).to_be_visible()
 
 
