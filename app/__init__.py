@@ -69,6 +69,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     from app.agreements.routes import bp as agreements_bp
     from app.auth.cli import users_cli
     from app.auth.routes import bp as auth_bp
+    from app.cycles import dashboard as _cycle_panels  # noqa: F401
+    from app.cycles.routes import bp as cycles_bp
     from app.manifest import dashboard as _manifest_panels  # noqa: F401
     from app.manifest.routes import bp as manifest_bp
     from app.partnerships.admin_routes import bp as admin_bp
@@ -91,6 +93,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(risks_bp)
     app.register_blueprint(tables_bp)
     app.register_blueprint(reviews_bp)
+    app.register_blueprint(cycles_bp)
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_cli)
     app.cli.add_command(reviews_cli)

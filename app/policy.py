@@ -48,6 +48,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "review.view": ALL_ROLES,
     "review.record": frozenset({"beheerder", "programmamanager", "teamlid"}),
     "review.settings": frozenset({"beheerder"}),
+    "cycle.view": ALL_ROLES,
+    "cycle.manage": frozenset({"beheerder", "programmamanager"}),
+    "cycle.decide": frozenset({"bestuurder"}),
+    # Indicators are proposed and agreed by programme managers of both sides.
+    "indicator.propose": frozenset({"programmamanager"}),
 }
 
 TABLE_MANAGERS = frozenset({"beheerder", "programmamanager"})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import click
@@ -81,6 +81,7 @@ def load_demo(path: Path = SEEDS / "demo.yaml") -> int:
     changed += load_risks(SEEDS / "risks.yaml")
     changed += load_tables(SEEDS / "tables.yaml")
     changed += load_reviews(SEEDS / "reviews.yaml")
+    changed += load_cycles(SEEDS / "cycles.yaml")
     return changed
 
 
@@ -609,6 +610,98 @@ def load_reviews(path: Path) -> int:
             stamp = datetime.combine(held_on + timedelta(days=2), time(15, 0))
             review.finalised_at = stamp
             review.created_at = datetime.combine(held_on, time(16, 0))
+            db.session.commit()
+        changed += 1
+    return changed
+
+
+def load_cycles(path: Path) -> int:
+    """Indicators (adopted by a programme manager of each side) and cycles with their
+    measurements, interpretation and board decisions; skipped when the partnership has
+    indicators already."""
+    from app.agreements import services as agreements
+    from app.cycles import services as cycles
+    from app.cycles.models import Cycle, Indicator
+
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    today = agreements.today()
+    changed = 0
+    done: set[int] = set()
+
+    def member(partnership, role, kinds):
+        return db.session.execute(
+            select(Membership).join(Organisation, Organisation.id == Membership.organisation_id)
+            .where(Membership.partnership_id == partnership.id, Membership.role == role,
+                   Organisation.kind.in_(kinds)).order_by(Membership.id).limit(1)
+        ).scalar_one()  # fmt: skip
+
+    for spec in data["indicators"]:
+        partnership = db.session.execute(
+            select(Partnership).where(Partnership.slug == spec["partnership"])
+        ).scalar_one()
+        if (
+            partnership.id not in done
+            and db.session.execute(
+                select(Indicator.id).where(Indicator.partnership_id == partnership.id)
+            ).first()
+        ):
+            continue
+        done.add(partnership.id)
+        municipal = member(partnership, "programmamanager", ("gemeente", "regio"))
+        provider = member(partnership, "programmamanager", ("aanbieder", "consortium"))
+        indicator = cycles.propose_indicator(municipal, {**spec, "target": spec.get("target")})
+        cycles.approve_indicator(indicator, provider)
+        changed += 1
+
+    current_half = date(today.year, 1 if today.month <= 6 else 7, 1)
+
+    def half_year(back: int) -> tuple[date, date]:
+        year, month = current_half.year, current_half.month
+        for _ in range(back):
+            year, month = (year, 1) if month == 7 else (year - 1, 7)
+        start = date(year, month, 1)
+        end = date(year, 6, 30) if month == 1 else date(year, 12, 31)
+        return start, end
+
+    for spec in data["cycles"]:
+        partnership = db.session.execute(
+            select(Partnership).where(Partnership.slug == spec["partnership"])
+        ).scalar_one()
+        start, end = half_year(int(spec["half_years_ago"]))
+        if db.session.execute(
+            select(Cycle.id).where(
+                Cycle.partnership_id == partnership.id, Cycle.period_from == start
+            )
+        ).first():
+            continue
+        manager = member(partnership, "programmamanager", ("gemeente", "regio"))
+        cycle = cycles.create_cycle(manager, spec["title"], start, end)
+        names = {i.name: i.id for i in cycles.indicators_of(partnership.id, ("vastgesteld",))}
+        cycles.save_measurements(
+            cycle, manager,
+            {names[name]: (str(value[0]), value[1]) for name, value in (spec.get("measurements") or {}).items()},
+        )  # fmt: skip
+        cycles.next_phase(cycle, manager)
+        cycles.next_phase(cycle, manager)
+        cycles.save_interpretation(cycle, manager, spec.get("interpretation", ""), spec.get("dilemmas", ""),
+                                   "\n".join(spec.get("proposals") or []))  # fmt: skip
+        if spec.get("phase") != "duiden":
+            cycles.submit(cycle, manager)
+            proposals = cycles.proposals_of(cycle)
+            for org_name, (decision, comment, reason, votes) in (
+                spec.get("decisions") or {}
+            ).items():
+                bestuurder = db.session.execute(
+                    select(Membership).join(Organisation, Organisation.id == Membership.organisation_id)
+                    .where(Membership.partnership_id == partnership.id, Membership.role == "bestuurder",
+                           Organisation.name == org_name)
+                ).scalar_one()  # fmt: skip
+                cycles.decide(cycle, bestuurder, decision, comment, reason,
+                              {p.id: v for p, v in zip(proposals, votes, strict=True)})  # fmt: skip
+            stamp = datetime.combine(end + timedelta(days=45), time(10, 0))
+            cycle.submitted_at = stamp
+            if cycle.closed_at:
+                cycle.closed_at = stamp + timedelta(days=21)
             db.session.commit()
         changed += 1
     return changed

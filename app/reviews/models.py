@@ -29,6 +29,11 @@ class ReviewSettings(db.Model):
     # Case details of finalised reviews are purged after this many months.
     retention_months: Mapped[int] = mapped_column(default=24)
 
+    @property
+    def id(self) -> int:
+        """The audit trail names an object by its id; these settings are one per partnership."""
+        return self.partnership_id
+
 
 class Review(db.Model):
     __tablename__ = "review"

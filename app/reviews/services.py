@@ -451,7 +451,8 @@ def _carry_out(lesson: Lesson, review: Review, membership: Membership, label: st
     elif lesson.follow_up == "agreement":
         agreement = db.session.get(Agreement, lesson.target_agreement_id)
         comment = agreements.add_comment(
-            agreement, user_id, f"{lesson.proposal_text}\n\n{lesson.text}", is_proposal=True,
+            # Proposal and lesson may each be 5000 characters; a comment holds 10000.
+            agreement, user_id, f"{lesson.proposal_text}\n\n{lesson.text}"[:10000], is_proposal=True,
             origin_label=origin, commit=False,
         )  # fmt: skip
         db.session.flush()

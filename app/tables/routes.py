@@ -326,14 +326,14 @@ def post_comment(slug: str, table_id: int, conversation_id: int):
         response.headers["HX-Retarget"] = f"#{form_id}"
         response.headers["HX-Reswap"] = "outerHTML"
         return response
-    if reply_to:
+    if conversation.status != "open":
+        # A closed conversation's page has no comment form to show the error in.
+        for message in [*form.form_errors, *form.body.errors]:
+            flash(message, "error")
+    elif reply_to:
         return _show_conversation(table, access, conversation, CommentForm(formdata=None), 422,
                                   reply_form=(reply_to.id, form),
                                   page_no=_last_page(conversation, reply_to))  # fmt: skip
-    if conversation.status != "open":
-        # A closed conversation's page has no comment form to show the error in.
-        for message in form.form_errors:
-            flash(message, "error")
     return _show_conversation(table, access, conversation, form, 422)
 
 

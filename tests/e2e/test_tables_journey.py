@@ -321,3 +321,36 @@ def test_conversation_reflows_at_320_pixels(narrow_page: Page):
     expect(details).to_have_attribute("open", "")
     check_accessibility(page)
     assert_no_horizontal_scroll(page)
+
+
+def test_mention_search_never_posts_the_comment(page: Page):
+    """Enter in the search box searches (it used to post the half-written comment), and a
+    chosen @handle is kept apart from the text before it (else it is no mention)."""
+    log_in(page, CHAIR)
+    visit(page, f"{TABLES}/")
+    visit(page, link_named(page, FAMILY).get_attribute("href") or "")
+    visit(page, conversation_path(page, OPEN_DEMO))
+    posts: list[str] = []
+    page.on(
+        "request", lambda request: posts.append(request.url) if request.method == "POST" else None
+    )
+    mark_page(page)
+
+    body = page.locator("#comment-body")
+    body.fill("Vraag aan")
+    search = page.locator("#comment-body-mention")
+    search.press_sequentially("@wijk")
+    suggestion = page.locator("#comment-body-suggestions button[data-mention='@wijkteam']")
+    expect(suggestion).to_be_visible()
+    with page.expect_response(lambda response: "/mentions?" in response.url):
+        search.press("Enter")
+    expect(suggestion).to_be_visible()
+    assert posts == [], f"Enter in the mention search posted the form: {posts}"
+    expect(page.locator("#new-comments > article")).to_have_count(0)
+    expect(body).to_have_value("Vraag aan")
+    assert_same_page(page)
+
+    suggestion.click()
+    expect(body).to_have_value("Vraag aan @wijkteam ")
+    assert posts == []
+    check_accessibility(page)

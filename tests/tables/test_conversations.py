@@ -705,3 +705,15 @@ def test_after_posting_in_a_long_conversation_the_browser_goes_to_the_last_page(
                                                     "parent_id": str(ids[59])})  # fmt: skip
     reply = comments(app, seated)[-1].id
     assert response.headers["Location"].endswith(f"?page=2#comment-{reply}")
+
+
+def test_a_failed_reply_on_a_later_page_is_shown_on_that_page(app, seated, login_as):
+    ids = long_conversation(app, seated)
+    client = login_as(seated.world, "partner")
+
+    response = post(client, seated.comments_url(), {"body": "", "parent_id": str(ids[75])})
+
+    assert response.status_code == 422
+    page = html(response)
+    assert ids[75] in shown(page)
+    assert field_error(page, f"reply-body-{ids[75]}") == message(app, "Write a comment.")

@@ -10,8 +10,17 @@
     var text = button.getAttribute("data-mention") + " ";
     var start = field.selectionStart || field.value.length;
     var end = field.selectionEnd || start;
+    // "text@name" is no mention: keep a space between the text before and the @name.
+    if (start > 0 && !/\s/.test(field.value.charAt(start - 1))) text = " " + text;
     field.value = field.value.slice(0, start) + text + field.value.slice(end);
     field.focus();
     field.selectionStart = field.selectionEnd = start + text.length;
+  });
+  // Enter in a "find a member to mention" box searches; it must not post the half-written
+  // comment of the form around it.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter" || !event.target.closest(".ss-mentions input")) return;
+    event.preventDefault();
+    if (window.htmx) window.htmx.trigger(event.target, "search");
   });
 })();

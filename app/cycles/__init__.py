@@ -1,0 +1,1 @@
+"""Evaluation cycles: indicators, measurements, a self-composing summary, board decisions."""

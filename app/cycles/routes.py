@@ -1,0 +1,398 @@
+"""Cycle and indicator pages: indicators, cycles, measurements, duiding, board decisions, PDF."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from app.agreements.services import organisations_of
+from app.cycles import services
+from app.cycles.forms import (
+    DECISION_LABELS,
+    DIRECTION_LABELS,
+    KIND_LABELS,
+    PHASE_LABELS,
+    STATUS_LABELS,
+    VOTE_LABELS,
+    CycleForm,
+    DecisionForm,
+    IndicatorForm,
+    InterpretationForm,
+)
+from app.cycles.models import PHASES, CycleProposal, Indicator
+from app.errors import ServiceError
+from app.extensions import db
+from app.forms import select_choices
+from app.policy import can, requires
+from app.views import show_service_error
+
+bp = Blueprint("cycles", __name__, url_prefix="/p/<slug>")
+
+
+@bp.app_context_processor
+def cycle_labels():
+    return {
+        "indicator_direction_labels": DIRECTION_LABELS,
+        "indicator_kind_labels": KIND_LABELS,
+        "indicator_status_labels": STATUS_LABELS,
+        "phase_labels": PHASE_LABELS,
+        "board_decision_labels": DECISION_LABELS,
+        "vote_labels": VOTE_LABELS,
+        "phases": PHASES,
+    }
+
+
+# --- indicators -------------------------------------------------------------------------------
+
+
+@bp.get("/indicators/")
+@requires("cycle.view")
+def indicators(slug: str):
+    items = services.indicators_of(g.partnership.id, ("voorgesteld", "vastgesteld", "vervallen"))
+    return render_template(
+        "cycles/indicators.html", indicators=items,
+        approvals=services.approvals_of([i.id for i in items]),
+    )  # fmt: skip
+
+
+def _indicator_form(obj=None):
+    form = IndicatorForm(obj=obj)
+    form.owner_organisation_id.choices = select_choices(
+        [("", _("(none)"))] + organisations_of(g.partnership.id)
+    )
+    return form
+
+
+@bp.route("/indicators/new", methods=["GET", "POST"])
+@requires("indicator.propose")
+def new_indicator(slug: str):
+    form = _indicator_form()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.propose_indicator(g.membership, form.data)
+        except ServiceError as error:
+            db.session.rollback()
+            show_service_error(form, error)
+            status = 422
+        else:
+            flash(_("The indicator has been proposed. A programme manager of the other side agrees to adopt it."),
+                  "success")  # fmt: skip
+            return redirect(url_for("cycles.indicators", slug=slug))
+    elif request.method == "POST":
+        status = 422
+    return render_template("cycles/indicator_form.html", form=form, indicator=None), status
+
+
+def _indicator_or_404(indicator_id: int) -> Indicator:
+    indicator = db.session.get(Indicator, indicator_id)
+    if indicator is None or indicator.partnership_id != g.partnership.id:
+        abort(404)
+    return indicator
+
+
+@bp.route("/indicators/<int:indicator_id>/edit", methods=["GET", "POST"])
+@requires("indicator.propose")
+def edit_indicator(slug: str, indicator_id: int):
+    indicator = _indicator_or_404(indicator_id)
+    form = _indicator_form(indicator)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.update_indicator(indicator, g.membership, form.data)
+        except ServiceError as error:
+            db.session.rollback()
+            show_service_error(form, error)
+            status = 422
+        else:
+            flash(_("The indicator has been saved."), "success")
+            return redirect(url_for("cycles.indicators", slug=slug))
+    elif request.method == "POST":
+        status = 422
+    return render_template("cycles/indicator_form.html", form=form, indicator=indicator), status
+
+
+@bp.post("/indicators/<int:indicator_id>/approve")
+@requires("indicator.propose")
+def approve_indicator(slug: str, indicator_id: int):
+    indicator = _indicator_or_404(indicator_id)
+    try:
+        adopted = services.approve_indicator(indicator, g.membership)
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        flash(
+            _("The indicator has been adopted.")
+            if adopted
+            else _("Your agreement has been recorded."),
+            "success",
+        )
+    return redirect(url_for("cycles.indicators", slug=slug))
+
+
+@bp.post("/indicators/<int:indicator_id>/retire")
+@requires("indicator.propose")
+def retire_indicator(slug: str, indicator_id: int):
+    indicator = _indicator_or_404(indicator_id)
+    try:
+        services.retire_indicator(indicator, g.membership)
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        flash(_("The indicator has been retired."), "success")
+    return redirect(url_for("cycles.indicators", slug=slug))
+
+
+# --- cycles --------------------------------------------------------------------------------------
+
+
+@bp.get("/cycles/")
+@requires("cycle.view")
+def index(slug: str):
+    return render_template("cycles/index.html", cycles=services.cycles_of(g.partnership.id))
+
+
+@bp.route("/cycles/new", methods=["GET", "POST"])
+@requires("cycle.manage")
+def new(slug: str):
+    form = CycleForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            cycle = services.create_cycle(
+                g.membership, form.title.data, form.period_from.data, form.period_to.data
+            )
+        except ServiceError as error:
+            db.session.rollback()
+            show_service_error(form, error)
+            status = 422
+        else:
+            flash(_("Cycle %(ref)s has been created.", ref=cycle.reference), "success")
+            return redirect(url_for("cycles.show", slug=slug, number=cycle.number))
+    elif request.method == "POST":
+        status = 422
+    return render_template("cycles/form.html", form=form), status
+
+
+def _cycle_or_404(number: int):
+    cycle = services.get_cycle(g.partnership.id, number)
+    if cycle is None:
+        abort(404)
+    return cycle
+
+
+@bp.get("/cycles/<int:number>")
+@requires("cycle.view")
+def show(slug: str, number: int):
+    cycle = _cycle_or_404(number)
+    return _show(cycle)
+
+
+def _show(cycle, decision_form=None, status: int = 200):
+    summary = services.summary_for(cycle)
+    decisions = services.decisions_of(cycle)
+    decided = {d.organisation_id for d in decisions}
+    deciders = (cycle.snapshot or {}).get("deciders", [])
+    may_decide = (
+        can("cycle.decide") and cycle.phase == "besluitvorming"
+        and g.membership.organisation_id in {d["id"] for d in deciders}
+        and g.membership.organisation_id not in decided
+    )  # fmt: skip
+    return render_template(
+        "cycles/show.html", cycle=cycle, summary=summary, decisions=decisions, deciders=deciders,
+        decided=decided, may_decide=may_decide, decision_form=decision_form or DecisionForm(),
+        results=services.proposal_results(cycle) if cycle.snapshot else {},
+        proposals={p.id: p for p in services.proposals_of(cycle)},
+        changes=services.phase_changes(cycle), charts=_charts(summary.get("indicators", [])),
+    ), status  # fmt: skip
+
+
+def _charts(indicators) -> dict[int, dict]:
+    """Small line charts of each indicator's values over the cycles, with the target."""
+    width, height, pad = 220, 80, 12
+    charts = {}
+    for ind in indicators:
+        history = ind.get("history") or []
+        values = [h["value"] for h in history]
+        if ind.get("target") is not None:
+            values.append(ind["target"])
+        if not history:
+            continue
+        low, high = min(values), max(values)
+        span = (high - low) or 1
+        step = (width - 2 * pad) / max(len(history) - 1, 1)
+
+        def y(v, low=low, span=span):
+            return round(height - pad - (v - low) / span * (height - 2 * pad), 1)
+
+        dots = [(round(pad + i * step, 1), y(h["value"])) for i, h in enumerate(history)]
+        charts[ind["id"]] = {
+            "width": width, "height": height, "points": " ".join(f"{x},{yy}" for x, yy in dots),
+            "dots": dots, "target_y": y(ind["target"]) if ind.get("target") is not None else None,
+            "pad": pad,
+        }  # fmt: skip
+    return charts
+
+
+@bp.post("/cycles/<int:number>/next-phase")
+@requires("cycle.manage")
+def next_phase(slug: str, number: int):
+    cycle = _cycle_or_404(number)
+    try:
+        phase = services.next_phase(cycle, g.membership)
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        flash(_("The cycle is now in the phase “%(phase)s”.", phase=PHASE_LABELS[phase]), "success")
+    return redirect(url_for("cycles.show", slug=slug, number=number))
+
+
+@bp.route("/cycles/<int:number>/measurements", methods=["GET", "POST"])
+@requires("cycle.manage")
+def measurements(slug: str, number: int):
+    cycle = _cycle_or_404(number)
+    indicators = services.indicators_of(g.partnership.id, ("vastgesteld",))
+    current = services.measurements_of(cycle)
+    error = None
+    status = 200
+    values = {
+        i.id: ((current[i.id].value_text or _number(current[i.id].value_number)) if i.id in current else "",
+               current[i.id].explanation if i.id in current else "")
+        for i in indicators
+    }  # fmt: skip
+    if request.method == "POST":
+        values = {
+            int(key.removeprefix("value_")): (request.form.get(key, ""),
+                                              request.form.get(f"explanation_{key.removeprefix('value_')}", ""))
+            for key in request.form if key.startswith("value_") and key.removeprefix("value_").isdigit()
+        }  # fmt: skip
+        try:
+            services.save_measurements(cycle, g.membership, values)
+        except ServiceError as exc:
+            db.session.rollback()
+            error = exc
+            status = 422
+        else:
+            flash(_("The measurements have been saved."), "success")
+            return redirect(url_for("cycles.show", slug=slug, number=number) + "#indicators")
+    return render_template(
+        "cycles/measurements.html", cycle=cycle, indicators=indicators, values=values, error=error
+    ), status  # fmt: skip
+
+
+def _number(value) -> str:
+    if value is None:
+        return ""
+    return f"{value:g}"
+
+
+@bp.route("/cycles/<int:number>/interpretation", methods=["GET", "POST"])
+@requires("cycle.manage")
+def interpretation(slug: str, number: int):
+    cycle = _cycle_or_404(number)
+    form = InterpretationForm(
+        interpretation=cycle.interpretation, dilemmas=cycle.dilemmas,
+        proposals="\n".join(p.text for p in services.proposals_of(cycle)),
+    )  # fmt: skip
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.save_interpretation(cycle, g.membership, form.interpretation.data, form.dilemmas.data,
+                                         form.proposals.data)  # fmt: skip
+        except ServiceError as error:
+            db.session.rollback()
+            show_service_error(form, error)
+            status = 422
+        else:
+            flash(_("The interpretation has been saved."), "success")
+            return redirect(url_for("cycles.show", slug=slug, number=number) + "#interpretation")
+    elif request.method == "POST":
+        status = 422
+    return render_template("cycles/interpretation.html", form=form, cycle=cycle), status
+
+
+@bp.post("/cycles/<int:number>/submit")
+@requires("cycle.manage")
+def submit(slug: str, number: int):
+    cycle = _cycle_or_404(number)
+    try:
+        services.submit(cycle, g.membership)
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        flash(_("The summary has been frozen and submitted to the boards."), "success")
+    return redirect(url_for("cycles.show", slug=slug, number=number))
+
+
+@bp.post("/cycles/<int:number>/decide")
+@requires("cycle.decide")
+def decide(slug: str, number: int):
+    cycle = _cycle_or_404(number)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        votes = {}
+        for key, value in request.form.items():
+            if key.startswith("vote_") and key.removeprefix("vote_").isdigit():
+                votes[int(key.removeprefix("vote_"))] = value
+        try:
+            services.decide(
+                cycle, g.membership, form.decision.data, form.comment.data, form.reason.data, votes
+            )
+        except ServiceError as error:
+            db.session.rollback()
+            show_service_error(form, error)
+        else:
+            flash(_("The decision of %(organisation)s has been recorded.",
+                    organisation=g.membership.organisation.name), "success")  # fmt: skip
+            return redirect(url_for("cycles.show", slug=slug, number=number) + "#decisions")
+    return _show(cycle, form, 422)
+
+
+@bp.post("/cycles/<int:number>/proposals/<int:proposal_id>/<kind>")
+@requires("cycle.manage")
+def follow_up(slug: str, number: int, proposal_id: int, kind: str):
+    cycle = _cycle_or_404(number)
+    proposal = db.session.get(CycleProposal, proposal_id)
+    if proposal is None or proposal.cycle_id != cycle.id or kind not in ("action", "agreement"):
+        abort(404)
+    try:
+        made = services.follow_up_proposal(cycle, proposal, g.membership, kind)
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("cycles.show", slug=slug, number=number) + "#proposals")
+    if kind == "agreement":
+        flash(
+            _("Draft agreement %(ref)s has been made from the proposal.", ref=made.reference),
+            "success",
+        )
+        return redirect(url_for("agreements.show", slug=slug, number=made.number))
+    flash(_("An action has been made from the proposal."), "success")
+    return redirect(url_for("cycles.show", slug=slug, number=number) + "#proposals")
+
+
+@bp.get("/cycles/<int:number>/pdf")
+@requires("cycle.view")
+def pdf(slug: str, number: int):
+    from app.exports.pdf import pdf_response, static_uri
+
+    cycle = _cycle_or_404(number)
+    if cycle.snapshot is None:
+        abort(404)
+    html = render_template(
+        "cycles/pdf.html", cycle=cycle, summary=cycle.snapshot, decisions=services.decisions_of(cycle),
+        results=services.proposal_results(cycle), static_uri=static_uri(),
+    )  # fmt: skip
+    return pdf_response(html, f"bestuurlijke-rapportage-{slug}-{cycle.reference}.pdf")
+
+
+@bp.app_template_filter("agreement_number")
+def agreement_number(agreement_id: int) -> int:
+    from app.agreements.models import Agreement
+
+    agreement = db.session.get(Agreement, agreement_id)
+    return agreement.number if agreement else 0
