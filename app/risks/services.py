@@ -233,6 +233,9 @@ def risks_query(partnership_id: int, filters: Filters, on: date | None = None):
     if (filters.likelihood or filters.impact) and not filters.status:
         # A heat map cell counts the risks that are not closed; its list shows the same.
         query = query.where(Risk.status != "gesloten")
+    if filters.likelihood or filters.impact:
+        # A heat-map cell: the map counts open risks only, so its list does too.
+        query = query.where(Risk.status != "gesloten")
     if filters.likelihood:
         column = Risk.inherent_likelihood if bruto else Risk.residual_likelihood
         query = query.where(column == filters.likelihood)

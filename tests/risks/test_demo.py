@@ -67,9 +67,9 @@ def test_the_demo_risks_and_loading_them_twice(ctx):
     ).scalar_one() >= len(eemland)
     assert len({r.category_id for r in eemland}) >= 4
     # Every demo risk has been reassessed at least once.
-    assert db.session.execute(
-        select(func.count(RiskAssessment.id))
-    ).scalar_one() >= 2 * (len(eemland) + len(brabant))
+    assert db.session.execute(select(func.count(RiskAssessment.id))).scalar_one() >= 2 * (
+        len(eemland) + len(brabant)
+    )
 
     assert load_demo() == 0
     assert state() == first

@@ -140,9 +140,7 @@ def test_the_list_pages_and_the_page_links_keep_the_filter(app, make_partnership
                 services.risks_query(world.partnership.id, services.Filters())
             ).scalars()
         }
-    assert [scores[n] for n in everything] == sorted(
-        (scores[n] for n in everything), reverse=True
-    )
+    assert [scores[n] for n in everything] == sorted((scores[n] for n in everything), reverse=True)
     assert len(listed(filtered)) == 15
     links = {unescape(h) for h in re.findall(r'href="([^"]*page=\d+[^"]*)"', filtered)}
     assert links == set()  # 15 shared risks fit on one page

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from app.activity.models import AuditEvent
 from app.extensions import db
 from app.risks import services
-from app.risks.models import Measure, Risk, RiskCategory, RiskComment
+from app.risks.models import Risk, RiskCategory, RiskComment
 from tests.conftest import count_rows, field_error, find, input_value, message, post
 from tests.risks.helpers import (
     EDITORS,
@@ -61,7 +61,9 @@ def selected(page: str, name: str) -> set[str]:
     match = re.search(rf'<select[^>]*name="{re.escape(name)}"[^>]*>(.*?)</select>', page, re.S)
     assert match, f"no select named {name!r} on the page"
     tags = re.findall(r"<option[^>]*>", match.group(1))
-    return {re.search(r'value="([^"]*)"', t).group(1) for t in tags if re.search(r"\sselected\b", t)}
+    return {
+        re.search(r'value="([^"]*)"', t).group(1) for t in tags if re.search(r"\sselected\b", t)
+    }
 
 
 def reassess_form(client, world, number: int, **over) -> dict:
@@ -201,7 +203,9 @@ def test_the_messages_next_to_the_fields_are_dutch(app, world, login_as, over, f
     response = post(client, url(world, "/new"), form(world, financieel, **over))
 
     assert response.status_code == 422
-    assert unescape(field_error(html(response), field)) == unescape(message(app, msgid, **variables))
+    assert unescape(field_error(html(response), field)) == unescape(
+        message(app, msgid, **variables)
+    )
 
 
 def test_a_bearer_or_owner_of_another_partnership_is_refused(app, make_partnership, login_as):
@@ -884,7 +888,9 @@ def test_every_form_leaves_an_audit_event_with_partnership_and_actor(app, world,
             select(RiskCategory.id).where(RiskCategory.name == "Reputatie")
         ).scalar_one()
         update = db.session.execute(
-            select(AuditEvent).where(AuditEvent.action == "update", AuditEvent.object_type == "Risk")
+            select(AuditEvent).where(
+                AuditEvent.action == "update", AuditEvent.object_type == "Risk"
+            )
         ).scalar_one()
         assert update.changes["title"] == [
             "Budgetoverschrijding door taakgerichte bekostiging",

@@ -17,7 +17,6 @@ from app.risks.models import (
     DEFAULT_CATEGORIES,
     Measure,
     Risk,
-    RiskAssessment,
     RiskComment,
 )
 from app.timeutil import utcnow
@@ -691,7 +690,9 @@ def test_a_measure_with_bad_input_is_refused(ctx, world, over, msgid, field):
     risk = make(world)
 
     refused(
-        lambda: services.add_measure(risk, measure_data(world, **over), world.users["beheerder"].id),
+        lambda: services.add_measure(
+            risk, measure_data(world, **over), world.users["beheerder"].id
+        ),
         msgid,
         field,
     )
@@ -783,7 +784,10 @@ def test_filters_come_from_the_query_string_and_ignore_nonsense():
         basis="bruto", likelihood=2, impact=5, q="budget", archived=True, sort="review",
     )  # fmt: skip
     assert bad == services.Filters()
-    assert services.Filters.from_args(MultiDict({k: str(v) for k, v in good.as_args().items()})) == good
+    assert (
+        services.Filters.from_args(MultiDict({k: str(v) for k, v in good.as_args().items()}))
+        == good
+    )
 
 
 @pytest.mark.parametrize("value", ["²", "³", "¹"])
