@@ -119,6 +119,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 def _init_login(app: Flask) -> None:
     from app.auth.models import User
+    from app.forms import is_id
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -133,7 +134,7 @@ def _init_login(app: Flask) -> None:
     def load_user(user_id: str):
         # The id carries the session token, so a changed password ends other sessions.
         ident, _, token = user_id.partition(":")
-        if not ident.isdigit():
+        if not is_id(ident):
             return None
         user = db.session.get(User, int(ident))
         if user is None or user.session_token != token or not user.active:

@@ -33,3 +33,10 @@ class MultiCheckboxField(SelectMultipleField):
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+def is_id(value) -> bool:
+    """Whether user input is a plain id: ASCII digits only ("²".isdigit() is true, but
+    int("²") fails) and short enough for every database's integer column."""
+    value = str(value)
+    return value.isascii() and value.isdigit() and len(value) <= 9

@@ -718,6 +718,12 @@ def _generate_comments(conversation, table, count: int, start: datetime) -> None
             select(TableMember.user_id).where(TableMember.table_id == table.id)
         ).scalars()
     )
+    # After the written comments, so that the page's order (by id) is also the order in time.
+    written = db.session.execute(
+        select(func.max(Comment.created_at)).where(Comment.conversation_id == conversation.id)
+    ).scalar()
+    if written is not None and written >= start:
+        start = written + timedelta(hours=1)
     rows = [
         {
             "conversation_id": conversation.id,

@@ -7,6 +7,8 @@ from urllib.parse import urlsplit
 from flask import render_template, request, url_for
 from flask import request as flask_request
 
+from app.forms import is_id
+
 
 def is_htmx() -> bool:
     return flask_request.headers.get("HX-Request") == "true"
@@ -31,7 +33,7 @@ def safe_next(target: str | None, default: str = "/") -> str:
 def page_number() -> int:
     """The ?page= argument as a positive int (bad input falls back to page 1)."""
     value = request.args.get("page", "1")
-    return int(value) if value.isdigit() and int(value) > 0 else 1
+    return int(value) if is_id(value) and int(value) > 0 else 1
 
 
 def show_service_error(form, error) -> None:

@@ -31,6 +31,7 @@ from app.agreements.models import (
 )
 from app.errors import ServiceError
 from app.extensions import db
+from app.forms import is_id
 from app.manifest.links import linked_principle_ids, set_links
 from app.manifest.models import PrincipleLink
 from app.partnerships.models import Membership, Organisation, Participation
@@ -88,7 +89,7 @@ class Filters:
     def from_args(cls, args) -> Filters:
         def number(name):
             value = args.get(name, "")
-            return int(value) if value.isdigit() else None
+            return int(value) if is_id(value) else None
 
         status = args.get("status", "")
         kind = args.get("kind", "")
@@ -473,7 +474,6 @@ def revisit(
                 _l("The new revisit date must lie after today and after the current one."),
                 "new_revisit_on",
             )
-        agreement.revisit_on = new_revisit_on
     if decision == AMEND:
         data = {**amended} if amended else {}
         for name in ("title", "summary", "explanation"):
@@ -488,10 +488,13 @@ def revisit(
             raise ServiceError(_l("Change the text of the agreement, or choose extend."), "summary")
         for name in ("title", "summary", "explanation"):
             setattr(agreement, name, clean[name])
-    elif decision == MAKE_FIRM:
+    if decision in (EXTEND, AMEND):
+        # Set only now, after every check passed, so a refusal leaves nothing pending.
+        agreement.revisit_on = new_revisit_on
+    if decision == MAKE_FIRM:
         agreement.kind = FIRM
         agreement.revisit_on = None
-    elif decision == END:
+    if decision == END:
         agreement.status = ENDED
         agreement.end_on = on
     agreement.current_version += 1

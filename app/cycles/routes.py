@@ -22,7 +22,7 @@ from app.cycles.forms import (
 from app.cycles.models import PHASES, CycleProposal, Indicator
 from app.errors import ServiceError
 from app.extensions import db
-from app.forms import select_choices
+from app.forms import is_id, select_choices
 from app.policy import can, requires
 from app.views import show_service_error
 
@@ -267,7 +267,7 @@ def measurements(slug: str, number: int):
         values = {
             int(key.removeprefix("value_")): (request.form.get(key, ""),
                                               request.form.get(f"explanation_{key.removeprefix('value_')}", ""))
-            for key in request.form if key.startswith("value_") and key.removeprefix("value_").isdigit()
+            for key in request.form if key.startswith("value_") and is_id(key.removeprefix("value_"))
         }  # fmt: skip
         try:
             services.save_measurements(cycle, g.membership, values)
@@ -336,7 +336,7 @@ def decide(slug: str, number: int):
     if form.validate_on_submit():
         votes = {}
         for key, value in request.form.items():
-            if key.startswith("vote_") and key.removeprefix("vote_").isdigit():
+            if key.startswith("vote_") and is_id(key.removeprefix("vote_")):
                 votes[int(key.removeprefix("vote_"))] = value
         try:
             services.decide(

@@ -3,7 +3,8 @@ summary of a period, submitting (freezing) and board decisions."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+import math
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -11,7 +12,7 @@ from sqlalchemy.orm import joinedload
 
 from app.activity.services import record
 from app.agreements import services as agreements
-from app.agreements.models import ACTIVE, ENDED, WORKABLE, Agreement, Revisit
+from app.agreements.models import ACTIVE, CONCEPT, ENDED, WORKABLE, Agreement, Revisit
 from app.cycles.models import (
     ADOPTED,
     COMMISSIONER_KINDS,
@@ -36,7 +37,7 @@ from app.cycles.models import (
 from app.errors import ServiceError
 from app.extensions import db
 from app.partnerships.models import Membership, Organisation, Participation
-from app.timeutil import utcnow
+from app.timeutil import LOCAL, utcnow
 
 LIST_LIMIT = 10
 
@@ -292,11 +293,14 @@ def save_measurements(cycle: Cycle, membership: Membership, values: dict) -> Non
         if indicator.kind == QUANTITATIVE:
             try:
                 number = float(str(value).replace(",", "."))
-            except ValueError as error:
+            except ValueError:
+                number = None
+            # "nan" and "inf" parse as floats but are no measurement (nor valid JSON).
+            if number is None or not math.isfinite(number):
                 raise ServiceError(
                     _l("Enter a number for “%(name)s”.", name=indicator.name),
                     f"value_{indicator_id}",
-                ) from error
+                )
         else:
             text = str(value)[:5000]
         row = existing.get(indicator_id)
@@ -344,9 +348,12 @@ def save_interpretation(cycle: Cycle, membership: Membership, interpretation: st
 
 
 def _window(cycle: Cycle) -> tuple[datetime, datetime]:
-    return datetime.combine(cycle.period_from, time.min), datetime.combine(
-        cycle.period_to, time.max
-    )
+    """The period's first and last Dutch calendar day, as the naive UTC moments stored."""
+
+    def utc(day: date, moment: time) -> datetime:
+        return datetime.combine(day, moment, tzinfo=LOCAL).astimezone(UTC).replace(tzinfo=None)
+
+    return utc(cycle.period_from, time.min), utc(cycle.period_to, time.max)
 
 
 def compose_summary(cycle: Cycle) -> dict:
@@ -377,7 +384,8 @@ def _count(query) -> int:
 
 def _agreements_part(pid: int, cycle: Cycle, start: datetime, end: datetime) -> dict:
     base = select(Agreement).where(Agreement.partnership_id == pid, Agreement.archived_at.is_(None))
-    started = base.where(Agreement.start_on.between(cycle.period_from, cycle.period_to))
+    started = base.where(Agreement.status != CONCEPT,
+                         Agreement.start_on.between(cycle.period_from, cycle.period_to))  # fmt: skip
     ended = base.where(
         Agreement.status == ENDED, Agreement.end_on.between(cycle.period_from, cycle.period_to)
     )

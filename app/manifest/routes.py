@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from app.errors import ServiceError
 from app.extensions import db
-from app.forms import select_choices
+from app.forms import is_id, select_choices
 from app.manifest import services
 from app.manifest.forms import (
     AdoptForm,
@@ -383,7 +383,7 @@ def new_proposal(slug: str):
         chosen = request.args.get("principle", "")
         current = services.current_version(g.partnership.id)
         text = None
-        if chosen.isdigit() and current is not None:
+        if is_id(chosen) and current is not None:
             text = next((t for t in current.texts if t.principle_id == int(chosen)), None)
         if text is not None:
             form = ProposalForm(
@@ -502,7 +502,7 @@ def pdf(slug: str):
     number = request.args.get("version", "")
     version = (
         _version_or_404(int(number))
-        if number.isdigit()
+        if is_id(number)
         else services.current_version(g.partnership.id)
     )
     if version is None or version.is_draft:

@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, g, redirect, render_template, request,
 from flask_login import current_user
 
 from app.extensions import db
+from app.forms import is_id
 from app.partnerships import services
 from app.partnerships.dashboard import attention_panels
 from app.partnerships.models import ROLE_LABELS, ROLES
@@ -42,7 +43,7 @@ def members(slug: str):
     text = request.args.get("q", "").strip()[:100]
     role = request.args.get("role", "")
     organisation = request.args.get("organisation", "")
-    organisation_id = int(organisation) if organisation.isdigit() else None
+    organisation_id = int(organisation) if is_id(organisation) else None
     page = db.paginate(
         services.members_query(g.partnership, text, role, organisation_id),
         page=page_number(),

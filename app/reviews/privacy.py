@@ -58,6 +58,8 @@ _BSN = re.compile(
 )
 _MONEY_BEFORE = re.compile(r"(€|eur|euro|EUR|bedrag)\s*$", re.IGNORECASE)
 _MONEY_AFTER = re.compile(r"^\s*(€|euro|eur\b|,-)", re.IGNORECASE)
+# "+31 33 456 7890" is a phone number, not a BSN in the 2-3-4 grouping.
+_COUNTRY_CODE_BEFORE = re.compile(r"(\+31|0031)[\s\-]*(\(0\))?[\s\-]*$")
 
 _MONTHS = (
     "januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december"
@@ -78,8 +80,9 @@ _POSTCODE = re.compile(
 _PHONE = re.compile(
     r"(?<![\w+])("
     r"(?:\+31|0031)[\s\-]?(?:\(0\))?[\s\-]?[1-9](?:[\s\-]?\d){8}"  # international
-    r"|06[\s\-]?(?:\d[\s\-]?){7}\d"  # mobile
-    r"|0[1-9]\d{1,2}[\s\-]?(?:\d[\s\-]?){5,6}\d"  # landline: area code + number
+    r"|(?:\(06\)|06)(?:\s*-\s*|\s)?(?:\d[\s\-]?){7}\d"  # mobile
+    # landline: area code (possibly in brackets, "(030) 123 4567") + number
+    r"|(?:\(0[1-9]\d{1,2}\)|0[1-9]\d{1,2})(?:\s*-\s*|\s)?(?:\d[\s\-]?){5,6}\d"
     r")(?![\d])"
 )
 
@@ -92,6 +95,7 @@ _IBAN = re.compile(
 # A title (any case) and a capitalised surname, with Dutch prefixes in between.
 _NAME = re.compile(
     r"(?<![\w])(?i:dhr\.?|mevr\.?|mw\.?|meneer|mevrouw|de\s+heer|juffrouw|mr\.|dr\.)\s+"
+    r"(?:[A-ZÀ-Ý]\.\s*){0,4}"  # initials: "dhr. J. Jansen", "mevr. J.P. de Vries"
     r"(?:(?i:van|de|der|den|het|ter|ten|te|la|le|op|in|'t|el|al|ben|bin|da|di|du|von)\s+)*"
     r"[A-ZÀ-Ý][a-zà-ÿ'\-]+"
 )
@@ -130,6 +134,8 @@ def scan(text: str) -> list[Hit]:
     for m in _BSN.finditer(text):
         before, after = text[max(0, m.start() - 12) : m.start()], text[m.end() : m.end() + 8]
         if _MONEY_BEFORE.search(before) or _MONEY_AFTER.search(after):
+            continue
+        if _COUNTRY_CODE_BEFORE.search(before):
             continue
         if is_valid_bsn(m.group(1)):
             hits.append(Hit(BSN, m.start(1), m.end(1), m.group(1)))

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from app.agreements.services import members_of
 from app.errors import ServiceError
 from app.extensions import db
-from app.forms import select_choices
+from app.forms import is_id, select_choices
 from app.manifest.links import register_describer
 from app.policy import may_edit_review, may_read_case_details, may_see_review, requires
 from app.reviews import privacy, services
@@ -125,9 +125,7 @@ def index(slug: str):
     status = request.args.get("status", "")
     level = request.args.get("level", "")
     page = db.paginate(
-        services.visible_reviews(
-            g.membership, kind, status, int(level) if level.isdigit() else None
-        ),
+        services.visible_reviews(g.membership, kind, status, int(level) if is_id(level) else None),
         page=page_number(),
         per_page=current_app.config["SAMENSPEL_PAGE_SIZE"],
         error_out=False,
@@ -455,7 +453,7 @@ def overview(slug: str):
     level = request.args.get("level", "")
     arena = request.args.get("arena", "")
     lessons = db.paginate(
-        services.shared_lessons(g.partnership.id, int(level) if level.isdigit() else None, arena),
+        services.shared_lessons(g.partnership.id, int(level) if is_id(level) else None, arena),
         page=page_number(), per_page=25, error_out=False,
     )  # fmt: skip
     return render_template(

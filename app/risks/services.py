@@ -230,9 +230,6 @@ def risks_query(partnership_id: int, filters: Filters, on: date | None = None):
         query = query.where(Risk.owner_id == filters.owner)
     if filters.overdue:
         query = query.where(Risk.review_on < on, Risk.status != "gesloten")
-    if (filters.likelihood or filters.impact) and not filters.status:
-        # A heat map cell counts the risks that are not closed; its list shows the same.
-        query = query.where(Risk.status != "gesloten")
     if filters.likelihood or filters.impact:
         # A heat-map cell: the map counts open risks only, so its list does too.
         query = query.where(Risk.status != "gesloten")
@@ -297,8 +294,9 @@ def measures_for_agreement(agreement_id: int) -> list[Measure]:
     return list(
         db.session.execute(
             select(Measure)
+            .join(Risk, Risk.id == Measure.risk_id)
             .options(joinedload(Measure.risk))
-            .where(Measure.agreement_id == agreement_id)
+            .where(Measure.agreement_id == agreement_id, Risk.archived_at.is_(None))
             .order_by(Measure.id)
         ).scalars()
     )

@@ -19,7 +19,7 @@ from flask_login import current_user
 from app.agreements.services import members_of as partnership_members
 from app.errors import ServiceError
 from app.extensions import db
-from app.forms import select_choices
+from app.forms import is_id, select_choices
 from app.policy import TABLE_MANAGE, TABLE_NONE, TABLE_READ, TABLE_TAKE_PART, can, requires
 from app.tables import services
 from app.tables.forms import (
@@ -257,8 +257,13 @@ def conversation(slug: str, table_id: int, conversation_id: int):
 
 def _show_conversation(table, access, conversation, form, status: int = 200, reply_form=None,
                        page_no: int | None = None):  # fmt: skip
-    page = services.comments_page(conversation, page_no or page_number())
     last_read = services.last_read(conversation, current_user.id)
+    more = is_htmx() and request.args.get("more")
+    if not more:
+        # Before loading the comments: mark_read commits, which would expire every loaded
+        # comment and reload each one on its own while the template renders (N+1).
+        services.mark_read(conversation, current_user.id)
+    page = services.comments_page(conversation, page_no or page_number())
     context = {
         "table": table,
         "access": access,
@@ -269,10 +274,9 @@ def _show_conversation(table, access, conversation, form, status: int = 200, rep
         "TAKE_PART": TABLE_TAKE_PART,
         "MANAGE": TABLE_MANAGE,
     }
-    if is_htmx() and request.args.get("more"):
+    if more:
         # "Load more": only the next page of comments.
         return render_template("tables/_comments.html", **context)
-    services.mark_read(conversation, current_user.id)
     return render_template(
         "tables/conversation.html",
         form=form,
@@ -296,7 +300,7 @@ def post_comment(slug: str, table_id: int, conversation_id: int):
         try:
             comment = services.post_comment(
                 conversation, access, current_user.id, form.body.data,
-                int(parent) if parent and str(parent).isdigit() else (None if not parent else -1),
+                int(parent) if parent and is_id(parent) else (None if not parent else -1),
             )  # fmt: skip
         except ServiceError as error:
             db.session.rollback()
@@ -338,7 +342,7 @@ def post_comment(slug: str, table_id: int, conversation_id: int):
 
 
 def _reply_parent(conversation: Conversation, parent) -> Comment | None:
-    if not parent or not str(parent).isdigit():
+    if not parent or not is_id(parent):
         return None
     comment = db.session.get(Comment, int(parent))
     if comment is None or comment.conversation_id != conversation.id or comment.parent_id:

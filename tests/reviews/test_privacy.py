@@ -8,12 +8,14 @@ Decisions documented by these cases, following app/reviews/privacy.py:
   often than as an address), a house number right after the postcode belongs to the hit;
 - a date is flagged only when it exists and lies between 1900 and this year (a birth
   date); two-digit years count;
-- phone numbers are Dutch: 06 + 8 digits, 0 + area code + subscriber (10 digits), or
-  +31 / 0031; shorter or longer digit runs are not flagged;
+- phone numbers are Dutch: 06 + 8 digits, 0 + area code (also in brackets) + subscriber
+  (10 digits), or +31 / 0031; shorter or longer digit runs are not flagged; nine digits
+  right after +31 / 0031 are a phone number, never a BSN;
 - an IBAN is flagged only when its mod-97 check passes; an IBAN with a wrong check and
   spaces is not flagged as an IBAN (its last groups may still look like a landline);
-- a name is a title (any case) followed by a capitalised word, with Dutch prefixes
-  (van, de, den, el, ...) in between; "mevrouw vertelde" and "de moeder" are not names.
+- a name is a title (any case) followed by a capitalised word, with initials ("J.P.")
+  and Dutch prefixes (van, de, den, el, ...) in between; "mevrouw vertelde" and
+  "de moeder" are not names.
 """
 
 from __future__ import annotations
@@ -100,13 +102,22 @@ CASES = [
     case("+31 (0)6 12345678", (PHONE, "+31 (0)6 12345678"), id="mobile-international-0"),
     case("033-4567890", (PHONE, "033-4567890"), id="landline-dash"),
     case("030 123 4567", (PHONE, "030 123 4567"), id="landline-spaces"),
+    case("(030) 123 4567", (PHONE, "(030) 123 4567"), id="landline-area-code-in-brackets"),
+    case("033 - 4567890", (PHONE, "033 - 4567890"), id="landline-spaced-dash"),
+    case("(06-12345678)", (PHONE, "06-12345678"), id="mobile-in-brackets"),
+    # nine digits after the country code are a phone number, even when they pass the 11-check
+    case("+31 33 456 7890", (PHONE, "+31 33 456 7890"), id="international-not-a-bsn"),
+    case("0031 334567890", (PHONE, "0031 334567890"), id="international-00-not-a-bsn"),
     case("12345", id="short-number"),
     case("06-1234567", id="mobile-too-short"),
     case("030-12345678", id="landline-too-long"),
     # --- e-mail addresses -----------------------------------------------------------------
     case("jan.jansen@example.nl", (EMAIL, "jan.jansen@example.nl"), id="email"),
-    case("mail naar info@gemeente.amersfoort.nl.", (EMAIL, "info@gemeente.amersfoort.nl"),
-         id="email-subdomain-before-full-stop"),  # fmt: skip
+    case(
+        "mail naar info@gemeente.amersfoort.nl.",
+        (EMAIL, "info@gemeente.amersfoort.nl"),
+        id="email-subdomain-before-full-stop",
+    ),  # fmt: skip
     case("a@b", id="not-an-email"),
     # --- IBANs ----------------------------------------------------------------------------
     case("NL91ABNA0417164300", (IBAN, "NL91ABNA0417164300"), id="iban"),
@@ -121,6 +132,9 @@ CASES = [
     case("de heer Van den Berg", (NAME, "de heer Van den Berg"), id="name-de-heer-van-den"),
     case("Mevrouw Jansen", (NAME, "Mevrouw Jansen"), id="name-title-capitalised"),
     case("Dhr Jansen", (NAME, "Dhr Jansen"), id="name-title-without-dot"),
+    case("Dhr. J. Jansen", (NAME, "Dhr. J. Jansen"), id="name-with-initial"),
+    case("mevr. J.P. de Vries", (NAME, "mevr. J.P. de Vries"), id="name-with-initials-prefix"),
+    case("mevrouw A. vertelde", id="not-a-name-initial-then-verb"),
     case("mevrouw vertelde dat", id="not-a-name-verb"),
     case("de moeder", id="not-a-name-no-title"),
     case("mevrouw de moeder", id="not-a-name-prefix-then-lower-case"),
@@ -130,7 +144,9 @@ CASES = [
     case("Het gezin kreeg hulp van twee aanbieders.", id="clean-text"),
     case(
         "mevr. Hendriks, geboren 14-03-2011, woont op 3811 AB 12 en is bereikbaar op 06-12345678.",
-        (NAME, "mevr. Hendriks"), (DATE, "14-03-2011"), (POSTCODE, "3811 AB 12"),
+        (NAME, "mevr. Hendriks"),
+        (DATE, "14-03-2011"),
+        (POSTCODE, "3811 AB 12"),
         (PHONE, "06-12345678"),
         id="several-kinds-in-order",
     ),  # fmt: skip
@@ -186,13 +202,17 @@ def test_overlapping_hits_keep_one_kind_and_come_in_text_order():
     assert starts == sorted(starts)
 
 
-@pytest.mark.parametrize("number", ["123456782", "111222333", "100000009", "999999990"])
+@pytest.mark.parametrize(
+    "number", ["123456782", "111222333", "100000009", "999999990", "334567890"]
+)
 def test_the_bsns_of_the_table_pass_the_11_check(number):
     assert is_valid_bsn(number)
     assert is_valid_bsn(f"{number[:3]} {number[3:6]} {number[6:]}")
 
 
-@pytest.mark.parametrize("number", ["123456789", "123456781", "000000000", "12345678", "1234567820"])
+@pytest.mark.parametrize(
+    "number", ["123456789", "123456781", "000000000", "12345678", "1234567820"]
+)
 def test_numbers_that_fail_the_11_check_or_have_the_wrong_length(number):
     assert not is_valid_bsn(number)
 

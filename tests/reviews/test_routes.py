@@ -23,7 +23,7 @@ from app.reviews.models import (
     Review,
     ReviewScore,
 )
-from app.timeutil import utcnow
+from app.timeutil import show_date, utcnow
 from tests.conftest import alert_text, count_rows, field_error, find, input_value, message, post
 from tests.reviews.helpers import (
     NOT_RECORDERS,
@@ -223,11 +223,14 @@ def test_saving_without_javascript_shows_the_privacy_hits(app, world, login_as):
     response = post(client, url(world, "/new"), form_of(case_description=text))
     assert response.status_code == 302
     page = html(client.get(response.headers["Location"]))
-    assert said(
-        app,
-        "The privacy guard finds %(n)s possible personal data in this review; see Finalise.",
-        n=3,
-    ) in page
+    assert (
+        said(
+            app,
+            "The privacy guard finds %(n)s possible personal data in this review; see Finalise.",
+            n=3,
+        )
+        in page
+    )
 
 
 def test_the_live_privacy_check_returns_the_hits_partial(app, world, login_as):
@@ -359,6 +362,19 @@ def test_a_lesson_is_added_and_removed(app, reviewed, login_as):
     assert count_rows(app, Lesson) == 0
 
 
+def test_a_lesson_of_another_review_cannot_be_removed_through_this_one(app, reviewed, login_as):
+    world = reviewed.world
+    made(app, world)
+    made(app, world)
+    lesson_id = in_context(
+        app, lambda: add_lesson(world, services.get_review(world.partnership.id, 2)).id
+    )
+    client = login_as(world, "teamlid")
+    assert post(client, url(world, f"/1/lessons/{lesson_id}/remove")).status_code == 404
+    assert post(client, url(world, "/1/lessons/999/remove")).status_code == 404
+    assert count_rows(app, Lesson) == 1
+
+
 def test_a_table_item_for_a_table_the_teamlid_does_not_sit_at_is_refused(app, reviewed, login_as):
     world = reviewed.world
     made(app, world)
@@ -449,9 +465,7 @@ def test_the_full_flow_from_hits_to_finalised(app, reviewed, login_as):
     lesson = find(app, Lesson, review_id=review.id)
     assert proposal.origin_id == lesson.id
     assert lesson.change_proposal_id == proposal.id
-    assert "Ruimte voor de professional" in html(
-        client.get(f"/p/{world.slug}/manifest/proposals")
-    )
+    assert "Ruimte voor de professional" in html(client.get(f"/p/{world.slug}/manifest/proposals"))
     assert f"/manifest/proposals/{proposal.id}" in html(client.get(url(world, "/1")))
     assert "CR-1" in html(client.get(f"/p/{world.slug}/manifest/proposals/{proposal.id}"))
     # After finalising nothing can be changed any more.
@@ -481,12 +495,18 @@ def share(app, reviewed) -> Shared:
     def build():
         teamlid = member(world, "teamlid")
         review = services.create_review(teamlid, quality_fields(title="Gedeelde review"))
-        services.set_scores(review, teamlid, {pid: (4, "Toelichting gedeeld") for pid in ids.values()})
+        services.set_scores(
+            review, teamlid, dict.fromkeys(ids.values(), (4, "Toelichting gedeeld"))
+        )
         lesson = add_lesson(world, review, text="Les van de derde orde.", level=3, arena="systeem",
                             principles=list(ids.values()), follow_up="principle",
                             proposal_title="Nieuw principe", proposal_text="Wij doen het samen.")  # fmt: skip
         finalise(world, review)
         concept = services.create_review(teamlid, quality_fields(title="Concept met geheimen"))
+        # A concept's lesson and scores are not shared yet either.
+        services.set_scores(concept, teamlid, dict.fromkeys(ids.values(), (2, "CONCEPTSCORE")))
+        add_lesson(world, concept, text="CONCEPTLES", level=3, arena="systeem",
+                   principles=list(ids.values()))  # fmt: skip
         proposal = db.session.execute(select(ChangeProposal)).scalar_one()
         return Shared(review.number, concept.number, proposal.id, lesson.id)
 
@@ -521,11 +541,13 @@ def test_another_organisation_never_sees_case_details_by_any_route(app, reviewed
         page = html(response)
         for secret in SECRETS:
             assert secret not in page, (path, secret)
-        assert "Concept met geheimen" not in page, path
+        for unshared in ("Concept met geheimen", "CONCEPTLES", "CONCEPTSCORE"):
+            assert unshared not in page, (path, unshared)
     # What is shared: title, kind, date, scores and lessons.
     page = html(client.get(url(world, f"/{shared.final}")))
     assert "Gedeelde review" in page
     assert said(app, "quality review") in page
+    assert in_context(app, lambda: show_date(days(-7))) in page  # the date, in Dutch
     assert "Toelichting gedeeld" in page
     assert "Les van de derde orde." in page
     assert said(app, "The case details stay inside %(organisation)s. The scores and lessons below are shared with the partnership.",
@@ -562,6 +584,8 @@ def test_the_organisation_and_the_beheerder_read_the_case_details(app, reviewed,
         for secret in SECRETS:
             assert secret in page, (number, secret)
     assert "Concept met geheimen" in html(client.get(url(world, "/")))
+    page = html(client.get(url(world, f"/{shared.concept}")))
+    assert "CONCEPTLES" in page and "CONCEPTSCORE" in page
 
 
 # --- retention and the purge command ---------------------------------------------------------------
@@ -632,6 +656,7 @@ def test_the_overview_shows_the_score_trend_as_svg_and_table_with_the_same_figur
     for held_on in (date(2023, 2, 1), date(2023, 3, 1), date(2023, 8, 1)):
         made(app, world, held_on=held_on)
     for number, score in ((1, 4), (2, 3), (3, 2)):
+
         def work(number=number, score=score):
             review = services.get_review(world.partnership.id, number)
             services.set_scores(review, member(world, "teamlid"), {ids["Samen"]: (score, "")})
@@ -643,9 +668,11 @@ def test_the_overview_shows_the_score_trend_as_svg_and_table_with_the_same_figur
     page = html(client.get(url(world, "/overview")))
     svg = re.search(r"<svg.*?</svg>", page, re.S)
     assert svg and "<polyline" in svg.group(0) and svg.group(0).count("<circle") == 2
-    table = re.search(r"<table.*?</table>", page[svg.end():], re.S).group(0)
+    table = re.search(r"<table.*?</table>", page[svg.end() :], re.S).group(0)
     assert "2023 H1" in table and "2023 H2" in table
-    row = text_of(re.search(r"<tr[^>]*>\s*<th[^>]*scope=\"row\">.*?Samen.*?</tr>", table, re.S).group(0))
+    row = text_of(
+        re.search(r"<tr[^>]*>\s*<th[^>]*scope=\"row\">.*?Samen.*?</tr>", table, re.S).group(0)
+    )
     assert row == "Samen 3.5 (2) 2.0 (1)"
     # The figures of the chart are the figures of the table: a point at 3.5 and one at 2.0.
     _, trend = in_context(app, services.score_trend, world.partnership.id)
@@ -681,6 +708,7 @@ def test_open_actions_are_changed_by_their_owner_or_a_programme_manager(app, rev
 
     owner = logged_in(app, world.users["teamlid"].email)
     assert f'id="status-{action_id}"' in html(owner.get(url(world, "/actions")))
+    assert f'id="action-{action_id}"' in html(owner.get(url(world, "/overview")))
     response = post(owner, url(world, f"/actions/{action_id}"), {"status": "in_uitvoering"})
     assert said(app, "The action has been updated.") in flashed(owner, response)
     assert find(app, Action, id=action_id).status == "in_uitvoering"
@@ -688,6 +716,7 @@ def test_open_actions_are_changed_by_their_owner_or_a_programme_manager(app, rev
     response = post(manager, url(world, f"/actions/{action_id}"), {"status": "gereed"})
     assert find(app, Action, id=action_id).status == "gereed"
     assert "Teamoverleg plannen." not in html(manager.get(url(world, "/actions")))
+    assert f'id="action-{action_id}"' not in html(manager.get(url(world, "/overview")))
     assert len(in_context(app, audit, "Action", "update")) == 2
     # An action of another partnership is not found.
     assert post(manager, url(world, "/actions/999"), {"status": "gereed"}).status_code == 404

@@ -40,7 +40,6 @@ from tests.reviews.helpers import (
     count,
     days,
     finalise,
-    lesson_fields,
     make_agreement,
     make_review,
     make_table,
@@ -322,8 +321,17 @@ def test_a_lesson_has_text_level_arena_and_the_principles_it_touches(ctx, world,
         ({"text": "  "}, "Write the lesson.", "text"),
         ({"follow_up": "mail"}, "Choose a follow-up.", "follow_up"),
     ],
-    ids=["no-level", "empty-level", "level-0", "level-4", "level-x", "no-arena", "bad-arena",
-         "no-text", "bad-follow-up"],  # fmt: skip
+    ids=[
+        "no-level",
+        "empty-level",
+        "level-0",
+        "level-4",
+        "level-x",
+        "no-arena",
+        "bad-arena",
+        "no-text",
+        "bad-follow-up",
+    ],  # fmt: skip
 )
 def test_bad_lesson_input_is_refused_and_changes_nothing(ctx, world, over, msgid, field):
     review = make_review(world)
@@ -363,8 +371,9 @@ def test_an_action_needs_an_owner_who_is_a_partnership_member(ctx, world, make_p
     outsider = make_partnership("ander").users["teamlid"].id
     for owner in (None, "", outsider):
         refused(
-            lambda owner=owner: add_lesson(world, review, follow_up="action",
-                                           action_owner_id=owner),  # fmt: skip
+            lambda owner=owner: add_lesson(
+                world, review, follow_up="action", action_owner_id=owner
+            ),  # fmt: skip
             "Choose an owner who is a member of this partnership.",
             "action_owner_id",
         )
@@ -495,9 +504,7 @@ def test_a_principle_proposal_becomes_a_change_proposal_with_the_lesson_as_origi
                         proposal_text="Wij delen alles wat nodig is.")  # fmt: skip
     assert count(ChangeProposal) == 0
     finalise(world, review)
-    proposals = {
-        p.origin_id: p for p in db.session.execute(select(ChangeProposal)).scalars()
-    }
+    proposals = {p.origin_id: p for p in db.session.execute(select(ChangeProposal)).scalars()}
     assert set(proposals) == {new.id, change.id}
     first = proposals[new.id]
     assert (first.origin_type, first.principle_id, first.status) == ("lesson", None, "open")
@@ -811,7 +818,9 @@ def test_the_owner_or_a_programme_manager_changes_an_action(ctx, world, role):
     [event] = audit("Action", "update")
     assert event.changes["status"] == ["open", "in_uitvoering"]
     assert event.actor_id == world.users[role].id
-    assert [a.id for a in db.session.execute(services.open_actions(world.partnership.id)).scalars()] == [action.id]
+    assert [
+        a.id for a in db.session.execute(services.open_actions(world.partnership.id)).scalars()
+    ] == [action.id]
     services.set_action_status(action, member(world, role), "gereed")
     assert list(db.session.execute(services.open_actions(world.partnership.id)).scalars()) == []
 
@@ -887,7 +896,11 @@ def test_purging_empties_case_details_past_the_retention_period(ctx, world, prin
     db.session.commit()
 
     assert services.purge_expired() == 1
-    old, recent, concept = reload(old), db.session.get(Review, recent.id), db.session.get(Review, concept.id)
+    old, recent, concept = (
+        reload(old),
+        db.session.get(Review, recent.id),
+        db.session.get(Review, concept.id),
+    )
     assert (old.case_description, old.went_well, old.could_be_better, old.aims) == ("", "", "", {})
     assert old.purged_at is not None
     # Title, scores and lessons stay.

@@ -39,24 +39,3 @@ def seated(app, world) -> Seated:
         db.session.remove()
     return result
 
-
-# TEMPORARY (remove before handing in): another area's models exist before its migration.
-@pytest.fixture(autouse=True)
-def clean_database(request):
-    yield
-    if "app" not in request.fixturenames:
-        return
-    from sqlalchemy import inspect, text
-
-    app = request.getfixturevalue("app")
-    with app.app_context():
-        db.session.remove()
-        existing = set(inspect(db.engine).get_table_names())
-        tables = [t.name for t in reversed(db.metadata.sorted_tables) if t.name in existing]
-        with db.engine.begin() as connection:
-            if connection.dialect.name == "postgresql":
-                quoted = ", ".join(f'"{name}"' for name in tables)
-                connection.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
-            else:
-                for name in tables:
-                    connection.execute(text(f'DELETE FROM "{name}"'))

@@ -16,11 +16,11 @@
     field.focus();
     field.selectionStart = field.selectionEnd = start + text.length;
   });
-  // Enter in a "find a member to mention" box searches; it must not post the half-written
-  // comment of the form around it.
+  // Enter in a "find a member to mention" box only searches (its "search" event); it must
+  // not post the half-written comment of the form around it.
   document.addEventListener("keydown", function (event) {
-    if (event.key !== "Enter" || !event.target.closest(".ss-mentions input")) return;
-    event.preventDefault();
-    if (window.htmx) window.htmx.trigger(event.target, "search");
+    if (event.key === "Enter" && event.target.closest(".ss-mentions input")) {
+      event.preventDefault();
+    }
   });
 })();
