@@ -188,6 +188,7 @@ def _show(agreement, comment_form, status: int = 200):
         versions=services.versions_of(agreement),
         comment_form=comment_form,
         related=services.related_sections(agreement),
+        origin_url=services.origin_url(agreement),
     ), status
 
 

@@ -70,6 +70,24 @@ def related_sections(agreement) -> list[dict]:
     return [s for s in (func(agreement) for func in RELATED_SECTIONS) if s]
 
 
+# origin type -> function(origin id) -> URL of where an agreement came from (a table
+# conclusion, a meeting decision, a lesson, a cycle decision), registered by those areas.
+ORIGIN_LINKS: dict = {}
+
+
+def register_origin(origin_type: str):
+    def decorator(func):
+        ORIGIN_LINKS[origin_type] = func
+        return func
+
+    return decorator
+
+
+def origin_url(agreement) -> str | None:
+    resolve = ORIGIN_LINKS.get(agreement.origin_type or "")
+    return resolve(agreement.origin_id) if resolve and agreement.origin_id else None
+
+
 # --- reading ---------------------------------------------------------------------------
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.agreements.services import register_origin
 from app.cycles import services
 from app.partnerships.dashboard import panel
 
@@ -12,3 +13,18 @@ def cycles_attention(partnership, membership):
     if not (figures["waiting"] or figures["missing"] or figures["latest"]):
         return None
     return {"title": "cycles", "template": "cycles/_panel.html", **figures}
+
+
+@register_origin("cycle")
+def cycle_url(cycle_id: int):
+    from flask import g, url_for
+
+    from app.cycles.models import Cycle
+    from app.extensions import db
+
+    cycle = db.session.get(Cycle, cycle_id)
+    return (
+        url_for("cycles.show", slug=g.partnership.slug, number=cycle.number) + "#proposals"
+        if cycle
+        else None
+    )

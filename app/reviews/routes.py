@@ -177,7 +177,7 @@ def _live_hits(form) -> list:
     return privacy.scan_fields(texts)
 
 
-_FREE_TEXT = ("title", "participants", "case_description", "went_well", "could_be_better",
+_FREE_TEXT = ("title", "team", "participants", "case_description", "went_well", "could_be_better",
               *(f"aim_{a}" for a in AIMS))  # fmt: skip
 
 
@@ -407,7 +407,7 @@ def finalise(slug: str, number: int):
 
 def _field_label(name: str) -> str:
     labels = {
-        "title": _("Title"), "participants": _("Participants by role"),
+        "title": _("Title"), "team": _("Team"), "participants": _("Participants by role"),
         "case_description": _("Case description"), "went_well": _("What went well"),
         "could_be_better": _("What could be better"),
     }  # fmt: skip

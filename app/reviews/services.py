@@ -341,6 +341,7 @@ def texts_of(review: Review) -> dict[str, str]:
     """Every free text of a review, including the shared parts (scores and lessons)."""
     texts = {
         "title": review.title,
+        "team": review.team,
         "participants": review.participants,
         "case_description": review.case_description,
         "went_well": review.went_well,

@@ -70,9 +70,13 @@ def make_risk(world, category_id: int, number: int, title: str, created: date,
 def assess(risk: Risk, day: date, residual: tuple[int, int]) -> None:
     db.session.add(
         RiskAssessment(
-            risk_id=risk.id, inherent_likelihood=5, inherent_impact=5,
-            residual_likelihood=residual[0], residual_impact=residual[1],
-            reason="Herbeoordeling.", assessed_at=at(day),
+            risk_id=risk.id,
+            inherent_likelihood=5,
+            inherent_impact=5,
+            residual_likelihood=residual[0],
+            residual_impact=residual[1],
+            reason="Herbeoordeling.",
+            assessed_at=at(day),
         )  # fmt: skip
     )
     db.session.flush()

@@ -102,7 +102,9 @@ def fill(world, count: int) -> None:
          "team": "Team", "title": f"Review {n}", "status": FINAL, "aims": {}}
         for n in numbers
     ])  # fmt: skip
-    review_ids = list(db.session.execute(select(Review.id).where(Review.partnership_id == pid)).scalars())
+    review_ids = list(
+        db.session.execute(select(Review.id).where(Review.partnership_id == pid)).scalars()
+    )
     db.session.execute(insert(ReviewScore), [
         {"review_id": rid, "principle_id": pid_, "score": 1 + (k + j) % 5}
         for k, rid in enumerate(review_ids) for j, pid_ in enumerate(principles)
@@ -130,7 +132,9 @@ def fill(world, count: int) -> None:
          "starts_at": inside(n), "ends_at": inside(n) + timedelta(hours=1)}
         for n in numbers
     ])  # fmt: skip
-    meeting_ids = list(db.session.execute(select(Meeting.id).where(Meeting.partnership_id == pid)).scalars())
+    meeting_ids = list(
+        db.session.execute(select(Meeting.id).where(Meeting.partnership_id == pid)).scalars()
+    )
     db.session.execute(insert(MeetingDecision), [
         {"meeting_id": mid, "text": f"Besluit {k}", "owner_id": owner} for k, mid in enumerate(meeting_ids)
     ])  # fmt: skip

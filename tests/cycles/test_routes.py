@@ -46,7 +46,11 @@ INDICATOR_FORM = {
     "source": "Registratie BSA", "direction": "lager", "kind": "kwantitatief", "target": "28",
     "target_text": "", "owner_organisation_id": "",
 }  # fmt: skip
-CYCLE_FORM = {"title": "Eerste halfjaar 2024", "period_from": "2024-01-01", "period_to": "2024-06-30"}
+CYCLE_FORM = {
+    "title": "Eerste halfjaar 2024",
+    "period_from": "2024-01-01",
+    "period_to": "2024-06-30",
+}
 
 
 def client_of(app, world, key: str):
@@ -93,8 +97,11 @@ def requests(world, ids) -> dict[str, list[tuple]]:
         ],
         "manage": [
             ("GET", url(world, "/cycles/new")),
-            ("POST", url(world, "/cycles/new"), {**CYCLE_FORM, "period_from": "2025-01-01",
-                                                 "period_to": "2025-06-30"}),  # fmt: skip
+            (
+                "POST",
+                url(world, "/cycles/new"),
+                {**CYCLE_FORM, "period_from": "2025-01-01", "period_to": "2025-06-30"},
+            ),  # fmt: skip
             ("POST", url(world, f"/cycles/{n}/next-phase")),
             ("GET", url(world, f"/cycles/{n}/measurements")),
             ("POST", url(world, f"/cycles/{n}/measurements"), {f"value_{i}": "12"}),
@@ -344,9 +351,9 @@ def test_moving_the_phases_is_recorded_and_shown(app, both):
     # From duiden the cycle moves on only by submitting.
     before = state_of(app)
     response = post(client, path)
-    assert said(
-        app, "From here the cycle moves on by submitting it to the boards."
-    ) in flashed(client, response)
+    assert said(app, "From here the cycle moves on by submitting it to the boards.") in flashed(
+        client, response
+    )
     assert state_of(app) == before
 
 
@@ -423,7 +430,9 @@ def test_writing_the_duiding_and_proposals(app, both):
     assert "<strong>daalt</strong>" in page
     assert "Budget of wachttijd." in section(page, "interpretation")
     proposals = section(page, "proposals")
-    assert "Maandelijks cijfers delen." in proposals and "Een aanpak voor thuiszitters." in proposals
+    assert (
+        "Maandelijks cijfers delen." in proposals and "Een aanpak voor thuiszitters." in proposals
+    )
     # The form shows the proposals one per line again.
     page = html(client.get(url(both, "/cycles/1/interpretation")))
     assert "Maandelijks cijfers delen.\nEen aanpak voor thuiszitters." in page
@@ -481,9 +490,9 @@ def test_submitting_is_refused_without_duiding_or_from_another_phase(app, both):
     client = client_of(app, both, "programmamanager")
     before = state_of(app)
     response = post(client, url(both, f"/cycles/{without}/submit"))
-    assert said(
-        app, "Write the interpretation (duiding) before submitting."
-    ) in flashed(client, response)
+    assert said(app, "Write the interpretation (duiding) before submitting.") in flashed(
+        client, response
+    )
     response = post(client, url(both, f"/cycles/{early}/submit"))
     assert said(app, "A cycle is submitted from the phase 'duiden'.") in flashed(client, response)
     assert state_of(app) == before
@@ -502,9 +511,9 @@ def test_the_submitted_page_and_pdf_show_the_frozen_figures(app, both):
     client = client_of(app, both, "programmamanager")
     assert client.get(url(both, "/cycles/1/pdf")).status_code == 404  # not submitted yet
     response = post(client, url(both, "/cycles/1/submit"))
-    assert said(
-        app, "The summary has been frozen and submitted to the boards."
-    ) in flashed(client, response)
+    assert said(app, "The summary has been frozen and submitted to the boards.") in flashed(
+        client, response
+    )
 
     # Later changes, straight into the database.
     change_row(app, Agreement, agreement_id, title="Andere titel")
@@ -530,9 +539,9 @@ def test_the_submitted_page_and_pdf_show_the_frozen_figures(app, both):
     before = state_of(app)
     response = post(client, url(both, "/cycles/1/measurements"), {f"value_{indicator_id}": "5"})
     assert response.status_code == 422
-    assert said(
-        app, "This cycle has been submitted to the boards and is frozen."
-    ) in alerts(html(response))
+    assert said(app, "This cycle has been submitted to the boards and is frozen.") in alerts(
+        html(response)
+    )
     assert state_of(app) == before
 
     text = pdf_text(client.get(url(both, "/cycles/1/pdf")).data)
@@ -615,9 +624,7 @@ def test_two_bestuurders_decide_the_cycle_closes_and_a_proposal_becomes_a_draft_
     response = post(manager, accepted)
     assert said(app, "This proposal has been carried out already.") in flashed(manager, response)
     response = post(manager, rejected)
-    assert said(
-        app, "Only an accepted proposal can be carried out."
-    ) in flashed(manager, response)
+    assert said(app, "Only an accepted proposal can be carried out.") in flashed(manager, response)
     assert state_of(app) == before
 
 
@@ -641,7 +648,8 @@ def test_deciding_twice_or_for_an_organisation_that_does_not_decide_is_refused(
     outsider = add_organisation(both, "Stichting Buiten", "aanbieder", participates=False)
     add_member(both, "bestuurder_buiten", "bestuurder", outsider)
     ids = in_context(
-        app, lambda: [p.id for p in services.proposals_of(services.get_cycle(both.partnership.id, 1))]
+        app,
+        lambda: [p.id for p in services.proposals_of(services.get_cycle(both.partnership.id, 1))],
     )
     data = {"decision": "vastgesteld", **{f"vote_{i}": "akkoord" for i in ids}}
 
@@ -691,8 +699,13 @@ def test_the_board_pack_pdf(app, both):
     assert "Maandelijks cijfers delen." in text
     assert said(app, "%(yes)s agree, %(no)s do not agree", yes=2, no=0) in text
     assert said(app, "%(yes)s agree, %(no)s do not agree", yes=1, no=1) in text
-    assert f"{both.municipality.name} {said(app, 'adopted')} ({both.users['bestuurder'].name}" in text
-    assert f"{both.provider.name} {said(app, 'not adopted')} ({both.users[PROVIDER_BOARD].name}" in text
+    assert (
+        f"{both.municipality.name} {said(app, 'adopted')} ({both.users['bestuurder'].name}" in text
+    )
+    assert (
+        f"{both.provider.name} {said(app, 'not adopted')} ({both.users[PROVIDER_BOARD].name}"
+        in text
+    )
     assert "De cijfers over verwijzers ontbreken." in text
 
 
@@ -733,11 +746,18 @@ def test_the_dashboard_panel(app, both):
     assert "Wachttijd, Uitstroom" in text_of(page) or "Uitstroom, Wachttijd" in text_of(page)
     assert latest in page
     panel = text_of(page[page.index(latest) :])
-    assert f"Wachttijd: 31 dagen ({said(app, 'target %(t)s', t='28')}, {said(app, 'off target')})" in panel
-    assert f"Uitstroom: 47 % ({said(app, 'target %(t)s', t='45')}, {said(app, 'on target')})" in panel
+    assert (
+        f"Wachttijd: 31 dagen ({said(app, 'target %(t)s', t='28')}, {said(app, 'off target')})"
+        in panel
+    )
+    assert (
+        f"Uitstroom: 47 % ({said(app, 'target %(t)s', t='45')}, {said(app, 'on target')})" in panel
+    )
 
     # Once the organisation decided, its bestuurder has nothing waiting.
-    in_context(app, lambda: decide(both, services.get_cycle(both.partnership.id, 1), PROVIDER_BOARD))
+    in_context(
+        app, lambda: decide(both, services.get_cycle(both.partnership.id, 1), PROVIDER_BOARD)
+    )
     page = html(client_of(app, both, PROVIDER_BOARD).get(url(both, "/")))
     assert waiting not in page
     assert waiting in html(client_of(app, both, "bestuurder").get(url(both, "/")))

@@ -82,7 +82,9 @@ def test_two_municipal_managers_do_not_adopt_an_indicator_a_provider_manager_doe
     add_member(both, "programmamanager_gemeente2", "programmamanager", both.municipality.id)
     indicator = propose(both)
 
-    assert services.approve_indicator(indicator, member(both, "programmamanager_gemeente2")) is False
+    assert (
+        services.approve_indicator(indicator, member(both, "programmamanager_gemeente2")) is False
+    )
     assert reload(Indicator, indicator.id).status == "voorgesteld"
 
     indicator = reload(Indicator, indicator.id)
@@ -183,7 +185,9 @@ def test_bad_indicator_input_is_refused_with_a_message(ctx, both, over, field):
     assert state() == before
 
 
-def test_an_organisation_of_another_partnership_cannot_own_an_indicator(ctx, both, make_partnership):
+def test_an_organisation_of_another_partnership_cannot_own_an_indicator(
+    ctx, both, make_partnership
+):
     other = make_partnership("elders")
     with pytest.raises(ServiceError) as refused:
         propose(both, owner_organisation_id=other.provider.id)
@@ -198,7 +202,11 @@ def test_updating_an_indicator(ctx, both):
         indicator, member(both, PROVIDER_MANAGER), indicator_fields(target=21, unit="werkdagen")
     )
     indicator = reload(Indicator, indicator.id)
-    assert (indicator.target, indicator.unit, indicator.status) == (21.0, "werkdagen", "vastgesteld")
+    assert (indicator.target, indicator.unit, indicator.status) == (
+        21.0,
+        "werkdagen",
+        "vastgesteld",
+    )
 
 
 # --- cycles and phases ------------------------------------------------------------------------
@@ -340,7 +348,9 @@ def test_a_quantitative_measurement_must_be_a_number(measured, value):
         )  # fmt: skip
     db.session.rollback()
     assert refused.value.field == f"value_{number.id}"
-    assert refusal(refused) == dutch("Enter a number for “%(name)s”.", name="Wachttijd tot start hulp")
+    assert refusal(refused) == dutch(
+        "Enter a number for “%(name)s”.", name="Wachttijd tot start hulp"
+    )
     assert state() == before
 
 
@@ -578,7 +588,9 @@ def test_a_vote_is_needed_on_every_proposal(ctx, both):
     cycle = submitted(both)
     first = cycle.snapshot["proposals"][0]["id"]
     with pytest.raises(ServiceError) as refused:
-        services.decide(cycle, member(both, "bestuurder"), "vastgesteld", "", "", {first: "akkoord"})
+        services.decide(
+            cycle, member(both, "bestuurder"), "vastgesteld", "", "", {first: "akkoord"}
+        )
     db.session.rollback()
     assert refused.value.field == "votes"
     assert services.decisions_of(reload(Cycle, cycle.id)) == []
@@ -641,7 +653,9 @@ def test_an_accepted_proposal_becomes_a_draft_agreement_in_one_step(ctx, both):
     cycle = closed(both, votes=("akkoord", "niet_akkoord"), other_votes=("akkoord", "akkoord"))
     accepted, rejected = services.proposals_of(cycle)
 
-    made = services.follow_up_proposal(cycle, accepted, member(both, "programmamanager"), "agreement")
+    made = services.follow_up_proposal(
+        cycle, accepted, member(both, "programmamanager"), "agreement"
+    )
     agreement = db.session.get(Agreement, made.id)
     assert agreement.status == "concept"
     assert (agreement.origin_type, agreement.origin_id) == ("cycle", cycle.id)
@@ -703,7 +717,9 @@ def test_proposals_are_carried_out_only_once_the_cycle_is_closed(ctx, both):
 
 def test_the_panel_shows_decisions_waiting_missing_measurements_and_latest_values(ctx, both):
     waiting_for = adopt(both, name="Wachttijd tot start hulp", target=28)
-    outflow = adopt(both, name="Uitstroom naar lichtere zorg", direction="hoger", target=45, unit="%")
+    outflow = adopt(
+        both, name="Uitstroom naar lichtere zorg", direction="hoger", target=45, unit="%"
+    )
     previous = ready(both, period=PREVIOUS, title="Tweede halfjaar 2023")
     services.save_measurements(
         previous, member(both, "programmamanager"), {waiting_for.id: ("31", ""), outflow.id: ("47", "")}
@@ -788,4 +804,3 @@ def test_every_write_leaves_an_audit_event(ctx, both):
     assert audit("Indicator", "approve", indicator.id)[-1].changes["status"] == [
         "voorgesteld", "vastgesteld",
     ]  # fmt: skip
-

@@ -51,8 +51,12 @@ def elsewhere(ctx, make_both):
 
 
 def test_agreements_started_revisited_ended_and_overdue_in_the_period(ctx, both, elsewhere):
-    started = make_agreement(both, 1, "Gestart binnen", start_on=INSIDE, revisit_on=date(2025, 1, 1))
-    earlier = make_agreement(both, 2, "Gestart ervoor", start_on=BEFORE, revisit_on=date(2025, 1, 1))
+    started = make_agreement(
+        both, 1, "Gestart binnen", start_on=INSIDE, revisit_on=date(2025, 1, 1)
+    )
+    earlier = make_agreement(
+        both, 2, "Gestart ervoor", start_on=BEFORE, revisit_on=date(2025, 1, 1)
+    )
     make_agreement(both, 3, "Gestart erna", start_on=AFTER, revisit_on=date(2025, 1, 1))
     make_agreement(both, 4, "Concept binnen", status=CONCEPT, start_on=INSIDE)
     make_agreement(both, 5, "Beëindigd binnen", status=ENDED, end_on=INSIDE)
@@ -136,7 +140,9 @@ def test_risks_new_raised_lowered_top_5_and_heat_map(ctx, both, elsewhere):
     # Heat map: rows from impact 5 down to 1, columns likelihood 1 to 5.
     heat = part["heat_map"]
     assert sum(map(sum, heat)) == 7
-    cell = {(5 - row, col + 1): n for row, line in enumerate(heat) for col, n in enumerate(line) if n}
+    cell = {
+        (5 - row, col + 1): n for row, line in enumerate(heat) for col, n in enumerate(line) if n
+    }
     assert cell == {(5, 5): 1, (4, 4): 1, (3, 3): 2, (2, 2): 1, (1, 1): 1, (1, 2): 1}
     assert part["levels"][0][4] == "kritiek" and part["levels"][4][0] == "laag"
 
@@ -223,8 +229,14 @@ def indicated(ctx, both):
         "uitstroom": adopt(both, name="Uitstroom", direction="hoger", target=45, unit="%"),
         "thuiszitters": adopt(both, name="Thuiszitters", direction="lager", target=10),
         "tevredenheid": adopt(both, name="Tevredenheid", direction="hoger", target=7.5),
-        "samenwerking": adopt(both, name="Samenwerking", kind="kwalitatief", target=None,
-                              target_text="Open en gelijkwaardig", unit=""),  # fmt: skip
+        "samenwerking": adopt(
+            both,
+            name="Samenwerking",
+            kind="kwalitatief",
+            target=None,
+            target_text="Open en gelijkwaardig",
+            unit="",
+        ),  # fmt: skip
     }
     proposed = propose(both, name="Nog voorgesteld")
     retired = adopt(both, name="Vervallen")
@@ -273,15 +285,22 @@ def test_indicators_against_target_and_the_previous_cycle(indicated):
         None, "Vertrouwen groeit.", "Open en gelijkwaardig", None, None,
     )  # fmt: skip
     # The history for the chart: cycles up to this one (not the later one).
-    assert rows["Wachttijd"]["history"] == [{"cycle": 1, "value": 35.0}, {"cycle": 2, "value": 30.0}]
+    assert rows["Wachttijd"]["history"] == [
+        {"cycle": 1, "value": 35.0},
+        {"cycle": 2, "value": 30.0},
+    ]
     assert rows["Samenwerking"]["history"] == []
 
     # The first cycle has nothing to compare with.
-    first = {i["name"]: i for i in services.compose_summary(reload(Cycle, previous.id))["indicators"]}
+    first = {
+        i["name"]: i for i in services.compose_summary(reload(Cycle, previous.id))["indicators"]
+    }
     assert (first["Wachttijd"]["previous"], first["Wachttijd"]["trend"]) == (None, None)
     assert (first["Samenwerking"]["value"], first["Samenwerking"]["value_text"]) == (None, "")
     # The later cycle compares with this one.
-    last = {i["name"]: i for i in services.compose_summary(reload(Cycle, following.id))["indicators"]}
+    last = {
+        i["name"]: i for i in services.compose_summary(reload(Cycle, following.id))["indicators"]
+    }
     assert (last["Wachttijd"]["value"], last["Wachttijd"]["previous"]) == (20.0, 30.0)
     assert (last["Wachttijd"]["judgement"], last["Wachttijd"]["trend"]) == ("good", "better")
     assert (last["Uitstroom"]["value"], last["Uitstroom"]["judgement"]) == (None, None)

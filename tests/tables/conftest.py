@@ -38,4 +38,3 @@ def seated(app, world) -> Seated:
         result = Seated(world, table.id, conversation.id)
         db.session.remove()
     return result
-

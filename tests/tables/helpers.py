@@ -174,9 +174,19 @@ def state() -> dict:
     db.session.expire_all()
     return {
         model.__name__: rows(model)
-        for model in (ThematicTable, TableMember, Conversation, ConversationEvent, Comment,
-                      CommentRevision, Mention, ReadMarker, Meeting, MeetingAttendee,
-                      MeetingDecision)  # fmt: skip
+        for model in (
+            ThematicTable,
+            TableMember,
+            Conversation,
+            ConversationEvent,
+            Comment,
+            CommentRevision,
+            Mention,
+            ReadMarker,
+            Meeting,
+            MeetingAttendee,
+            MeetingDecision,
+        )  # fmt: skip
     } | {"audit": db.session.execute(select(func.count(AuditEvent.id))).scalar_one()}
 
 

@@ -89,9 +89,7 @@ def test_a_member_starts_a_conversation(app, seated, login_as):
 
     conversation = find(app, Conversation, title="Ouders met een eigen hulpvraag")
     assert response.status_code == 302
-    assert response.headers["Location"].endswith(
-        seated.url(f"/conversations/{conversation.id}")
-    )
+    assert response.headers["Location"].endswith(seated.url(f"/conversations/{conversation.id}"))
     assert conversation.author_id == uid(seated.world, "partner")
     page = main_of(client.get(response.headers["Location"]))
     assert "Ouders met een eigen hulpvraag" in page and "<em>jeugdhulp</em>" in page
@@ -118,7 +116,10 @@ def test_a_comment_is_placed_and_the_browser_goes_to_it(app, seated, login_as):
     assert response.headers["Location"].endswith(
         seated.conversation_url(f"?page=1#comment-{comment.id}")
     )
-    assert (comment.author_id, comment.body) == (uid(seated.world, "teamlid"), "Wie houdt de **regie**?")
+    assert (comment.author_id, comment.body) == (
+        uid(seated.world, "teamlid"),
+        "Wie houdt de **regie**?",
+    )
     page = main_of(client.get(response.headers["Location"]))
     assert "<strong>regie</strong>" in article(page, comment.id)
     assert conversation_of(app, seated).comment_count == 1
@@ -461,7 +462,9 @@ def test_a_moderator_hides_a_comment_with_a_reason(app, seated, login_as, modera
     note = message(app, "Hidden by %(name)s: %(reason)s", name=seated.world.users[moderator].name,
                    reason="Persoonsgegevens")  # fmt: skip
     for role in ("teamlid", "partner", "lezer"):
-        page = main_of(logged_in(app, seated.world.users[role].email).get(seated.conversation_url()))
+        page = main_of(
+            logged_in(app, seated.world.users[role].email).get(seated.conversation_url())
+        )
         assert note in article(page, comment), role
         assert "BSN 123" not in page, role
     # Moderators can still read what was hidden.
@@ -528,7 +531,9 @@ def test_closing_with_a_conclusion_and_reopening_with_a_reason(app, seated, logi
     assert response.status_code == 302
     page = main_of(client.get(seated.conversation_url()))
     assert message(app, "closed by %(name)s", name=chair) in page
-    assert message(app, "reopened by %(name)s: %(reason)s", name=chair, reason="Nieuwe casus.") in page
+    assert (
+        message(app, "reopened by %(name)s: %(reason)s", name=chair, reason="Nieuwe casus.") in page
+    )
     assert 'name="body"' in page
     assert conversation_of(app, seated).status == "open"
 
@@ -574,11 +579,15 @@ def test_a_conclusion_becomes_a_draft_agreement_in_one_step(app, seated, login_a
 
     agreement = find(app, Agreement, partnership_id=seated.world.partnership.id)
     assert response.status_code == 302
-    assert response.headers["Location"].endswith(f"/p/{seated.world.slug}/agreements/{agreement.number}")
+    assert response.headers["Location"].endswith(
+        f"/p/{seated.world.slug}/agreements/{agreement.number}"
+    )
     assert (agreement.origin_type, agreement.origin_id) == ("conversation", seated.conversation_id)
     assert agreement.origin_label == "Gezinsgericht werken: Wie houdt de regie?"
     assert agreement.status == "concept"
-    assert "Gezinsgericht werken: Wie houdt de regie?" in main_of(client.get(response.headers["Location"]))
+    assert "Gezinsgericht werken: Wie houdt de regie?" in main_of(
+        client.get(response.headers["Location"])
+    )
     assert conversation_of(app, seated).agreement_id == agreement.id
 
     page = main_of(client.get(seated.conversation_url()))

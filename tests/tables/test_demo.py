@@ -99,11 +99,15 @@ def test_the_demo_tables_and_loading_them_twice(ctx):
     )
     past = [m for m in meetings if m.ends_at < utcnow()]
     assert past and all(m.minutes for m in past)
-    assert db.session.execute(
-        select(func.count(MeetingDecision.id)).where(
-            MeetingDecision.meeting_id.in_([m.id for m in past]), MeetingDecision.owner_id.is_not(None)
-        )
-    ).scalar_one() >= 3
+    assert (
+        db.session.execute(
+            select(func.count(MeetingDecision.id)).where(
+                MeetingDecision.meeting_id.in_([m.id for m in past]),
+                MeetingDecision.owner_id.is_not(None),
+            )
+        ).scalar_one()
+        >= 3
+    )
     # Attendance is recorded for past meetings, someone was absent.
     presence = set(
         db.session.execute(

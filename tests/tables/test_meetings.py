@@ -242,7 +242,9 @@ def test_a_decision_becomes_a_draft_agreement(app, seated, login_as):
     page = main_of(client.get(seated.url(f"/meetings/{meeting}")))
     assert f"WA-{agreement.number}" in page and make not in page
     table_page = main_of(client.get(seated.url()))
-    assert f"WA-{agreement.number}" in table_page[table_page.index(message(app, "What came of it")) :]
+    assert (
+        f"WA-{agreement.number}" in table_page[table_page.index(message(app, "What came of it")) :]
+    )
 
     response = post(client, make)
     assert message(app, "An agreement has already been made from this decision.") in flashed(

@@ -81,7 +81,9 @@ def conversation_with(world, table: ThematicTable, title: str, count: int) -> in
     bulk_comments(conversation.id, readers + others, count, replies_every=5)
     ids = list(
         db.session.execute(
-            select(Comment.id).where(Comment.conversation_id == conversation.id).order_by(Comment.id)
+            select(Comment.id)
+            .where(Comment.conversation_id == conversation.id)
+            .order_by(Comment.id)
         ).scalars()
     )
     now = utcnow()
@@ -112,8 +114,12 @@ def test_a_conversation_page_costs_the_same_with_20_or_2000_comments(app, world,
 
     for role in ("teamlid", "partner", "bestuurder", "lezer"):
         client = logged_in(app, world.users[role].email)
-        few = statements_of(app, count_queries, client, url(world, f"/{table}/conversations/{small}"))
-        many = statements_of(app, count_queries, client, url(world, f"/{table}/conversations/{large}"))
+        few = statements_of(
+            app, count_queries, client, url(world, f"/{table}/conversations/{small}")
+        )
+        many = statements_of(
+            app, count_queries, client, url(world, f"/{table}/conversations/{large}")
+        )
         assert many == few, role
         # A second visit (nothing new) costs the same for both too.
         again_few = statements_of(app, count_queries, client,
@@ -163,7 +169,9 @@ def table_with(world, name: str, conversations: int, meetings: int) -> int:
         if n % 3 == 0:
             close(world, conversation, conclusion=f"Conclusie {n}.")
             if n % 6 == 0:
-                services.make_agreement_from_conclusion(conversation, uid(world, "programmamanager"))
+                services.make_agreement_from_conclusion(
+                    conversation, uid(world, "programmamanager")
+                )
     for n in range(meetings):
         meeting = plan(world, table, local_now() + timedelta(days=n * 7 - 20), title=f"Ronde {n}")
         decision = services.add_decision(meeting, TABLE_MANAGE, f"Besluit {n}.",

@@ -194,7 +194,9 @@ def test_the_chair_adds_and_removes_members(app, seated, login_as):
     assert lezer not in members_of(app, seated.table_id)
 
 
-def test_adding_someone_outside_the_partnership_or_twice_is_refused(app, make_partnership, login_as):
+def test_adding_someone_outside_the_partnership_or_twice_is_refused(
+    app, make_partnership, login_as
+):
     world, other = make_partnership("eemland"), make_partnership("brabant")
     table_id = in_context(app, lambda: make_table(world).id)
     client = login_as(world, "programmamanager")
@@ -255,7 +257,9 @@ def test_a_lezer_reads_every_table_but_writes_nothing(app, seated, login_as):
     assert seated.url("/conversations/new") not in main_of(client.get(seated.url()))
 
     assert post(client, seated.comments_url(), {"body": "Mag ik?"}).status_code == 403
-    assert post(client, seated.url("/conversations/new"), {"title": "Mijn gesprek"}).status_code == 403
+    assert (
+        post(client, seated.url("/conversations/new"), {"title": "Mijn gesprek"}).status_code == 403
+    )
     assert client.get(seated.url("/mentions")).status_code == 403
     assert count_rows(app, Conversation) == 1
 

@@ -567,7 +567,10 @@ def test_a_moderator_hides_a_comment_and_the_text_is_kept(ctx, world, moderator)
     stored = fresh(comment)
     assert stored.body == "Naam en BSN van een jeugdige."
     assert stored.hidden_at is not None
-    assert (stored.hidden_by_id, stored.hidden_reason) == (uid(world, moderator), "Persoonsgegevens.")
+    assert (stored.hidden_by_id, stored.hidden_reason) == (
+        uid(world, moderator),
+        "Persoonsgegevens.",
+    )
     assert not services.may_edit(stored, uid(world, "teamlid"))
 
 
@@ -652,7 +655,9 @@ def test_reopening_needs_a_reason_a_moderator_and_a_closed_conversation(ctx, wor
     close(world, fresh(conversation))
 
     with pytest.raises(ServiceError) as error:
-        services.reopen_conversation(fresh(conversation), TABLE_MANAGE, uid(world, "bestuurder"), "")
+        services.reopen_conversation(
+            fresh(conversation), TABLE_MANAGE, uid(world, "bestuurder"), ""
+        )
     assert error.value.field == "reason"
     db.session.rollback()
     with pytest.raises(ServiceError):
@@ -673,7 +678,9 @@ def test_a_conclusion_becomes_a_draft_agreement_that_points_back(ctx, world):
     conversation = start(world, table, title="Regie in gezinnen")
     close(world, conversation, conclusion="Eén regisseur per gezin.\n\nToelichting volgt.")
 
-    agreement = services.make_agreement_from_conclusion(fresh(conversation), uid(world, "programmamanager"))
+    agreement = services.make_agreement_from_conclusion(
+        fresh(conversation), uid(world, "programmamanager")
+    )
 
     stored = db.session.get(Agreement, agreement.id)
     assert stored.partnership_id == world.partnership.id
@@ -723,7 +730,9 @@ def test_a_meeting_decision_becomes_a_draft_agreement_once(ctx, world):
         ("decision", decision.id)
     ]
     with pytest.raises(ServiceError):
-        services.make_agreement_from_decision(fresh(decision), fresh(meeting), uid(world, "beheerder"))
+        services.make_agreement_from_decision(
+            fresh(decision), fresh(meeting), uid(world, "beheerder")
+        )
     db.session.rollback()
     assert count(Agreement) == 1
 
@@ -782,7 +791,9 @@ def test_only_a_moderator_plans_and_edits_meetings(ctx, world, role):
     db.session.rollback()
     meeting = plan(world, table, datetime(2030, 12, 10, 14, 0), role="bestuurder")
     with pytest.raises(ServiceError):
-        services.add_decision(meeting, access(world, role, table), "Besluit", None, uid(world, role))
+        services.add_decision(
+            meeting, access(world, role, table), "Besluit", None, uid(world, role)
+        )
     db.session.rollback()
     assert count(MeetingDecision) == 0
 
@@ -884,9 +895,10 @@ def test_unread_markers_follow_what_a_member_has_seen(ctx, world):
 
     services.mark_read(fresh(conversation), uid(world, "partner"))
     assert unread(world, "partner", table)["Regie"] is False
-    assert services.last_read(fresh(conversation), uid(world, "partner")) == fresh(
-        conversation
-    ).last_comment_id
+    assert (
+        services.last_read(fresh(conversation), uid(world, "partner"))
+        == fresh(conversation).last_comment_id
+    )
 
     say(world, fresh(conversation), "bestuurder", "Nog nieuwer.")
     assert unread(world, "partner", table)["Regie"] is True
@@ -939,8 +951,9 @@ def test_comments_come_in_pages_of_fifty_with_their_replies(ctx, world):
     bulk_comments(conversation.id, [uid(world, "teamlid"), uid(world, "partner")], 120,
                   replies_every=10)  # fmt: skip
 
-    first, third = services.comments_page(fresh(conversation), 1), services.comments_page(
-        fresh(conversation), 3
+    first, third = (
+        services.comments_page(fresh(conversation), 1),
+        services.comments_page(fresh(conversation), 3),
     )
     assert (first.total, first.pages, len(first.comments), len(third.comments)) == (120, 3, 50, 20)
     assert sum(len(r) for r in first.replies.values()) == 5
@@ -953,7 +966,11 @@ def test_comments_come_in_pages_of_fifty_with_their_replies(ctx, world):
 
 
 def test_every_write_leaves_an_audit_event_with_partnership_and_actor(ctx, world):
-    pm, chair, teamlid = uid(world, "programmamanager"), uid(world, "bestuurder"), uid(world, "teamlid")
+    pm, chair, teamlid = (
+        uid(world, "programmamanager"),
+        uid(world, "bestuurder"),
+        uid(world, "teamlid"),
+    )
     table = make_table(world, members=())
     services.update_table(table, {"name": "Gezinsgericht werken", "chair_id": chair,
                                   "goal": "Nieuw doel"}, pm)  # fmt: skip
