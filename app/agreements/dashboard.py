@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+
 from app.agreements import services
 from app.partnerships.dashboard import panel
 
@@ -13,7 +15,7 @@ def agreements_attention(partnership, membership):
     if not due_total and not mine_total:
         return None
     return {
-        "title": "agreements",
+        "title": _l("Agreements"),
         "template": "agreements/_panel.html",
         "due_total": due_total,
         "due": due,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+
 from app.agreements.services import register_origin
 from app.cycles import services
 from app.partnerships.dashboard import panel
@@ -12,7 +14,7 @@ def cycles_attention(partnership, membership):
     figures = services.attention(membership)
     if not (figures["waiting"] or figures["missing"] or figures["latest"]):
         return None
-    return {"title": "cycles", "template": "cycles/_panel.html", **figures}
+    return {"title": _l("Evaluation cycles"), "template": "cycles/_panel.html", **figures}
 
 
 @register_origin("cycle")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+
 from app.manifest import services
 from app.partnerships.dashboard import panel
 
@@ -20,7 +22,7 @@ def endorsements_due(partnership, membership):
         version, membership.organisation_id
     )
     return {
-        "title": "manifest",
+        "title": _l("Manifest"),
         "template": "manifest/_panel.html",
         "version": version,
         "missing": missing,

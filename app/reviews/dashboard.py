@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+
 from app.partnerships.dashboard import panel
 from app.reviews import services
 
@@ -11,4 +13,4 @@ def reviews_attention(partnership, membership):
     figures = services.attention(membership)
     if not (figures["actions_total"] or figures["concepts_total"] or figures["level3_total"]):
         return None
-    return {"title": "reviews", "template": "reviews/_panel.html", **figures}
+    return {"title": _l("Reviews and actions"), "template": "reviews/_panel.html", **figures}

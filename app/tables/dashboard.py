@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+
 from app.agreements.services import register_origin
 from app.partnerships.dashboard import panel
 from app.tables import services
@@ -12,7 +14,7 @@ def tables_attention(partnership, membership):
     figures = services.attention(membership)
     if not (figures["unread_total"] or figures["meetings"] or figures["mentions_total"]):
         return None
-    return {"title": "tables", "template": "tables/_panel.html", **figures}
+    return {"title": _l("Thematic tables"), "template": "tables/_panel.html", **figures}
 
 
 @register_origin("conversation")
