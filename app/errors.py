@@ -34,8 +34,10 @@ class ServiceError(Exception):
     """Bad input caught by a service; the message is shown next to the field, in Dutch."""
 
     def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
+        # A plain str, so templates escape it: a lazy translation is rendered as markup,
+        # and a message may carry user input (names of organisations, indicators...).
+        self.message = str(message)
+        super().__init__(self.message)
         self.field = field
 
 

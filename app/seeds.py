@@ -679,7 +679,9 @@ def load_cycles(path: Path) -> int:
         names = {i.name: i.id for i in cycles.indicators_of(partnership.id, ("vastgesteld",))}
         cycles.save_measurements(
             cycle, manager,
-            {names[name]: (str(value[0]), value[1]) for name, value in (spec.get("measurements") or {}).items()},
+            # Every demo figure says so in its explanation.
+            {names[name]: (str(value[0]), f"{value[1]} (demo-cijfer)".strip())
+             for name, value in (spec.get("measurements") or {}).items()},
         )  # fmt: skip
         cycles.next_phase(cycle, manager)
         cycles.next_phase(cycle, manager)

@@ -1,6 +1,7 @@
 """Forms of the cycle and indicator pages."""
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import DateField, FloatField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
@@ -19,7 +20,7 @@ PHASE_LABELS = {
     "monitoren": _l("monitoring"),
     "duiden": _l("interpreting"),
     "besluitvorming": _l("board decision"),
-    "afgerond": _l("closed"),
+    "afgerond": lazy_pgettext("cycle phase", "closed"),
 }
 DECISION_LABELS = {
     "vastgesteld": _l("adopted"),

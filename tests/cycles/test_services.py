@@ -162,26 +162,31 @@ def test_retiring_an_indicator(ctx, both):
     assert state() == before
 
 
+NAME = "Enter a name of at most 200 characters."
+DIRECTION = "Choose whether higher or lower is better."
+
+
 @pytest.mark.parametrize(
-    ("over", "field"),
+    ("over", "field", "msgid"),
     [
-        ({"name": ""}, "name"),
-        ({"name": "   "}, "name"),
-        ({"name": "x" * 201}, "name"),
-        ({"direction": None}, "direction"),
-        ({"direction": "beter"}, "direction"),
-        ({"kind": "anders"}, "kind"),
-        ({"target": "veel"}, "target"),
-        ({"owner_organisation_id": 99999}, "owner_organisation_id"),
+        ({"name": ""}, "name", NAME),
+        ({"name": "   "}, "name", NAME),
+        ({"name": "x" * 201}, "name", NAME),
+        ({"direction": None}, "direction", DIRECTION),
+        ({"direction": "beter"}, "direction", DIRECTION),
+        ({"kind": "anders"}, "kind", "Choose quantitative or qualitative."),
+        ({"target": "veel"}, "target", "Enter the target as a number."),
+        ({"owner_organisation_id": 99999}, "owner_organisation_id",
+         "Choose an organisation of this partnership."),
     ],
-)
-def test_bad_indicator_input_is_refused_with_a_message(ctx, both, over, field):
+)  # fmt: skip
+def test_bad_indicator_input_is_refused_with_a_message(ctx, both, over, field, msgid):
     before = state()
     with pytest.raises(ServiceError) as refused:
         propose(both, **over)
     db.session.rollback()
     assert refused.value.field == field
-    assert str(refused.value.message)
+    assert refusal(refused) == dutch(msgid)
     assert state() == before
 
 
