@@ -64,6 +64,9 @@ def load(instance_path: Path) -> dict:
         "SAMENSPEL_LOGIN_LIMIT": int(os.environ.get("SAMENSPEL_LOGIN_LIMIT", "5")),
         "SAMENSPEL_INVITATION_DAYS": 7,
         "SAMENSPEL_PAGE_SIZE": 25,
+        "SAMENSPEL_COMMENT_EDIT_MINUTES": int(
+            os.environ.get("SAMENSPEL_COMMENT_EDIT_MINUTES", "30")
+        ),
         "MAIL_HOST": os.environ.get("SAMENSPEL_SMTP_HOST", ""),
         "MAIL_PORT": int(os.environ.get("SAMENSPEL_SMTP_PORT", "25")),
         "MAIL_USERNAME": os.environ.get("SAMENSPEL_SMTP_USER", ""),

@@ -399,7 +399,7 @@ def create_agreement(
 
 def draft_from_origin(
     partnership_id: int, user_id: int, title: str, summary: str, origin_type: str,
-    origin_id: int, origin_label: str, parties: list[int] | None = None,
+    origin_id: int, origin_label: str, parties: list[int] | None = None, commit: bool = True,
 ) -> Agreement:  # fmt: skip
     """A concept agreement made in one step from a table conclusion, meeting decision,
     lesson or cycle decision; its origin links back. Called by those areas."""
@@ -416,7 +416,7 @@ def draft_from_origin(
     }
     return create_agreement(
         partnership_id, data, user_id,
-        origin_type=origin_type, origin_id=origin_id, origin_label=origin_label,
+        origin_type=origin_type, origin_id=origin_id, origin_label=origin_label, commit=commit,
     )  # fmt: skip
 
 

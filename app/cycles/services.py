@@ -742,7 +742,7 @@ def follow_up_proposal(cycle: Cycle, proposal: CycleProposal, membership: Member
     if kind == "agreement":
         agreement = agreements.draft_from_origin(
             cycle.partnership_id, membership.user_id, proposal.text[:200], proposal.text[:500],
-            "cycle", cycle.id, label,
+            "cycle", cycle.id, label, commit=False,
         )  # fmt: skip
         proposal.agreement_id = agreement.id
         record("follow_up", cycle, partnership_id=cycle.partnership_id, actor_id=membership.user_id,

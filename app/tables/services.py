@@ -570,7 +570,7 @@ def make_agreement_from_conclusion(conversation: Conversation, user_id: int):
     agreement = agreements.draft_from_origin(
         conversation.partnership_id, user_id, conversation.title,
         conversation.conclusion.split("\n")[0][:500], "conversation", conversation.id,
-        f"{table.name}: {conversation.title}"[:300],
+        f"{table.name}: {conversation.title}"[:300], commit=False,
     )  # fmt: skip
     conversation.agreement_id = agreement.id
     record("make_agreement", conversation, partnership_id=conversation.partnership_id,
@@ -585,6 +585,7 @@ def make_agreement_from_decision(decision: MeetingDecision, meeting: Meeting, us
     agreement = agreements.draft_from_origin(
         meeting.partnership_id, user_id, decision.text[:200], decision.text[:500],
         "meeting_decision", decision.id, f"{meeting.table.name}: {meeting.title}"[:300],
+        commit=False,
     )  # fmt: skip
     decision.agreement_id = agreement.id
     record("make_agreement", decision, partnership_id=meeting.partnership_id, actor_id=user_id,
