@@ -303,10 +303,10 @@ def test_the_dashboard_shows_due_agreements_and_mine(app, world, catalogue, logi
 
     page = main_of(client.get(f"/p/{world.slug}/"))
 
-    assert message(app, "%(n)s agreements have a revisit within 30 days or overdue.", n=2) in page
+    assert message(app, "Agreements with a revisit within 30 days or overdue: %(n)s.", n=2) in page
     assert f"WA-1 {TITLES[1]}" in page and f"WA-2 {TITLES[2]}" in page
     assert TITLES[6] not in page and TITLES[5] not in page and TITLES[4] not in page
-    assert message(app, "You own %(n)s agreements.", n=2) in page
+    assert message(app, "Agreements you own: %(n)s.", n=2) in page
     assert url(world, f"/?owner={world.users['beheerder'].id}") in page
 
 
@@ -316,12 +316,12 @@ def test_the_dashboard_shows_my_agreements_even_when_none_are_due(app, world, lo
 
     page = main_of(client.get(f"/p/{world.slug}/"))
 
-    assert message(app, "You own %(n)s agreements.", n=1) in page
+    assert message(app, "Agreements you own: %(n)s.", n=1) in page
     assert (
-        message(app, "%(n)s agreements have a revisit within 30 days or overdue.", n=1) not in page
+        message(app, "Agreements with a revisit within 30 days or overdue: %(n)s.", n=1) not in page
     )
     lezer = main_of(logged_in(app, world.users["lezer"].email).get(f"/p/{world.slug}/"))
-    assert message(app, "You own %(n)s agreements.", n=1) not in lezer
+    assert message(app, "Agreements you own: %(n)s.", n=1) not in lezer
 
 
 def test_the_dashboard_links_to_all_due_agreements_beyond_five(app, world, login_as):
@@ -331,6 +331,6 @@ def test_the_dashboard_links_to_all_due_agreements_beyond_five(app, world, login
 
     page = main_of(client.get(f"/p/{world.slug}/"))
 
-    assert message(app, "%(n)s agreements have a revisit within 30 days or overdue.", n=7) in page
+    assert message(app, "Agreements with a revisit within 30 days or overdue: %(n)s.", n=7) in page
     assert len(listed(page)) == 5
     assert url(world, "/?due=30") in page

@@ -732,7 +732,7 @@ def test_the_dashboard_panel(app, both):
     in_context(app, build)
     waiting = said(app, "%(ref)s %(title)s is waiting for the decision of your organisation.",
                       ref="C-1", title="Tweede halfjaar 2023")  # fmt: skip
-    missing = said(app, "%(n)s measurements are missing for %(ref)s:", n=2, ref="C-2")
+    missing = said(app, "Measurements missing for %(ref)s (%(n)s):", n=2, ref="C-2")
     latest = said(app, "Latest values (%(ref)s):", ref="C-1")
 
     page = html(client_of(app, both, PROVIDER_BOARD).get(url(both, "/")))

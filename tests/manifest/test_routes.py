@@ -739,7 +739,7 @@ def test_an_older_version_cannot_be_endorsed(app, world, login_as):
 
 def panel_text(app, n, v) -> str:
     return message(
-        app, "Manifest: %(n)s organisations still have to endorse version %(v)s.", n=n, v=v
+        app, "Manifest: organisations that still have to endorse version %(v)s: %(n)s.", n=n, v=v
     )
 
 

@@ -735,15 +735,15 @@ def test_the_dashboard_panel(app, reviewed):
     in_context(app, build)
     client = logged_in(app, world.users["teamlid"].email)
     page = html(client.get(f"/p/{world.slug}/"))
-    assert said(app, "You have %(n)s open actions.", n=1) in page
-    assert said(app, "%(n)s reviews of your organisation are still concepts:", n=1) in page
+    assert said(app, "Your open actions: %(n)s.", n=1) in page
+    assert said(app, "Concept reviews of your organisation (%(n)s):", n=1) in page
     assert "CR-2 Nog een concept" in page
-    assert said(app, "%(n)s new lessons of the 3rd order (principles and roles) in the last 30 days.", n=1) in page  # fmt: skip
+    assert said(app, "New lessons of the 3rd order (principles and roles) in the last 30 days: %(n)s.", n=1) in page  # fmt: skip
     # Another organisation's member sees the new lesson but not the concept.
     client = logged_in(app, world.users["programmamanager"].email)
     page = html(client.get(f"/p/{world.slug}/"))
     assert "Nog een concept" not in page
-    assert said(app, "%(n)s new lessons of the 3rd order (principles and roles) in the last 30 days.", n=1) in page  # fmt: skip
+    assert said(app, "New lessons of the 3rd order (principles and roles) in the last 30 days: %(n)s.", n=1) in page  # fmt: skip
 
 
 def test_the_list_filters_and_answers_htmx_with_the_partial(app, world, login_as):

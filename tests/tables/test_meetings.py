@@ -344,9 +344,9 @@ def test_the_dashboard_shows_mentions_new_comments_and_next_meetings(app, seated
     page = main_of(client.get(f"/p/{seated.world.slug}/"))
 
     assert message(app, "Thematic tables") in page
-    assert message(app, "You were mentioned %(n)s times:", n=1) in page
+    assert message(app, "Mentions of you (%(n)s):", n=1) in page
     assert seated.conversation_url() in page
-    assert message(app, "%(n)s conversations in your tables have new comments:", n=1) in page
+    assert message(app, "Conversations in your tables with new comments (%(n)s):", n=1) in page
     assert "Wie houdt de regie?" in page
     assert "Volgende bijeenkomst" in page
     for absent in ("Vorige bijeenkomst", "Gesprek elders", "Bijeenkomst elders", "Stil gesprek"):
@@ -355,7 +355,7 @@ def test_the_dashboard_shows_mentions_new_comments_and_next_meetings(app, seated
     # Reading the conversation clears the mention and the new comments.
     client.get(seated.conversation_url())
     page = main_of(client.get(f"/p/{seated.world.slug}/"))
-    assert message(app, "You were mentioned %(n)s times:", n=1) not in page
+    assert message(app, "Mentions of you (%(n)s):", n=1) not in page
     assert "Wie houdt de regie?" not in page
     assert "Volgende bijeenkomst" in page
 
