@@ -65,6 +65,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     _init_login(app)
 
     from app import errors, site
+    from app.activity.cli import notify_cli
+    from app.activity.routes import bp as activity_bp
     from app.agreements import dashboard as _agreement_panels  # noqa: F401  (registers panels)
     from app.agreements.routes import bp as agreements_bp
     from app.auth.cli import users_cli
@@ -80,6 +82,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     from app.reviews.routes import bp as reviews_bp
     from app.risks import dashboard as _risk_panels  # noqa: F401
     from app.risks.routes import bp as risks_bp
+    from app.search import indexers as _search_indexers  # noqa: F401  (registers indexers)
+    from app.search.cli import search_cli
+    from app.search.routes import bp as search_bp
     from app.seeds import seed_cli
     from app.tables import dashboard as _table_panels  # noqa: F401
     from app.tables.routes import bp as tables_bp
@@ -94,9 +99,13 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(tables_bp)
     app.register_blueprint(reviews_bp)
     app.register_blueprint(cycles_bp)
+    app.register_blueprint(activity_bp)
+    app.register_blueprint(search_bp)
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_cli)
     app.cli.add_command(reviews_cli)
+    app.cli.add_command(notify_cli)
+    app.cli.add_command(search_cli)
     errors.register(app)
     _init_templates(app)
 
@@ -164,6 +173,7 @@ def _init_templates(app: Flask) -> None:
 
     @app.context_processor
     def layout_context():
+        from app.activity.routes import bell_count
         from app.policy import can
 
         my_partnerships = []
@@ -180,6 +190,7 @@ def _init_templates(app: Flask) -> None:
             "partnership": g.get("partnership"),
             "membership": g.get("membership"),
             "can": can,
+            "unread_notifications": bell_count(),
         }
 
 

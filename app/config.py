@@ -67,6 +67,8 @@ def load(instance_path: Path) -> dict:
         "SAMENSPEL_COMMENT_EDIT_MINUTES": int(
             os.environ.get("SAMENSPEL_COMMENT_EDIT_MINUTES", "30")
         ),
+        # Local hour (Europe/Amsterdam) from which `flask notify send` sends daily digests.
+        "SAMENSPEL_DIGEST_HOUR": int(os.environ.get("SAMENSPEL_DIGEST_HOUR", "7")),
         "MAIL_HOST": os.environ.get("SAMENSPEL_SMTP_HOST", ""),
         "MAIL_PORT": int(os.environ.get("SAMENSPEL_SMTP_PORT", "25")),
         "MAIL_USERNAME": os.environ.get("SAMENSPEL_SMTP_USER", ""),

@@ -82,6 +82,11 @@ def load_demo(path: Path = SEEDS / "demo.yaml") -> int:
     changed += load_tables(SEEDS / "tables.yaml")
     changed += load_reviews(SEEDS / "reviews.yaml")
     changed += load_cycles(SEEDS / "cycles.yaml")
+    if changed:
+        # Some demo parts are loaded in bulk, past the services that keep the index current.
+        from app.search.services import reindex_all
+
+        reindex_all()
     return changed
 
 

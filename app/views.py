@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import render_template, request, url_for
+from flask import current_app, has_request_context, render_template, request, url_for
 from flask import request as flask_request
 
 from app.forms import is_id
@@ -63,3 +63,11 @@ def page_url(number: int) -> str:
     """The current URL with its filters kept and ?page= set."""
     args = {**(request.view_args or {}), **request.args.to_dict(), "page": number}
     return url_for(request.endpoint, **args)
+
+
+def path_for(endpoint: str, **values) -> str:
+    """url_for's path, also outside a request (CLI commands, the demo loader)."""
+    if has_request_context():
+        return url_for(endpoint, **values)
+    with current_app.test_request_context():
+        return url_for(endpoint, **values)

@@ -87,6 +87,10 @@ def run_migrations_online():
                 logger.info("No changes in schema detected.")
 
     conf_args = current_app.extensions["migrate"].configure_args
+    # The full-text index (app/search/schema.py) is not in the models: leave it alone.
+    from app.search.schema import include_name
+
+    conf_args.setdefault("include_name", include_name)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

@@ -10,6 +10,9 @@ EXPECTED_PUBLIC = {
     "site.switch_language",
     "auth.login",
     "auth.accept_invitation",
+    # Authorised by a secret token in the URL (mailed link, calendar subscription).
+    "activity.mail_setting",
+    "activity.calendar",
 }
 
 

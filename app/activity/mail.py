@@ -8,13 +8,17 @@ from email.message import EmailMessage
 from flask import current_app
 
 
-def send_mail(to: str, subject: str, text: str, html: str | None = None) -> None:
+def send_mail(
+    to: str, subject: str, text: str, html: str | None = None, headers: dict | None = None
+) -> None:
     """Send one message; raise on SMTP failure so the caller can roll back."""
     config = current_app.config
     message = EmailMessage()
     message["From"] = config["MAIL_SENDER"]
     message["To"] = to
     message["Subject"] = subject
+    for name, value in (headers or {}).items():
+        message[name] = value
     message.set_content(text)
     if html:
         message.add_alternative(html, subtype="html")

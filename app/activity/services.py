@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from flask_login import current_user
-from sqlalchemy import inspect
+from sqlalchemy import and_, inspect, or_, select
+from sqlalchemy.orm import joinedload
 
 from app.activity.models import AuditEvent
 from app.extensions import db
@@ -81,3 +84,161 @@ def record(
     )
     db.session.add(event)
     return event
+
+
+# --- reading the trail: an object's history and the partnership's activity -------------
+
+HISTORY_PAGE_SIZE = 50
+# Fields that hold a person's id: shown as the person's name.
+PERSON_FIELDS = frozenset(
+    {"owner_id", "chair_id", "author_id", "user_id", "created_by_id", "closed_by_id",
+     "hidden_by_id", "finalised_by_id", "adopted_by_id", "submitted_by_id", "decided_by_id",
+     "action_owner_id", "invited_by_id"}
+)  # fmt: skip
+VALUE_LIMIT = 200
+
+
+@dataclass
+class Change:
+    field: str
+    old: str
+    new: str
+    hidden: bool = False
+
+
+@dataclass
+class EventRow:
+    event: AuditEvent
+    changes: list[Change]
+
+
+def _show(value, names: dict[int, str], field: str) -> str:
+    if value is None or value == "":
+        return "–"
+    if field in PERSON_FIELDS and isinstance(value, int):
+        return names.get(value, f"#{value}")
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= VALUE_LIMIT else text[: VALUE_LIMIT - 1] + "…"
+
+
+def event_rows(events: list[AuditEvent], redact: dict[str | tuple[str, int], frozenset[str] | None],
+               hidden_events: set[int] = frozenset()) -> list[EventRow]:  # fmt: skip
+    """Events with their changes ready to show; redacted values are not shown at all."""
+    from app.auth.models import User
+
+    person_ids = {
+        value
+        for event in events
+        for name, pair in (event.changes or {}).items()
+        if name in PERSON_FIELDS
+        for value in (pair if isinstance(pair, list) else [])
+        if isinstance(value, int)
+    }
+    names = (
+        dict(db.session.execute(select(User.id, User.name).where(User.id.in_(person_ids))).all())
+        if person_ids
+        else {}
+    )
+    rows = []
+    for event in events:
+        key = (event.object_type, event.object_id)
+        hidden_fields = redact[key] if key in redact else redact.get(event.object_type, frozenset())
+        changes = []
+        for name, pair in sorted((event.changes or {}).items()):
+            old, new = pair if isinstance(pair, list) and len(pair) == 2 else (None, pair)
+            hidden = event.id in hidden_events or hidden_fields is None or name in hidden_fields
+            if hidden:
+                changes.append(Change(name, "", "", hidden=True))
+            else:
+                changes.append(Change(name, _show(old, names, name), _show(new, names, name)))
+        rows.append(EventRow(event, changes))
+    return rows
+
+
+def history_query(audit: list[tuple[str, object]]):
+    """The events of an object and of the parts that belong to it, newest first."""
+    conditions = []
+    for object_type, ids in audit:
+        if isinstance(ids, int):
+            conditions.append(
+                and_(AuditEvent.object_type == object_type, AuditEvent.object_id == ids)
+            )
+        else:
+            conditions.append(
+                and_(AuditEvent.object_type == object_type, AuditEvent.object_id.in_(ids))
+            )
+    return (
+        select(AuditEvent)
+        .options(joinedload(AuditEvent.actor))
+        .where(or_(*conditions))
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    )
+
+
+@dataclass
+class ActivityFilters:
+    actor_id: int | None = None
+    object_type: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+def activity_query(partnership_id: int, filters: ActivityFilters):
+    from app.timeutil import LOCAL
+
+    query = (
+        select(AuditEvent)
+        .options(joinedload(AuditEvent.actor))
+        .where(AuditEvent.partnership_id == partnership_id)
+    )
+    if filters.actor_id:
+        query = query.where(AuditEvent.actor_id == filters.actor_id)
+    if filters.object_type:
+        query = query.where(AuditEvent.object_type == filters.object_type)
+
+    def utc_start(day: date) -> datetime:
+        start = datetime.combine(day, datetime.min.time(), tzinfo=LOCAL)
+        return start.astimezone(UTC).replace(tzinfo=None)
+
+    # The first and last day of the calendar bound nothing (and would overflow in UTC).
+    if filters.date_from and filters.date_from > date.min:
+        query = query.where(AuditEvent.at >= utc_start(filters.date_from))
+    if filters.date_to and filters.date_to < date.max:
+        query = query.where(AuditEvent.at < utc_start(filters.date_to + timedelta(days=1)))
+    return query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+
+
+def activity_redactions(events: list[AuditEvent], membership) -> set[int]:
+    """Ids of events whose values this member may not read: every value recorded about
+    a review (its lessons, its privacy checks) of an organisation whose case details the
+    policy does not let them read; concept titles and case texts stay inside."""
+    from app.policy import may_read_case_details
+    from app.reviews.models import Lesson, PrivacyConfirmation, Review
+
+    by_type: dict[str, set[int]] = {}
+    for event in events:
+        if event.object_type in ("Review", "Lesson", "PrivacyConfirmation") and event.object_id:
+            by_type.setdefault(event.object_type, set()).add(event.object_id)
+    if not by_type:
+        return set()
+    review_of: dict[tuple[str, int], int] = {("Review", i): i for i in by_type.get("Review", ())}
+    for model, key in ((Lesson, "Lesson"), (PrivacyConfirmation, "PrivacyConfirmation")):
+        if key in by_type:
+            for object_id, review_id in db.session.execute(
+                select(model.id, model.review_id).where(model.id.in_(by_type[key]))
+            ).all():
+                review_of[(key, object_id)] = review_id
+    organisations = dict(
+        db.session.execute(
+            select(Review.id, Review.organisation_id).where(Review.id.in_(set(review_of.values())))
+        ).all()
+    )
+    hidden = set()
+    for event in events:
+        review_id = review_of.get((event.object_type, event.object_id))
+        if review_id is None:
+            continue
+        organisation_id = organisations.get(review_id)
+        if organisation_id is None or not may_read_case_details(membership, organisation_id):
+            hidden.add(event.id)
+    return hidden

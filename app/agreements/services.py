@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from app.activity.notifications import comment_posted, follow_automatically
 from app.activity.services import record
 from app.agreements.models import (
     ACTIVE,
@@ -34,8 +35,9 @@ from app.extensions import db
 from app.forms import is_id
 from app.manifest.links import linked_principle_ids, set_links
 from app.manifest.models import PrincipleLink
-from app.partnerships.models import Membership, Organisation, Participation
+from app.partnerships.models import Membership, Organisation, Participation, Partnership
 from app.timeutil import local, utcnow
+from app.views import path_for
 
 LINK = ("agreement", "implements")
 DUE_WINDOW = timedelta(days=30)
@@ -391,6 +393,7 @@ def create_agreement(
     db.session.flush()
     set_links(partnership_id, LINK[0], agreement.id, LINK[1], clean["principles"])
     record("create", agreement, partnership_id=partnership_id, actor_id=user_id)
+    follow_automatically([user_id, agreement.owner_id], partnership_id, "agreement", agreement.id)
     _new_version(agreement, str(data.get("change_note") or _l("Created")), user_id)
     if commit:
         db.session.commit()
@@ -446,6 +449,7 @@ def update_agreement(agreement: Agreement, data: dict, change_note: str, user_id
     agreement.updated_at = utcnow()
     record("update", agreement, partnership_id=agreement.partnership_id, actor_id=user_id,
            changes=_diff(before, _snapshot(agreement)))  # fmt: skip
+    follow_automatically([agreement.owner_id], agreement.partnership_id, "agreement", agreement.id)
     _new_version(agreement, change_note[:5000], user_id)
     db.session.commit()
 
@@ -558,6 +562,11 @@ def set_archived(agreement: Agreement, archived: bool, user_id: int) -> None:
     db.session.commit()
 
 
+def _agreement_path(agreement: Agreement) -> str:
+    slug = db.session.get(Partnership, agreement.partnership_id).slug
+    return path_for("agreements.show", slug=slug, number=agreement.number)
+
+
 def add_comment(
     agreement: Agreement, author_id: int, body: str, *, is_proposal: bool = False,
     origin_label: str = "", commit: bool = True,
@@ -574,6 +583,11 @@ def add_comment(
     )  # fmt: skip
     db.session.add(comment)
     record("create", comment, partnership_id=agreement.partnership_id, actor_id=author_id)
+    comment_posted(
+        object_type="agreement", object_id=agreement.id, partnership_id=agreement.partnership_id,
+        author_id=author_id, title=f"{agreement.reference} “{agreement.title}”",
+        url=_agreement_path(agreement),
+    )  # fmt: skip
     if commit:
         db.session.commit()
     return comment

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from app.activity.notifications import follow_automatically, followers, notify
 from app.activity.services import record
 from app.agreements import services as agreements
 from app.agreements.models import ACTIVE, CONCEPT, ENDED, WORKABLE, Agreement, Revisit
@@ -36,8 +37,9 @@ from app.cycles.models import (
 )
 from app.errors import ServiceError
 from app.extensions import db
-from app.partnerships.models import Membership, Organisation, Participation
+from app.partnerships.models import Membership, Organisation, Participation, Partnership
 from app.timeutil import LOCAL, utcnow
+from app.views import path_for
 
 LIST_LIMIT = 10
 
@@ -232,6 +234,7 @@ def create_cycle(membership: Membership, title: str, period_from, period_to) -> 
                   period_from=period_from, period_to=period_to)  # fmt: skip
     db.session.add(cycle)
     record("create", cycle, partnership_id=pid, actor_id=membership.user_id)
+    follow_automatically([membership.user_id], pid, "cycle", cycle.id)
     db.session.commit()
     return cycle
 
@@ -620,6 +623,11 @@ def deciding_organisations(partnership_id: int) -> list[tuple[int, str]]:
     ]  # fmt: skip
 
 
+def _cycle_path(cycle: Cycle) -> str:
+    slug = db.session.get(Partnership, cycle.partnership_id).slug
+    return path_for("cycles.show", slug=slug, number=cycle.number)
+
+
 def submit(cycle: Cycle, membership: Membership) -> None:
     """Freeze the summary and put it before the boards."""
     _require_open(cycle)
@@ -643,6 +651,15 @@ def submit(cycle: Cycle, membership: Membership) -> None:
     cycle.phase = "besluitvorming"
     record("submit", cycle, partnership_id=cycle.partnership_id, actor_id=membership.user_id,
            changes={"phase": ["duiden", "besluitvorming"]})  # fmt: skip
+    board_members = db.session.execute(
+        select(Membership.user_id).where(
+            Membership.partnership_id == cycle.partnership_id, Membership.role == "bestuurder",
+            Membership.active.is_(True), Membership.organisation_id.in_([oid for oid, _ in deciders]),
+        )
+    ).scalars()  # fmt: skip
+    notify(board_members, partnership_id=cycle.partnership_id, kind="cycle_submitted",
+           object_type="cycle", object_id=cycle.id, url=_cycle_path(cycle),
+           params={"title": f"{cycle.reference} “{cycle.title}”"}, actor_id=membership.user_id)  # fmt: skip
     db.session.commit()
 
 
@@ -691,6 +708,17 @@ def decide(cycle: Cycle, membership: Membership, decision: str, comment: str, re
     db.session.add(row)
     record("decide", row, partnership_id=cycle.partnership_id, actor_id=membership.user_id,
            changes={"decision": [None, decision]})  # fmt: skip
+    managers = db.session.execute(
+        select(Membership.user_id).where(
+            Membership.partnership_id == cycle.partnership_id, Membership.active.is_(True),
+            Membership.role.in_(("programmamanager", "bestuurder")),
+        )
+    ).scalars()  # fmt: skip
+    organisation = db.session.get(Organisation, membership.organisation_id)
+    notify([*followers("cycle", cycle.id), *managers], partnership_id=cycle.partnership_id,
+           kind="board_decision", object_type="cycle", object_id=cycle.id, url=_cycle_path(cycle),
+           params={"title": f"{cycle.reference} “{cycle.title}”", "organisation": organisation.name,
+                   "decision": decision}, actor_id=membership.user_id)  # fmt: skip
     db.session.flush()
     decided = {d.organisation_id for d in decisions_of(cycle)}
     if deciders <= decided:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from flask import Response
 
@@ -17,6 +17,7 @@ def _escape(text: str) -> str:
         .replace(",", "\\,")
         .replace("\r\n", "\\n")
         .replace("\n", "\\n")
+        .replace("\r", "\\n")
     )
 
 
@@ -54,6 +55,25 @@ def event(
     ]
     if location:
         lines.append(f"LOCATION:{_escape(location)}")
+    if description:
+        lines.append(f"DESCRIPTION:{_escape(description)}")
+    if url:
+        lines.append(f"URL:{url}")
+    lines.append("END:VEVENT")
+    return lines
+
+
+def day_event(uid: str, day: date, title: str, description: str = "", url: str = "") -> list[str]:
+    """An all-day event (a date, not a time): DTEND is the next day, as RFC 5545 wants."""
+    lines = [
+        "BEGIN:VEVENT",
+        f"UID:{uid}",
+        f"DTSTAMP:{_stamp(utcnow())}",
+        f"DTSTART;VALUE=DATE:{day.strftime('%Y%m%d')}",
+        f"DTEND;VALUE=DATE:{(day + timedelta(days=1)).strftime('%Y%m%d')}",
+        f"SUMMARY:{_escape(title)}",
+        "TRANSP:TRANSPARENT",
+    ]
     if description:
         lines.append(f"DESCRIPTION:{_escape(description)}")
     if url:

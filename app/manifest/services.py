@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from app.activity.notifications import notify
 from app.activity.services import record
 from app.errors import ServiceError
 from app.extensions import db
@@ -26,6 +27,7 @@ from app.manifest.models import (
 )
 from app.partnerships.models import Membership, Organisation, Participation, Partnership
 from app.timeutil import utcnow
+from app.views import path_for
 
 LIMITS = {
     "title": 200,
@@ -319,7 +321,35 @@ def adopt(version: ManifestVersion, note: str, user_id: int) -> None:
     version.adopted_by_id = user_id
     version.adoption_note = note
     record("adopt", version, partnership_id=version.partnership_id)
+    _notify_adopted(version, user_id)
     db.session.commit()
+
+
+def _notify_adopted(version: ManifestVersion, user_id: int) -> None:
+    """Bestuurders of organisations that have not endorsed the new version are asked to."""
+    endorsed = select(Endorsement.organisation_id).where(
+        Endorsement.manifest_version_id == version.id
+    )
+    board = db.session.execute(
+        select(Membership.user_id).where(
+            Membership.partnership_id == version.partnership_id, Membership.role == "bestuurder",
+            Membership.active.is_(True), Membership.organisation_id.not_in(endorsed),
+        )
+    ).scalars()  # fmt: skip
+    slug = db.session.get(Partnership, version.partnership_id).slug
+    notify(board, partnership_id=version.partnership_id, kind="manifest_adopted",
+           object_type="manifest", object_id=version.id,
+           url=path_for("manifest.version", slug=slug, number=version.number),
+           params={"number": version.number}, actor_id=user_id)  # fmt: skip
+
+
+def _notify_decided(proposal: ChangeProposal, user_id: int) -> None:
+    slug = db.session.get(Partnership, proposal.partnership_id).slug
+    notify([proposal.author_id], partnership_id=proposal.partnership_id,
+           kind="proposal_accepted" if proposal.status == ACCEPTED else "proposal_declined",
+           object_type="proposal", object_id=proposal.id,
+           url=path_for("manifest.proposal", slug=slug, proposal_id=proposal.id),
+           params={"title": proposal.title}, actor_id=user_id)  # fmt: skip
 
 
 # --- endorsement ---------------------------------------------------------------------
@@ -466,6 +496,7 @@ def accept_proposal(
     proposal.decided_at = utcnow()
     proposal.accepted_into_id = draft.id
     record("accept", proposal, partnership_id=proposal.partnership_id)
+    _notify_decided(proposal, user_id)
     db.session.commit()
     return draft
 
@@ -480,6 +511,7 @@ def decline_proposal(proposal: ChangeProposal, user_id: int, reason: str) -> Non
     proposal.decided_at = utcnow()
     proposal.decision_reason = reason[:5000]
     record("decline", proposal, partnership_id=proposal.partnership_id)
+    _notify_decided(proposal, user_id)
     db.session.commit()
 
 

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import extract, func, or_, select
 from sqlalchemy.orm import joinedload
 
+from app.activity.notifications import follow_automatically, followers, notify
 from app.activity.services import record
 from app.agreements import services as agreements
 from app.agreements.models import Agreement
@@ -18,7 +19,7 @@ from app.extensions import db
 from app.manifest import services as manifest
 from app.manifest.links import set_links
 from app.manifest.models import Principle, PrincipleLink
-from app.partnerships.models import Membership
+from app.partnerships.models import Membership, Partnership
 from app.policy import TABLE_TAKE_PART, may_edit_review
 from app.reviews import privacy
 from app.reviews.models import (
@@ -40,6 +41,7 @@ from app.reviews.models import (
     ReviewSettings,
 )
 from app.timeutil import utcnow
+from app.views import path_for
 
 TEXT_LIMIT = 20000
 
@@ -162,6 +164,7 @@ def create_review(membership: Membership, data: dict) -> Review:
     db.session.add(review)
     record("create", review, partnership_id=membership.partnership_id, actor_id=membership.user_id,
            changes={"title": [None, review.title], "kind": [None, review.kind]})  # fmt: skip
+    follow_automatically([membership.user_id], review.partnership_id, "review", review.id)
     db.session.commit()
     return review
 
@@ -436,6 +439,12 @@ def finalise(review: Review, membership: Membership) -> None:
         _carry_out(lesson, review, membership, label)
     record("finalise", review, partnership_id=pid, actor_id=membership.user_id,
            changes={"status": [CONCEPT, FINAL]})  # fmt: skip
+    notify(
+        followers("review", review.id), partnership_id=pid, kind="review_finalised",
+        object_type="review", object_id=review.id,
+        url=path_for("reviews.show", slug=db.session.get(Partnership, pid).slug, number=review.number),
+        params={"title": label}, actor_id=membership.user_id,
+    )  # fmt: skip
     db.session.commit()
 
 

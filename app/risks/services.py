@@ -10,6 +10,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
+from app.activity.notifications import comment_posted, follow_automatically
 from app.activity.services import record
 from app.agreements.models import Agreement
 from app.agreements.services import members_of, organisations_of, today
@@ -17,7 +18,7 @@ from app.errors import ServiceError
 from app.extensions import db
 from app.manifest.links import linked_principle_ids, set_links
 from app.manifest.models import PrincipleLink
-from app.partnerships.models import Organisation
+from app.partnerships.models import Organisation, Partnership
 from app.risks.models import (
     DEFAULT_CATEGORIES,
     DEFAULT_THRESHOLDS,
@@ -34,6 +35,7 @@ from app.risks.models import (
     RiskSettings,
 )
 from app.timeutil import utcnow
+from app.views import path_for
 
 LINK = ("risk", "threatens")
 TEXT_LIMITS = {"title": 200, "description": 20000, "cause": 20000, "consequence": 20000}
@@ -429,6 +431,7 @@ def create_risk(partnership_id: int, data: dict, user_id: int | None, commit: bo
     db.session.flush()
     set_links(partnership_id, LINK[0], risk.id, LINK[1], clean["principles"])
     record("create", risk, partnership_id=partnership_id, actor_id=user_id)
+    follow_automatically([user_id, risk.owner_id], partnership_id, "risk", risk.id)
     db.session.add(
         RiskAssessment(
             risk_id=risk.id,
@@ -481,6 +484,7 @@ def update_risk(risk: Risk, data: dict, user_id: int) -> None:
         changes.update(changed_fields(risk))
     changes.pop("updated_at", None)
     record("update", risk, partnership_id=risk.partnership_id, actor_id=user_id, changes=changes)
+    follow_automatically([risk.owner_id], risk.partnership_id, "risk", risk.id)
     db.session.commit()
 
 
@@ -533,6 +537,12 @@ def add_comment(risk: Risk, author_id: int, body: str) -> RiskComment:
     comment = RiskComment(risk_id=risk.id, author_id=author_id, body=body)
     db.session.add(comment)
     record("create", comment, partnership_id=risk.partnership_id, actor_id=author_id)
+    slug = db.session.get(Partnership, risk.partnership_id).slug
+    comment_posted(
+        object_type="risk", object_id=risk.id, partnership_id=risk.partnership_id,
+        author_id=author_id, title=f"{risk.reference} “{risk.title}”",
+        url=path_for("risks.show", slug=slug, number=risk.number),
+    )  # fmt: skip
     db.session.commit()
     return comment
 

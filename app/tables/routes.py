@@ -639,3 +639,14 @@ def meeting_ics(slug: str, table_id: int, meeting_id: int):
               meeting.starts_at, meeting.ends_at, meeting.place, meeting.agenda, url)
     ], name=table.name)  # fmt: skip
     return ics_response(text, f"bijeenkomst-{meeting.id}.ics")
+
+
+@bp.get("/<int:table_id>/conversations/<int:conversation_id>/comments/<int:comment_id>")
+@requires("table.view")
+def comment_link(slug: str, table_id: int, conversation_id: int, comment_id: int):
+    """A link to one comment: the page of the conversation it is on, at the comment."""
+    table, _access = _table(table_id)
+    conversation = _conversation(table, conversation_id)
+    comment = _comment(conversation, comment_id)
+    page = _last_page(conversation, comment)
+    return redirect(_conversation_url(conversation, page=page) + f"#comment-{comment.id}")

@@ -11,12 +11,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import joinedload
 
+from app.activity.notifications import comment_posted, follow_automatically, notify
 from app.activity.services import record
 from app.agreements import services as agreements
 from app.auth.models import User
 from app.errors import ServiceError
 from app.extensions import db
-from app.partnerships.models import Membership
+from app.partnerships.models import Membership, Partnership
 from app.policy import TABLE_MANAGE, TABLE_NONE, TABLE_TAKE_PART, table_access
 from app.tables.models import (
     ACTIVE,
@@ -36,6 +37,7 @@ from app.tables.models import (
     ThematicTable,
 )
 from app.timeutil import LOCAL, utcnow
+from app.views import path_for
 
 COMMENTS_PER_PAGE = 50
 MENTION = re.compile(
@@ -277,8 +279,57 @@ def start_conversation(
     )  # fmt: skip
     db.session.add(conversation)
     record("create", conversation, partnership_id=table.partnership_id, actor_id=author_id)
+    follow_automatically([author_id], table.partnership_id, "conversation", conversation.id)
     db.session.commit()
     return conversation
+
+
+def readers_among(table: ThematicTable, user_ids: list[int]) -> list[int]:
+    """Those of user_ids who may read the table (a partner only when a member)."""
+    if not user_ids:
+        return []
+    memberships = db.session.execute(
+        select(Membership).where(
+            Membership.partnership_id == table.partnership_id, Membership.active.is_(True),
+            Membership.user_id.in_(user_ids),
+        )
+    ).scalars().all()  # fmt: skip
+    members = set(
+        db.session.execute(
+            select(TableMember.user_id).where(
+                TableMember.table_id == table.id, TableMember.user_id.in_(user_ids)
+            )
+        ).scalars()
+    )
+    return [
+        m.user_id for m in memberships
+        if table_access(m, table.chair_id, m.user_id in members) != TABLE_NONE
+    ]  # fmt: skip
+
+
+def _comment_path(conversation: Conversation, comment: Comment) -> str:
+    slug = db.session.get(Partnership, conversation.partnership_id).slug
+    return path_for("tables.comment_link", slug=slug, table_id=conversation.table_id,
+                    conversation_id=conversation.id, comment_id=comment.id)  # fmt: skip
+
+
+def _notify_mentions(conversation: Conversation, comment: Comment, mentioned: list[User]) -> None:
+    author = db.session.get(User, comment.author_id)
+    notify([u.id for u in mentioned], partnership_id=conversation.partnership_id, kind="mention",
+           object_type="conversation", object_id=conversation.id,
+           url=_comment_path(conversation, comment),
+           params={"actor": author.name, "title": conversation.title}, actor_id=author.id)  # fmt: skip
+
+
+def _notify_comment(conversation: Conversation, comment: Comment, mentioned: list[User]) -> None:
+    _notify_mentions(conversation, comment, mentioned)
+    url = _comment_path(conversation, comment)
+    comment_posted(
+        object_type="conversation", object_id=conversation.id,
+        partnership_id=conversation.partnership_id, author_id=comment.author_id,
+        title=f"“{conversation.title}”", url=url, exclude=[u.id for u in mentioned],
+        readers=lambda ids: readers_among(conversation.table, ids),
+    )  # fmt: skip
 
 
 def _mentioned_users(table: ThematicTable, body: str) -> list[User]:
@@ -303,17 +354,19 @@ def _mentioned_users(table: ThematicTable, body: str) -> list[User]:
 
 
 def _add_mentions(comment: Comment, conversation: Conversation, users: list[User], author_id: int):
+    """Mention rows for those not mentioned in this comment before; returns them."""
     already = set(
         db.session.execute(
             select(Mention.user_id).where(Mention.comment_id == comment.id)
         ).scalars()
     )
-    for user in users:
-        if user.id != author_id and user.id not in already:
-            db.session.add(
-                Mention(comment_id=comment.id, conversation_id=conversation.id,
-                        partnership_id=conversation.partnership_id, user_id=user.id)
-            )  # fmt: skip
+    new = [user for user in users if user.id != author_id and user.id not in already]
+    for user in new:
+        db.session.add(
+            Mention(comment_id=comment.id, conversation_id=conversation.id,
+                    partnership_id=conversation.partnership_id, user_id=user.id)
+        )  # fmt: skip
+    return new
 
 
 def post_comment(
@@ -337,7 +390,7 @@ def post_comment(
     )
     db.session.add(comment)
     db.session.flush()
-    _add_mentions(comment, conversation, mentioned, author_id)
+    mentioned = _add_mentions(comment, conversation, mentioned, author_id)
     # Counters in one UPDATE, so concurrent comments don't lose counts.
     db.session.execute(
         update(Conversation)
@@ -351,6 +404,7 @@ def post_comment(
     )
     _mark_read(conversation.id, author_id, comment.id)
     record("create", comment, partnership_id=conversation.partnership_id, actor_id=author_id)
+    _notify_comment(conversation, comment, mentioned)
     db.session.commit()
     return comment
 
@@ -391,7 +445,8 @@ def edit_comment(comment: Comment, user_id: int, body: str) -> None:
     comment.edited_at = utcnow()
     # Record before _add_mentions queries: its autoflush would clear the changed fields.
     record("update", comment, partnership_id=conversation.partnership_id, actor_id=user_id)
-    _add_mentions(comment, conversation, mentioned, user_id)
+    newly = _add_mentions(comment, conversation, mentioned, user_id)
+    _notify_mentions(conversation, comment, newly)
     db.session.commit()
 
 

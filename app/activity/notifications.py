@@ -1,0 +1,662 @@
+"""Following, notifications, reminders and their mail (immediately, daily or never).
+
+Areas call follow_automatically() and notify() from their services, before their commit,
+so a notification lands with the change that caused it. `flask notify send` (cron) adds
+the date reminders, composes mails into the outbox and sends the outbox; each step is
+safe to repeat and to interrupt (see deliver()).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from email.utils import make_msgid
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload
+
+from app.activity.mail import send_mail
+from app.activity.models import (
+    CalendarFeed,
+    Follow,
+    Notification,
+    NotificationSetting,
+    OutgoingMail,
+)
+from app.auth.models import User
+from app.errors import ServiceError
+from app.extensions import db
+from app.partnerships.models import Membership, Partnership
+from app.timeutil import local, show_date, utcnow
+
+FOLLOWABLE = ("agreement", "risk", "conversation", "review", "cycle")
+MODES = ("immediate", "daily", "never")
+DEFAULT_MODE = "daily"
+MODE_LABELS = {
+    "immediate": _l("Immediately, one mail per notification"),
+    "daily": _l("A daily digest"),
+    "never": _l("Never (only in Samenspel)"),
+}
+PAGE_SIZE = 25
+# Days before a revisit date at which its owner and programme managers are reminded.
+REVISIT_STAGES = (30, 7, 1)
+# Days before a risk review, a measure or an action is due that its owner is reminded.
+DUE_SOON_DAYS = 7
+
+TEXTS = {
+    "mention": _l("%(actor)s mentioned you in “%(title)s”"),
+    "comment": _l("%(actor)s commented on %(title)s"),
+    "revisit_due": _l("The revisit of %(title)s is due on %(date)s"),
+    "revisit_overdue": _l("The revisit of %(title)s is overdue: it was due on %(date)s"),
+    "risk_review_due": _l("The review of risk %(title)s is due on %(date)s"),
+    "risk_review_overdue": _l("The review of risk %(title)s is overdue: it was due on %(date)s"),
+    "measure_due": _l("Measure “%(title)s” is due on %(date)s"),
+    "measure_overdue": _l("Measure “%(title)s” is overdue: it was due on %(date)s"),
+    "action_due": _l("Action “%(title)s” is due on %(date)s"),
+    "action_overdue": _l("Action “%(title)s” is overdue: it was due on %(date)s"),
+    "cycle_submitted": _l("%(title)s was submitted to the boards: your decision is asked"),
+    "board_decision": _l("%(organisation)s decided on %(title)s: %(decision)s"),
+    "manifest_adopted": _l(
+        "Manifest version %(number)s was adopted; your organisation has not endorsed it yet"
+    ),
+    "proposal_accepted": _l("Your change proposal “%(title)s” was accepted"),
+    "proposal_declined": _l("Your change proposal “%(title)s” was declined"),
+    "review_finalised": _l("%(title)s was finalised"),
+}
+
+
+# --- following ---------------------------------------------------------------------
+
+
+def _follow_row(user_id: int, object_type: str, object_id: int) -> Follow | None:
+    return db.session.execute(
+        select(Follow).where(
+            Follow.user_id == user_id, Follow.object_type == object_type,
+            Follow.object_id == object_id,
+        )
+    ).scalar_one_or_none()  # fmt: skip
+
+
+def follow_automatically(
+    user_ids: Iterable[int | None], partnership_id: int, object_type: str, object_id: int
+) -> None:
+    """Follow what one creates, owns or comments on, unless one unfollowed it before."""
+    assert object_type in FOLLOWABLE, object_type
+    wanted = {uid for uid in user_ids if uid}
+    if not wanted:
+        return
+    known = set(
+        db.session.execute(
+            select(Follow.user_id).where(
+                Follow.object_type == object_type, Follow.object_id == object_id,
+                Follow.user_id.in_(wanted),
+            )
+        ).scalars()
+    )  # fmt: skip
+    for uid in sorted(wanted - known):
+        db.session.add(Follow(user_id=uid, partnership_id=partnership_id,
+                              object_type=object_type, object_id=object_id))  # fmt: skip
+    db.session.flush()
+
+
+def set_following(user_id: int, partnership_id: int, object_type: str, object_id: int,
+                  following: bool) -> None:  # fmt: skip
+    """Follow or unfollow on request (access to the object is checked by the caller)."""
+    if object_type not in FOLLOWABLE:
+        raise ServiceError(_l("This cannot be followed."))
+    row = _follow_row(user_id, object_type, object_id)
+    if row is None:
+        row = Follow(user_id=user_id, partnership_id=partnership_id,
+                     object_type=object_type, object_id=object_id)  # fmt: skip
+        db.session.add(row)
+    row.active = following
+    db.session.commit()
+
+
+def is_following(user_id: int, object_type: str, object_id: int) -> bool:
+    row = _follow_row(user_id, object_type, object_id)
+    return row is not None and row.active
+
+
+def followers(object_type: str, object_id: int) -> list[int]:
+    return list(
+        db.session.execute(
+            select(Follow.user_id).where(
+                Follow.object_type == object_type, Follow.object_id == object_id,
+                Follow.active.is_(True),
+            )
+        ).scalars()
+    )  # fmt: skip
+
+
+# --- notifying -----------------------------------------------------------------------
+
+
+def notify(
+    user_ids: Iterable[int | None], *, partnership_id: int, kind: str, object_type: str,
+    object_id: int | None, url: str, params: dict, actor_id: int | None = None,
+    key: str | None = None,
+) -> int:  # fmt: skip
+    """Add a notification for each active member among user_ids (not the actor).
+
+    With a key (reminders), someone who already has a notification with that key gets
+    no second one. Returns how many were added; the caller commits.
+    """
+    assert kind in TEXTS, kind
+    wanted = {uid for uid in user_ids if uid and uid != actor_id}
+    if not wanted:
+        return 0
+    members = set(
+        db.session.execute(
+            select(Membership.user_id)
+            .join(User, User.id == Membership.user_id)
+            .where(
+                Membership.partnership_id == partnership_id, Membership.active.is_(True),
+                User.active.is_(True), Membership.user_id.in_(wanted),
+            )
+        ).scalars()
+    )  # fmt: skip
+    if key is not None and members:
+        members -= set(
+            db.session.execute(
+                select(Notification.user_id).where(
+                    Notification.key == key, Notification.user_id.in_(members)
+                )
+            ).scalars()
+        )
+    for uid in sorted(members):
+        db.session.add(Notification(
+            user_id=uid, partnership_id=partnership_id, kind=kind, object_type=object_type,
+            object_id=object_id, url=url, params=params, actor_id=actor_id, key=key,
+        ))  # fmt: skip
+    return len(members)
+
+
+def comment_posted(
+    *, object_type: str, object_id: int, partnership_id: int, author_id: int, title: str,
+    url: str, exclude: Iterable[int] = (), readers=None,
+) -> None:  # fmt: skip
+    """The author now follows the object; its other followers are told (those in
+    `exclude` were told otherwise, e.g. mentioned; `readers` filters who may read it)."""
+    follow_automatically([author_id], partnership_id, object_type, object_id)
+    skip = set(exclude)
+    recipients = [uid for uid in followers(object_type, object_id) if uid not in skip]
+    if readers is not None:
+        recipients = readers(recipients)
+    author = db.session.get(User, author_id)
+    notify(recipients, partnership_id=partnership_id, kind="comment", object_type=object_type,
+           object_id=object_id, url=url, params={"actor": author.name if author else "", "title": title},
+           actor_id=author_id)  # fmt: skip
+
+
+def describe(notification: Notification) -> str:
+    """The notification's sentence in the current language."""
+    params = dict(notification.params or {})
+    if "date" in params:
+        params["date"] = show_date(date.fromisoformat(params["date"]))
+    if "decision" in params:
+        from app.cycles.forms import DECISION_LABELS
+
+        params["decision"] = str(DECISION_LABELS.get(params["decision"], params["decision"]))
+    try:
+        return str(TEXTS[notification.kind]) % params
+    except (KeyError, TypeError, ValueError):
+        return str(params.get("title", ""))
+
+
+def unread_count(user_id: int) -> int:
+    return db.session.execute(
+        select(func.count(Notification.id)).where(
+            Notification.user_id == user_id, Notification.read_at.is_(None)
+        )
+    ).scalar_one()
+
+
+def notifications_query(user_id: int, unread_only: bool = False, partnership_id: int | None = None):
+    query = (
+        select(Notification)
+        .options(joinedload(Notification.partnership))
+        .where(Notification.user_id == user_id)
+    )
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    if partnership_id is not None:
+        query = query.where(Notification.partnership_id == partnership_id)
+    return query.order_by(Notification.created_at.desc(), Notification.id.desc())
+
+
+def own_notification(user_id: int, notification_id: int) -> Notification:
+    """One of the user's notifications; someone else's is refused like a missing one."""
+    notification = db.session.get(Notification, notification_id)
+    if notification is None or notification.user_id != user_id:
+        raise ServiceError(_l("This notification does not exist or is not yours."))
+    return notification
+
+
+def mark_read(user_id: int, notification_id: int) -> Notification:
+    notification = own_notification(user_id, notification_id)
+    if notification.read_at is None:
+        notification.read_at = utcnow()
+        db.session.commit()
+    return notification
+
+
+def mark_all_read(user_id: int) -> int:
+    result = db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result.rowcount
+
+
+# --- mail preferences ------------------------------------------------------------------
+
+
+def _membership(user_id: int, partnership_id: int) -> Membership | None:
+    return db.session.execute(
+        select(Membership).where(
+            Membership.user_id == user_id, Membership.partnership_id == partnership_id,
+            Membership.active.is_(True),
+        )
+    ).scalar_one_or_none()  # fmt: skip
+
+
+def modes_of(user_id: int) -> dict[int, str]:
+    """partnership id -> mode, for the user's settings (defaults not included)."""
+    return dict(
+        db.session.execute(
+            select(NotificationSetting.partnership_id, NotificationSetting.mode).where(
+                NotificationSetting.user_id == user_id
+            )
+        ).all()
+    )
+
+
+def set_mode(user_id: int, partnership_id: int | None, mode: str) -> None:
+    if mode not in MODES:
+        raise ServiceError(_l("Choose how you want to receive mail."), "mode")
+    if partnership_id is None or _membership(user_id, partnership_id) is None:
+        raise ServiceError(_l("You are not a member of this partnership."))
+    row = db.session.execute(
+        select(NotificationSetting).where(
+            NotificationSetting.user_id == user_id,
+            NotificationSetting.partnership_id == partnership_id,
+        )
+    ).scalar_one_or_none()
+    if row is None:
+        row = NotificationSetting(user_id=user_id, partnership_id=partnership_id)
+        db.session.add(row)
+    row.mode = mode
+    db.session.commit()
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="notification-setting")
+
+
+def setting_token(user_id: int, partnership_id: int) -> str:
+    return _serializer().dumps([user_id, partnership_id])
+
+
+def read_setting_token(token: str) -> tuple[User, Partnership] | None:
+    """The person and partnership of a preference link; None when it is not valid."""
+    if not token or len(token) > 200:
+        return None
+    try:
+        user_id, partnership_id = _serializer().loads(token)
+    except (BadSignature, ValueError, TypeError):
+        return None
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    partnership = (
+        db.session.get(Partnership, partnership_id) if isinstance(partnership_id, int) else None
+    )
+    if user is None or partnership is None or not user.active:
+        return None
+    return user, partnership
+
+
+# --- reminders ---------------------------------------------------------------------------
+
+
+def _stage(days_left: int, stages: tuple[int, ...]) -> str | None:
+    if days_left < 0:
+        return "overdue"
+    fitting = [s for s in stages if days_left <= s]
+    return str(min(fitting)) if fitting else None
+
+
+def _programme_managers(partnership_ids: set[int]) -> dict[tuple[int, int], list[int]]:
+    """(partnership id, organisation id) -> user ids of active programme managers."""
+    if not partnership_ids:
+        return {}
+    rows = db.session.execute(
+        select(Membership.partnership_id, Membership.organisation_id, Membership.user_id).where(
+            Membership.partnership_id.in_(partnership_ids), Membership.role == "programmamanager",
+            Membership.active.is_(True),
+        )
+    ).all()  # fmt: skip
+    managers: dict[tuple[int, int], list[int]] = {}
+    for pid, oid, uid in rows:
+        managers.setdefault((pid, oid), []).append(uid)
+    return managers
+
+
+def remind(today: date) -> int:
+    """Add the reminders due today; a second run on the same day adds nothing."""
+    from app.agreements.models import ACTIVE, WORKABLE, Agreement, AgreementParty
+    from app.reviews.models import OPEN_ACTIONS, Action
+    from app.risks.models import Measure, Risk
+    from app.views import path_for
+
+    slugs = dict(db.session.execute(select(Partnership.id, Partnership.slug)).all())
+    added = 0
+    horizon = today + timedelta(days=max(REVISIT_STAGES))
+
+    agreements = db.session.execute(
+        select(Agreement).where(
+            Agreement.status == ACTIVE, Agreement.kind == WORKABLE,
+            Agreement.archived_at.is_(None), Agreement.revisit_on.is_not(None),
+            Agreement.revisit_on <= horizon,
+        )
+    ).scalars().all()  # fmt: skip
+    parties: dict[int, list[int]] = {}
+    if agreements:
+        for agreement_id, organisation_id in db.session.execute(
+            select(AgreementParty.agreement_id, AgreementParty.organisation_id).where(
+                AgreementParty.agreement_id.in_([a.id for a in agreements])
+            )
+        ).all():
+            parties.setdefault(agreement_id, []).append(organisation_id)
+    managers = _programme_managers({a.partnership_id for a in agreements})
+    for agreement in agreements:
+        stage = _stage((agreement.revisit_on - today).days, REVISIT_STAGES)
+        if stage is None:
+            continue
+        recipients = [agreement.owner_id]
+        for organisation_id in parties.get(agreement.id, []):
+            recipients += managers.get((agreement.partnership_id, organisation_id), [])
+        added += notify(
+            recipients, partnership_id=agreement.partnership_id,
+            kind="revisit_overdue" if stage == "overdue" else "revisit_due",
+            object_type="agreement", object_id=agreement.id,
+            url=path_for("agreements.show", slug=slugs[agreement.partnership_id], number=agreement.number),
+            params={"title": f"{agreement.reference} “{agreement.title}”",
+                    "date": agreement.revisit_on.isoformat()},
+            key=f"revisit:{agreement.id}:{agreement.revisit_on.isoformat()}:{stage}",
+        )  # fmt: skip
+
+    soon = today + timedelta(days=DUE_SOON_DAYS)
+    risks = db.session.execute(
+        select(Risk).where(
+            Risk.status != "gesloten", Risk.archived_at.is_(None), Risk.review_on.is_not(None),
+            Risk.review_on <= soon, Risk.owner_id.is_not(None),
+        )
+    ).scalars()  # fmt: skip
+    for risk in risks:
+        stage = _stage((risk.review_on - today).days, (DUE_SOON_DAYS,))
+        added += notify(
+            [risk.owner_id], partnership_id=risk.partnership_id,
+            kind="risk_review_overdue" if stage == "overdue" else "risk_review_due",
+            object_type="risk", object_id=risk.id,
+            url=path_for("risks.show", slug=slugs[risk.partnership_id], number=risk.number),
+            params={"title": f"{risk.reference} “{risk.title}”", "date": risk.review_on.isoformat()},
+            key=f"risk-review:{risk.id}:{risk.review_on.isoformat()}:{stage}",
+        )  # fmt: skip
+
+    measures = db.session.execute(
+        select(Measure, Risk.number).join(Risk, Risk.id == Measure.risk_id).where(
+            Measure.status.in_(("gepland", "in_uitvoering")), Measure.due_on.is_not(None),
+            Measure.due_on <= soon, Measure.owner_id.is_not(None), Risk.archived_at.is_(None),
+        )
+    ).all()  # fmt: skip
+    for measure, risk_number in measures:
+        stage = _stage((measure.due_on - today).days, (DUE_SOON_DAYS,))
+        added += notify(
+            [measure.owner_id], partnership_id=measure.partnership_id,
+            kind="measure_overdue" if stage == "overdue" else "measure_due",
+            object_type="risk", object_id=measure.risk_id,
+            url=path_for("risks.show", slug=slugs[measure.partnership_id], number=risk_number),
+            params={"title": _short(measure.description), "date": measure.due_on.isoformat()},
+            key=f"measure:{measure.id}:{measure.due_on.isoformat()}:{stage}",
+        )  # fmt: skip
+
+    actions = db.session.execute(
+        select(Action).where(
+            Action.status.in_(OPEN_ACTIONS), Action.due_on.is_not(None), Action.due_on <= soon,
+            Action.owner_id.is_not(None),
+        )
+    ).scalars()  # fmt: skip
+    for action in actions:
+        stage = _stage((action.due_on - today).days, (DUE_SOON_DAYS,))
+        added += notify(
+            [action.owner_id], partnership_id=action.partnership_id,
+            kind="action_overdue" if stage == "overdue" else "action_due",
+            object_type="action", object_id=action.id,
+            url=path_for("reviews.actions", slug=slugs[action.partnership_id]),
+            params={"title": _short(action.title), "date": action.due_on.isoformat()},
+            key=f"action:{action.id}:{action.due_on.isoformat()}:{stage}",
+        )  # fmt: skip
+    db.session.commit()
+    return added
+
+
+def _short(value: str, limit: int = 120) -> str:
+    value = " ".join((value or "").split())
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+# --- mail: compose into the outbox, then deliver -------------------------------------
+
+
+def base_url() -> str:
+    return current_app.config.get("SAMENSPEL_BASE_URL") or "http://127.0.0.1:5000"
+
+
+def digest_hour() -> int:
+    return int(current_app.config.get("SAMENSPEL_DIGEST_HOUR", 7))
+
+
+def _render_mail(user: User, partnership: Partnership, notifications: list[Notification],
+                 digest: bool) -> tuple[str, str, str, str]:  # fmt: skip
+    from app.views import path_for
+
+    token = setting_token(user.id, partnership.id)
+    settings_url = base_url() + path_for("activity.mail_setting", token=token)
+    with force_locale(user.language or "nl"):
+        items = [(describe(n), base_url() + n.url) for n in notifications]
+        if digest:
+            subject = str(_l("Samenspel – %(partnership)s: your digest (%(count)s)",
+                             partnership=partnership.name, count=len(items)))  # fmt: skip
+        else:
+            subject = f"Samenspel – {partnership.name}: {items[0][0]}"
+        context = {
+            "user": user, "partnership": partnership, "items": items, "digest": digest,
+            "settings_url": settings_url,
+            "all_url": base_url() + path_for("activity.notifications"),
+        }  # fmt: skip
+        text = render_template("activity/mail/notifications.txt", **context)
+        html = render_template("activity/mail/notifications.html", **context)
+    # A title may hold a line break; a mail header may not.
+    return " ".join(subject.split())[:300], text, html, settings_url
+
+
+def compose(
+    now: datetime | None = None, after_id: int = 0, batch: int = 5000
+) -> tuple[int, int | None]:
+    """Turn pending notifications into outgoing mails per each person's setting.
+
+    One transaction: the mails and the notifications' new state land together or not
+    at all, so an interruption loses or doubles nothing. Returns (mails composed,
+    the last notification id looked at, or None when there were none after after_id);
+    a digest waits for its hour and its notifications stay pending until then.
+    """
+    now = now or utcnow()
+    today, hour = local(now).date(), local(now).hour
+    pending = db.session.execute(
+        select(Notification).where(Notification.mail_state == "pending", Notification.id > after_id)
+        .order_by(Notification.id).limit(batch)
+    ).scalars().all()  # fmt: skip
+    if not pending:
+        return 0, None
+    groups: dict[tuple[int, int], list[Notification]] = {}
+    for notification in pending:
+        groups.setdefault((notification.user_id, notification.partnership_id), []).append(
+            notification
+        )
+    user_ids = {uid for uid, _ in groups}
+    users = {
+        u.id: u for u in db.session.execute(select(User).where(User.id.in_(user_ids))).scalars()
+    }
+    partnerships = {p.id: p for p in db.session.execute(select(Partnership)).scalars()}
+    modes = {
+        (uid, pid): mode
+        for uid, pid, mode in db.session.execute(
+            select(NotificationSetting.user_id, NotificationSetting.partnership_id,
+                   NotificationSetting.mode).where(NotificationSetting.user_id.in_(user_ids))
+        ).all()
+    }  # fmt: skip
+    digested = set(
+        db.session.execute(
+            select(OutgoingMail.user_id, OutgoingMail.partnership_id).where(
+                OutgoingMail.digest_on == today, OutgoingMail.user_id.in_(user_ids)
+            )
+        ).all()
+    )
+    composed = 0
+
+    def add_mail(user, partnership, items, digest_on):
+        subject, text, html, settings_url = _render_mail(
+            user, partnership, items, digest_on is not None
+        )
+        mail = OutgoingMail(
+            user_id=user.id, partnership_id=partnership.id,
+            kind="digest" if digest_on else "immediate", digest_on=digest_on,
+            recipient=user.email, subject=subject, text=text, html=html,
+            message_id=make_msgid(domain="samenspel.local"), unsubscribe_url=settings_url,
+        )  # fmt: skip
+        db.session.add(mail)
+        db.session.flush()
+        for item in items:
+            item.mail_state, item.mail_id = "mailed", mail.id
+
+    for (uid, pid), items in groups.items():
+        user, mode = users.get(uid), modes.get((uid, pid), DEFAULT_MODE)
+        if user is None or not user.active or mode == "never":
+            for item in items:
+                item.mail_state = "skipped"
+        elif mode == "immediate":
+            for item in items:
+                add_mail(user, partnerships[pid], [item], None)
+                composed += 1
+        elif hour >= digest_hour() and (uid, pid) not in digested:
+            add_mail(user, partnerships[pid], items, today)
+            composed += 1
+    db.session.commit()
+    return composed, pending[-1].id
+
+
+def deliver(limit: int = 500) -> tuple[int, int]:
+    """Send the outbox, one mail per transaction; returns (sent, failed).
+
+    A sent mail is marked sent in its own commit right after the SMTP server accepted
+    it, so an interruption between two mails leaves the rest for the next run. (Only an
+    interruption in the instant between acceptance and that commit could send one mail
+    twice; its fixed Message-ID lets mail systems recognise the repeat.)
+    """
+    sent = failed = 0
+    ids = db.session.execute(
+        select(OutgoingMail.id).where(OutgoingMail.sent_at.is_(None), OutgoingMail.attempts < 10)
+        .order_by(OutgoingMail.id).limit(limit)
+    ).scalars().all()  # fmt: skip
+    for mail_id in ids:
+        mail = db.session.get(OutgoingMail, mail_id)
+        if mail is None or mail.sent_at is not None:
+            continue
+        headers = {"Message-ID": mail.message_id}
+        if mail.unsubscribe_url:
+            headers["List-Unsubscribe"] = f"<{mail.unsubscribe_url}>"
+            headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        try:
+            send_mail(mail.recipient, mail.subject, mail.text, mail.html, headers=headers)
+        except (OSError, ValueError) as error:  # smtplib errors are OSErrors
+            mail.attempts += 1
+            mail.last_error = str(error)[:500]
+            db.session.commit()
+            failed += 1
+            continue
+        mail.sent_at = utcnow()
+        mail.attempts += 1
+        db.session.commit()
+        sent += 1
+    return sent, failed
+
+
+def send_due(now: datetime | None = None) -> dict[str, int]:
+    """Everything `flask notify send` does, in order."""
+    now = now or utcnow()
+    reminders = remind(local(now).date())
+    composed, last_id = 0, 0
+    while last_id is not None:
+        mails, last_id = compose(now, after_id=last_id)
+        composed += mails
+    sent, failed = deliver()
+    return {"reminders": reminders, "composed": composed, "sent": sent, "failed": failed}
+
+
+# --- calendar feed ---------------------------------------------------------------------
+
+
+def _feed_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_feed_token(user: User) -> str:
+    """A new secret feed link for the user; the previous one stops working."""
+    token = secrets.token_urlsafe(32)
+    feed = db.session.execute(
+        select(CalendarFeed).where(CalendarFeed.user_id == user.id)
+    ).scalar_one_or_none()
+    if feed is None:
+        feed = CalendarFeed(user_id=user.id)
+        db.session.add(feed)
+    feed.token_hash, feed.created_at = _feed_hash(token), utcnow()
+    db.session.commit()
+    return token
+
+
+def revoke_feed(user: User) -> bool:
+    feed = db.session.execute(
+        select(CalendarFeed).where(CalendarFeed.user_id == user.id)
+    ).scalar_one_or_none()
+    if feed is None:
+        return False
+    db.session.delete(feed)
+    db.session.commit()
+    return True
+
+
+def has_feed(user: User) -> CalendarFeed | None:
+    return db.session.execute(
+        select(CalendarFeed).where(CalendarFeed.user_id == user.id)
+    ).scalar_one_or_none()
+
+
+def feed_user(token: str) -> User | None:
+    if not token or len(token) > 100:
+        return None
+    feed = db.session.execute(
+        select(CalendarFeed).where(CalendarFeed.token_hash == _feed_hash(token))
+    ).scalar_one_or_none()
+    if feed is None:
+        return None
+    user = db.session.get(User, feed.user_id)
+    return user if user is not None and user.active else None

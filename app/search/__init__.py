@@ -1,0 +1,1 @@
+"""Full-text search over everything a member may read."""

@@ -1,0 +1,363 @@
+"""Keeping the search index current, and searching it within what a member may read.
+
+Areas do not call the index: a session hook notices every change to a model with an
+indexer (see indexers.py) and rewrites its documents in the same transaction, just
+before the commit. `flask search reindex` rebuilds everything (after a bulk load).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import snowballstemmer
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
+from sqlalchemy import (
+    column,
+    delete,
+    event,
+    false,
+    func,
+    insert,
+    literal_column,
+    select,
+    table,
+    text,
+)
+from sqlalchemy.orm import Session
+
+from app.errors import ServiceError
+from app.extensions import db
+from app.partnerships.models import Membership
+from app.policy import unreadable_tables_excluded
+from app.search.models import SearchDocument
+from app.search.schema import PG_VECTOR
+
+QUERY_LIMIT = 200
+PER_KIND = 5
+PAGE_SIZE = 20
+# Letters and digits; "_" separates words, as in FTS5 and PostgreSQL's parser.
+WORD = re.compile(r"[^\W_]+", re.UNICODE)
+# The classic Snowball Dutch stemmer: the one PostgreSQL's `dutch` configuration uses,
+# so both databases find the same documents.
+_STEMMER = snowballstemmer.stemmer("dutch_porter")
+# PostgreSQL's `dutch` configuration leaves these words out of a query (its dutch.stop,
+# Snowball's list); SQLite's query leaves them out too, so "regie in het gezin" finds
+# "Regie bij gezinnen" on both databases.
+STOP_WORDS = frozenset({
+    "de", "en", "van", "ik", "te", "dat", "die", "in", "een", "hij", "het", "niet", "zijn", "is",
+    "was", "op", "aan", "met", "als", "voor", "had", "er", "maar", "om", "hem", "dan", "zou", "of",
+    "wat", "mijn", "men", "dit", "zo", "door", "over", "ze", "zich", "bij", "ook", "tot", "je",
+    "mij", "uit", "der", "daar", "haar", "naar", "heb", "hoe", "heeft", "hebben", "deze", "u",
+    "want", "nog", "zal", "me", "zij", "nu", "ge", "geen", "omdat", "iets", "worden", "toch", "al",
+    "waren", "veel", "meer", "doen", "toen", "moet", "ben", "zonder", "kan", "hun", "dus", "alles",
+    "onder", "ja", "eens", "hier", "wie", "werd", "altijd", "doch", "wordt", "wezen", "kunnen",
+    "ons", "zelf", "tegen", "na", "reeds", "wil", "kon", "niets", "uw", "iemand", "geweest",
+    "andere",
+})  # fmt: skip
+
+# Kinds in the order results are shown, with their group headings.
+KINDS: dict[str, Any] = {
+    "principle": _l("Principles"),
+    "agreement": _l("Agreements"),
+    "risk": _l("Risks"),
+    "conversation": _l("Conversations"),
+    "comment": _l("Comments"),
+    "meeting": _l("Meetings"),
+    "review": _l("Reviews"),
+    "case": _l("Case details"),
+    "lesson": _l("Lessons"),
+    "cycle": _l("Cycles"),
+}
+
+
+def stem_words(value: str) -> list[str]:
+    return _STEMMER.stemWords([word.lower() for word in WORD.findall(value or "")])
+
+
+def query_stems(query: str) -> list[str]:
+    """The stems a query looks for: its words without the stop words, stemmed."""
+    words = [word.lower() for word in WORD.findall(query or "")]
+    return _STEMMER.stemWords([word for word in words if word not in STOP_WORDS])
+
+
+@dataclass
+class Doc:
+    kind: str
+    object_id: int
+    partnership_id: int
+    title: str
+    body: str
+    url: str
+    organisation_id: int | None = None
+    table_id: int | None = None
+
+    def row(self) -> dict:
+        return {
+            "kind": self.kind,
+            "object_id": self.object_id,
+            "partnership_id": self.partnership_id,
+            "title": self.title[:300],
+            "body": self.body,
+            "url": self.url,
+            "organisation_id": self.organisation_id,
+            "table_id": self.table_id,
+            "stems": " ".join(stem_words(f"{self.title}\n{self.body}")),
+        }
+
+
+# model class -> function(obj) -> [(kind, object_id, Doc or None to remove)]
+Entries = Iterable[tuple[str, int, "Doc | None"]]
+_INDEXERS: dict[type, Callable[[Any], Entries]] = {}
+# model class -> function() -> select() of all objects of that model to index
+_ALL: dict[type, Callable[[], Any]] = {}
+
+
+def indexer(model: type, everything: Callable[[], Any] | None = None):
+    """Register fn(obj) -> entries for a model; `everything` gives the select() that
+    `reindex` walks (None: the model is indexed through another one)."""
+
+    def decorator(fn):
+        _INDEXERS[model] = fn
+        if everything is not None:
+            _ALL[model] = everything
+        return fn
+
+    return decorator
+
+
+def write(entries: Entries) -> None:
+    """Insert, update or remove documents in the current transaction."""
+    wanted: dict[tuple[str, int], Doc | None] = {}
+    for kind, object_id, doc in entries:
+        wanted[(kind, object_id)] = doc
+    by_kind: dict[str, list[int]] = {}
+    for kind, object_id in wanted:
+        by_kind.setdefault(kind, []).append(object_id)
+    for kind, ids in by_kind.items():
+        existing = {
+            d.object_id: d
+            for d in db.session.execute(
+                select(SearchDocument).where(
+                    SearchDocument.kind == kind, SearchDocument.object_id.in_(ids)
+                )
+            ).scalars()
+        }
+        for object_id in ids:
+            doc, row = wanted[(kind, object_id)], existing.get(object_id)
+            if doc is None or not (doc.title or doc.body).strip():
+                if row is not None:
+                    db.session.delete(row)
+            elif row is None:
+                db.session.add(SearchDocument(**doc.row()))
+            else:
+                for key, value in doc.row().items():
+                    if getattr(row, key) != value:
+                        setattr(row, key, value)
+
+
+# --- keeping it current --------------------------------------------------------
+
+
+def _collect(session: Session, _flush_context) -> None:
+    pending = session.info.setdefault("search_pending", {})
+    # Deleted objects too: their indexer takes their documents out (see indexers.py).
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if type(obj) in _INDEXERS and obj.id is not None:
+            pending[(type(obj), obj.id)] = obj
+
+
+def _apply(session: Session) -> None:
+    for _ in range(3):  # an indexer may touch other indexed objects; never loop forever
+        session.flush()
+        pending = session.info.pop("search_pending", None)
+        if not pending:
+            return
+        entries: list = []
+        for (model, _id), obj in pending.items():
+            entries.extend(_INDEXERS[model](obj))
+        write(entries)
+        session.flush()
+        session.info.pop("search_pending", None)  # our own writes are not indexed
+
+
+def _forget(session: Session, *_args) -> None:
+    session.info.pop("search_pending", None)
+
+
+event.listen(Session, "after_flush", _collect)
+event.listen(Session, "before_commit", _apply)
+event.listen(Session, "after_rollback", _forget)
+event.listen(Session, "after_soft_rollback", _forget)
+
+
+def reindex_all(partnership_id: int | None = None, chunk: int = 2000) -> int:
+    """Rebuild the index (of one partnership, or all); returns the number of documents."""
+    from app.search import indexers  # noqa: F401  (registers the indexers)
+
+    query = delete(SearchDocument)
+    if partnership_id is not None:
+        query = query.where(SearchDocument.partnership_id == partnership_id)
+    db.session.execute(query)
+    count, rows = 0, []
+    for model, everything in _ALL.items():
+        statement = everything()
+        if partnership_id is not None and hasattr(model, "partnership_id"):
+            statement = statement.where(model.partnership_id == partnership_id)
+        for obj in db.session.execute(statement.execution_options(yield_per=chunk)).scalars():
+            for _kind, _id, doc in _INDEXERS[model](obj):
+                if doc is None or not (doc.title or doc.body).strip():
+                    continue
+                # Comments know their partnership only through their conversation.
+                if partnership_id is None or doc.partnership_id == partnership_id:
+                    rows.append(doc.row())
+            if len(rows) >= chunk:
+                db.session.execute(insert(SearchDocument), rows)
+                count, rows = count + len(rows), []
+    if rows:
+        db.session.execute(insert(SearchDocument), rows)
+        count += len(rows)
+    session = db.session()
+    session.info.pop("search_pending", None)
+    db.session.commit()
+    return count
+
+
+# --- searching -------------------------------------------------------------------
+
+
+@dataclass
+class Hit:
+    kind: str
+    title: Markup
+    snippet: Markup
+    url: str
+
+
+@dataclass
+class Results:
+    query: str
+    counts: dict[str, int] = field(default_factory=dict)
+    groups: dict[str, list[Hit]] = field(default_factory=dict)
+    kind: str | None = None
+    page: int = 1
+    pages: int = 1
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def check_query(query: str) -> str:
+    query = " ".join((query or "").split())
+    if not query:
+        raise ServiceError(_l("Type what you are looking for."), "q")
+    if len(query) > QUERY_LIMIT:
+        raise ServiceError(_l("Search with at most %(limit)s characters.", limit=QUERY_LIMIT), "q")
+    if not stem_words(query):
+        raise ServiceError(_l("Search with at least one word or number."), "q")
+    return query
+
+
+_FTS = table("search_fts", column("rowid"))
+
+
+def _matching(statement, query: str):
+    """statement limited to documents matching the query, and the rank (lower is better)."""
+    if db.engine.dialect.name == "postgresql":
+        tsquery = func.plainto_tsquery("dutch", query)
+        vector = literal_column(f"({PG_VECTOR})")
+        return statement.where(vector.op("@@")(tsquery)), -func.ts_rank(vector, tsquery)
+    stems = query_stems(query)
+    if not stems:  # only stop words: PostgreSQL finds nothing either
+        return statement.where(false()), literal_column("0")
+    terms = " ".join('"' + stem.replace('"', "") + '"' for stem in stems)
+    statement = statement.join(_FTS, _FTS.c.rowid == SearchDocument.id).where(
+        text("search_fts MATCH :terms").bindparams(terms=terms)
+    )
+    return statement, literal_column("bm25(search_fts)")
+
+
+def search(membership: Membership, query: str, kind: str | None = None, page: int = 1) -> Results:
+    """What the member may read that matches the query, grouped by kind."""
+    query = check_query(query)
+    if kind not in KINDS:
+        kind = None
+    readable = [
+        SearchDocument.partnership_id == membership.partnership_id,
+        *unreadable_tables_excluded(
+            membership, SearchDocument.table_id, SearchDocument.organisation_id
+        ),
+    ]
+
+    def matching(statement):
+        return _matching(statement.where(*readable), query)
+
+    results = Results(query=query, kind=kind, page=page)
+    counting, _rank = matching(select(SearchDocument.kind, func.count()))
+    counts = db.session.execute(counting.group_by(SearchDocument.kind)).all()
+    results.counts = dict(sorted(counts, key=lambda r: list(KINDS).index(r[0])))
+    stems = set(query_stems(query))
+    if kind:
+        total = results.counts.get(kind, 0)
+        results.pages = max(1, -(-total // PAGE_SIZE))
+        results.page = page = min(max(1, page), results.pages)
+        listing, rank = matching(select(SearchDocument).where(SearchDocument.kind == kind))
+        rows = db.session.execute(
+            listing.order_by(rank, SearchDocument.id)
+            .limit(PAGE_SIZE)
+            .offset((page - 1) * PAGE_SIZE)
+        ).scalars()
+    else:
+        ranking, rank = matching(select(SearchDocument.id))
+        ranked = ranking.add_columns(
+            func.row_number()
+            .over(partition_by=SearchDocument.kind, order_by=(rank, SearchDocument.id))
+            .label("position")
+        ).subquery()
+        rows = db.session.execute(
+            select(SearchDocument)
+            .join(ranked, ranked.c.id == SearchDocument.id)
+            .where(ranked.c.position <= PER_KIND)
+            .order_by(ranked.c.position)
+        ).scalars()
+    for doc in rows:
+        results.groups.setdefault(doc.kind, []).append(
+            Hit(doc.kind, highlight(doc.title, stems), snippet(doc.body, stems), doc.url)
+        )
+    results.groups = {k: results.groups[k] for k in KINDS if k in results.groups}
+    return results
+
+
+def highlight(value: str, stems: set[str]) -> Markup:
+    """value, escaped, with the words whose stem was searched for in <mark>."""
+    out, last = [], 0
+    for match in WORD.finditer(value):
+        if stem_words(match.group())[:1] and stem_words(match.group())[0] in stems:
+            out.append(escape(value[last : match.start()]))
+            out.append(Markup("<mark>%s</mark>") % match.group())
+            last = match.end()
+    out.append(escape(value[last:]))
+    return Markup("").join(out)
+
+
+def snippet(body: str, stems: set[str], words: int = 30) -> Markup:
+    """About `words` words of body around the first match, highlighted."""
+    body = " ".join((body or "").split())
+    tokens = list(WORD.finditer(body))
+    if not tokens:
+        return Markup("")
+    first = next(
+        (i for i, t in enumerate(tokens) if (stem_words(t.group()) or [""])[0] in stems), 0
+    )
+    start = max(0, first - words // 3)
+    end = min(len(tokens), start + words)
+    begin_at = tokens[start].start() if start else 0
+    end_at = tokens[end - 1].end() if end < len(tokens) else len(body)
+    text_part = highlight(body[begin_at:end_at], stems)
+    prefix = Markup("… ") if start else Markup("")
+    suffix = Markup(" …") if end < len(tokens) else Markup("")
+    return prefix + text_part + suffix
