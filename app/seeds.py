@@ -16,10 +16,12 @@ from app.auth.models import User, normalise_email
 from app.extensions import db
 from app.partnerships.models import Membership, Organisation, Participation, Partnership
 from app.partnerships.services import add_organisation, create_partnership
+from app.scale import scale_command
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
 seed_cli = AppGroup("seed", help="Load demo data.")
+seed_cli.add_command(scale_command)
 
 
 def load_demo(path: Path = SEEDS / "demo.yaml") -> int:
