@@ -61,7 +61,10 @@ def ensure_current(obj, form, fields: dict) -> None:
 
 def page_url(number: int) -> str:
     """The current URL with its filters kept and ?page= set."""
-    args = {**(request.view_args or {}), **request.args.to_dict(), "page": number}
+    # The path's own values win over the query string, and url_for's own options
+    # (_anchor, _external, ...) are never taken from it.
+    query = {k: v for k, v in request.args.to_dict().items() if not k.startswith("_")}
+    args = {**query, **(request.view_args or {}), "page": number}
     return url_for(request.endpoint, **args)
 
 

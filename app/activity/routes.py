@@ -294,6 +294,7 @@ def activity(slug: str):
 @bp.get("/p/<slug>/activity.csv")
 @requires("activity.view")
 def activity_csv(slug: str):
+    from app.activity import labels
     from app.exports.tables import csv_response
     from app.timeutil import show_datetime
 
@@ -308,15 +309,20 @@ def activity_csv(slug: str):
     )
     rows = event_rows(events, {}, activity_redactions(events, g.membership))
 
+    hidden = _("not shown (case details of another organisation)")
+
     def lines():
         for row in rows:
             changes = "; ".join(
-                f"{c.field}: {_('(not shown)')}" if c.hidden else f"{c.field}: {c.old} → {c.new}"
+                f"{labels.field_label(c.field)}: {hidden}"
+                if c.hidden
+                else f"{labels.field_label(c.field)}: {c.old} → {c.new}"
                 for c in row.changes
             )
             event: AuditEvent = row.event
-            yield [show_datetime(event.at), event.actor.name if event.actor else "", event.action,
-                   event.object_type, event.object_id, changes]  # fmt: skip
+            yield [show_datetime(event.at), event.actor.name if event.actor else "",
+                   labels.action_label(event.action), labels.type_label(event.object_type),
+                   event.object_id, changes]  # fmt: skip
 
     header = [_("When"), _("Who"), _("Action"), _("Kind of object"), _("Number"), _("Changes")]
     return csv_response(f"activiteit-{slug}.csv", header, lines())

@@ -15,7 +15,7 @@ from app.auth.models import User
 from app.exports.ics import calendar, day_event, event
 from app.extensions import db
 from app.partnerships.models import Membership, Partnership
-from app.timeutil import utcnow
+from app.timeutil import local, utcnow
 from app.views import path_for
 
 # What the feed covers, so it stays small whatever the history.
@@ -28,7 +28,7 @@ def feed_for(user: User, today: date | None = None) -> str:
     from app.risks.models import Measure, Risk
     from app.tables.models import Meeting, TableMember, ThematicTable
 
-    today = today or utcnow().date()
+    today = today or local(utcnow()).date()
     start, end = today - timedelta(days=PAST_DAYS), today + timedelta(days=FUTURE_DAYS)
     slugs = dict(
         db.session.execute(

@@ -45,8 +45,8 @@ WORD = re.compile(r"[^\W_]+", re.UNICODE)
 # so both databases find the same documents.
 _STEMMER = snowballstemmer.stemmer("dutch_porter")
 # PostgreSQL's `dutch` configuration leaves these words out of a query (its dutch.stop,
-# Snowball's list); SQLite's query leaves them out too, so "regie in het gezin" finds
-# "Regie bij gezinnen" on both databases.
+# Snowball's list); SQLite's query leaves them out too, so "regie in de wachttijd" finds
+# "Regie bij wachttijden" on both databases.
 STOP_WORDS = frozenset({
     "de", "en", "van", "ik", "te", "dat", "die", "in", "een", "hij", "het", "niet", "zijn", "is",
     "was", "op", "aan", "met", "als", "voor", "had", "er", "maar", "om", "hem", "dan", "zou", "of",

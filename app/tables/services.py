@@ -589,14 +589,17 @@ def mark_read(conversation: Conversation, user_id: int) -> None:
     ):
         _mark_read(conversation.id, user_id, conversation.last_comment_id)
         changed = True
-    seen = db.session.execute(
-        update(Mention)
-        .where(Mention.conversation_id == conversation.id, Mention.user_id == user_id,
-               Mention.seen_at.is_(None))
-        .values(seen_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )  # fmt: skip
-    if changed or seen.rowcount:
+    unseen = (Mention.conversation_id == conversation.id, Mention.user_id == user_id,
+              Mention.seen_at.is_(None))  # fmt: skip
+    # Look before writing: on SQLite even an UPDATE that matches nothing takes the write
+    # lock until the request ends, which would queue every reader of the conversation.
+    if db.session.execute(select(Mention.id).where(*unseen).limit(1)).first():
+        db.session.execute(
+            update(Mention).where(*unseen).values(seen_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )  # fmt: skip
+        changed = True
+    if changed:
         db.session.commit()
 
 
