@@ -1,16 +1,29 @@
-# Samenspel: `make run` serves the demo, `make test` runs every check. See README.md.
+# Samenspel: `make run` serves the demo, `make test` runs every check, `make bench` measures
+# the key pages under load. See README.md.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := app:create_app
 
-.PHONY: run test setup setup-test vendor translations db demo lint test-sqlite test-postgres test-e2e clean
+.PHONY: run test bench setup setup-test vendor translations db demo lint test-sqlite test-postgres test-e2e clean
 
 run: setup db demo
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 test: setup-test lint test-sqlite test-postgres test-e2e
+
+# The load benchmark (bench/run.py, issue 10) on instance/scale-$(FACTOR).db, or on
+# DATABASE_URL when set; the scale database is migrated, and seeded when it is new.
+FACTOR ?= 1
+CLIENTS ?= 8
+DURATION ?= 15
+WORKERS ?=
+
+bench: setup
+	bash scripts/install-bench-deps.sh
+	$(BIN)/python bench/run.py --prepare --factor $(FACTOR) --clients $(CLIENTS) \
+		--duration $(DURATION) $(if $(WORKERS),--workers $(WORKERS))
 
 # --- set-up -----------------------------------------------------------------
 $(VENV)/.installed: pyproject.toml
