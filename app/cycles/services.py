@@ -535,9 +535,10 @@ def trend(indicator: dict, value, previous) -> str | None:
     return "better" if better else "worse"
 
 
-def _indicators_part(cycle: Cycle) -> list[dict]:
+def _indicators_part(cycle: Cycle, history: bool = True) -> list[dict]:
     """Each adopted indicator with this cycle's value, the target, the previous cycle's
-    value and the history of all cycles up to this one (for the chart)."""
+    value and the history of all cycles up to this one (for the chart; without history,
+    only this and the previous cycle's values are read)."""
     indicators = indicators_of(cycle.partnership_id, (ADOPTED,))
     cycles = list(
         db.session.execute(
@@ -546,13 +547,14 @@ def _indicators_part(cycle: Cycle) -> list[dict]:
             .order_by(Cycle.period_to)
         ).all()
     )
+    previous_cycle = cycles[-2] if len(cycles) > 1 else None
+    read = [c.id for c in cycles] if history else [c.id for c in cycles[-2:]]
     values = {
         (m.cycle_id, m.indicator_id): m
         for m in db.session.execute(
-            select(Measurement).where(Measurement.cycle_id.in_([c.id for c in cycles]))
+            select(Measurement).where(Measurement.cycle_id.in_(read))
         ).scalars()
     }
-    previous_cycle = cycles[-2] if len(cycles) > 1 else None
     result = []
     for ind in indicators:
         info = {"id": ind.id, "name": ind.name, "unit": ind.unit, "direction": ind.direction,
@@ -808,6 +810,8 @@ def attention(membership: Membership) -> dict:
         .order_by(Cycle.period_to.desc()).limit(1)
     ).scalar_one_or_none()  # fmt: skip
     if last_with_values is not None:
-        latest = [i for i in _indicators_part(last_with_values) if i["value"] is not None][:6]
+        latest = [
+            i for i in _indicators_part(last_with_values, history=False) if i["value"] is not None
+        ][:6]
     return {"waiting": waiting, "running": running, "missing": missing, "latest": latest,
             "latest_cycle": last_with_values}  # fmt: skip
