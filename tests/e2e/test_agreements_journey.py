@@ -416,7 +416,9 @@ def test_reader_sees_agreements_but_cannot_change_them(page: Page):
     expect(main.locator("h1")).to_be_visible()
     expect(main.locator("ol.ss-timeline > li").first).to_be_visible()
     expect(main.locator("a[href$='/edit'], a[href$='/revisit']")).to_have_count(0)
-    expect(main.locator("form[method=post]")).to_have_count(0)  # no actions, no comments
+    # No actions, no comments: the only form a reader has is following the agreement.
+    expect(main.locator("form[method=post]:not([id^='follow-'])")).to_have_count(0)
+    expect(main.locator("form[id^='follow-'] button")).to_be_visible()
     check_accessibility(page)
 
     visit(page, f"{AGREEMENTS}/new", status=403)
