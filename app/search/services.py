@@ -285,8 +285,9 @@ def check_query(query: str) -> str:
 _FTS = table("search_fts", column("rowid"))
 
 
-def _matching(statement, query: str):
-    """statement limited to documents matching the query, and the rank (lower is better)."""
+def _matching(statement, query: str, ranked: bool = True):
+    """statement limited to documents matching the query, and the rank (lower is better;
+    with ranked False, SQLite skips computing it: counting needs no rank)."""
     if db.engine.dialect.name == "postgresql":
         tsquery = func.plainto_tsquery("dutch", query)
         vector = literal_column(f"({PG_VECTOR})")
@@ -298,8 +299,9 @@ def _matching(statement, query: str):
     # The matches are read from the FTS index once, with their rank, and then joined:
     # left to itself SQLite's planner would walk the partnership's documents and ask
     # the FTS index once per document (seconds instead of milliseconds at scale).
+    rank = literal_column("bm25(search_fts)" if ranked else "0")
     matches = (
-        select(_FTS.c.rowid.label("doc_id"), literal_column("bm25(search_fts)").label("rank"))
+        select(_FTS.c.rowid.label("doc_id"), rank.label("rank"))
         .where(text("search_fts MATCH :terms").bindparams(terms=terms))
         .cte("matches")
         .prefix_with("MATERIALIZED")
@@ -320,11 +322,11 @@ def search(membership: Membership, query: str, kind: str | None = None, page: in
         ),
     ]
 
-    def matching(statement):
-        return _matching(statement.where(*readable), query)
+    def matching(statement, ranked: bool = True):
+        return _matching(statement.where(*readable), query, ranked)
 
     results = Results(query=query, kind=kind, page=page)
-    counting, _rank = matching(select(SearchDocument.kind, func.count()))
+    counting, _rank = matching(select(SearchDocument.kind, func.count()), ranked=False)
     counts = db.session.execute(counting.group_by(SearchDocument.kind)).all()
     results.counts = dict(sorted(counts, key=lambda r: list(KINDS).index(r[0])))
     stems = set(query_stems(query))
