@@ -12,6 +12,7 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from email.errors import MessageError
 from email.utils import make_msgid
 
 from flask import current_app, render_template
@@ -548,9 +549,17 @@ def compose(
         for item in items:
             item.mail_state, item.mail_id = "mailed", mail.id
 
+    # Someone who left the partnership since is not mailed what it says.
+    members = set(
+        db.session.execute(
+            select(Membership.user_id, Membership.partnership_id).where(
+                Membership.user_id.in_(user_ids), Membership.active.is_(True)
+            )
+        ).all()
+    )
     for (uid, pid), items in groups.items():
         user, mode = users.get(uid), modes.get((uid, pid), DEFAULT_MODE)
-        if user is None or not user.active or mode == "never":
+        if user is None or not user.active or mode == "never" or (uid, pid) not in members:
             for item in items:
                 item.mail_state = "skipped"
         elif mode == "immediate":
@@ -573,6 +582,10 @@ def deliver(limit: int = 500) -> tuple[int, int]:
     twice; its fixed Message-ID lets mail systems recognise the repeat.)
     """
     sent = failed = 0
+    config = current_app.config
+    if not config["MAIL_HOST"] and not config["MAIL_ECHO"]:
+        # Nowhere to send to: keep the outbox rather than mark mails sent that were not.
+        return 0, 0
     ids = db.session.execute(
         select(OutgoingMail.id).where(OutgoingMail.sent_at.is_(None), OutgoingMail.attempts < 10)
         .order_by(OutgoingMail.id).limit(limit)
@@ -587,7 +600,7 @@ def deliver(limit: int = 500) -> tuple[int, int]:
             headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         try:
             send_mail(mail.recipient, mail.subject, mail.text, mail.html, headers=headers)
-        except (OSError, ValueError) as error:  # smtplib errors are OSErrors
+        except (OSError, ValueError, MessageError) as error:  # smtplib errors are OSErrors
             mail.attempts += 1
             mail.last_error = str(error)[:500]
             db.session.commit()

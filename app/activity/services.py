@@ -237,6 +237,8 @@ def activity_redactions(events: list[AuditEvent], membership) -> set[int]:
     for event in events:
         review_id = review_of.get((event.object_type, event.object_id))
         if review_id is None:
+            if event.object_type in ("Lesson", "PrivacyConfirmation"):  # removed since
+                hidden.add(event.id)
             continue
         organisation_id = organisations.get(review_id)
         if organisation_id is None or not may_read_case_details(membership, organisation_id):

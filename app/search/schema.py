@@ -1,8 +1,9 @@
-"""The database-specific part of the search index, created by the migration.
+"""The database-specific part of the search index, created by the migrations.
 
 SQLite: an FTS5 table over search_document.stems (external content, kept in step by
-triggers). PostgreSQL: a GIN index on the `dutch` tsvector of title and body, which the
-search query uses with the same expression.
+triggers). PostgreSQL: a stored generated column `search_vector` with the `dutch`
+tsvector of title and body and a GIN index on it (migration 0009; 0008 had an index on
+the expression, which made ranking recompute every matching document's vector).
 """
 
 from __future__ import annotations
@@ -35,8 +36,23 @@ SQLITE_DROP = [
 POSTGRESQL = [f"CREATE INDEX ix_search_document_fts ON search_document USING gin (({PG_VECTOR}))"]
 POSTGRESQL_DROP = ["DROP INDEX IF EXISTS ix_search_document_fts"]
 
+# Migration 0009 (PostgreSQL only): the vector stored once per document.
+PG_STORED = [
+    "DROP INDEX IF EXISTS ix_search_document_fts",
+    f"ALTER TABLE search_document ADD COLUMN search_vector tsvector "
+    f"GENERATED ALWAYS AS ({PG_VECTOR}) STORED",
+    "CREATE INDEX ix_search_document_vector ON search_document USING gin (search_vector)",
+]
+PG_STORED_DROP = [
+    "DROP INDEX IF EXISTS ix_search_document_vector",
+    "ALTER TABLE search_document DROP COLUMN IF EXISTS search_vector",
+    f"CREATE INDEX ix_search_document_fts ON search_document USING gin (({PG_VECTOR}))",
+]
+
 # Names the migration tooling must leave alone (they are not in the models).
-NOT_IN_MODELS = {"search_fts", "ix_search_document_fts"}
+NOT_IN_MODELS = {
+    "search_fts", "ix_search_document_fts", "search_vector", "ix_search_document_vector",
+}  # fmt: skip
 
 
 def install(connection) -> None:

@@ -35,7 +35,6 @@ from app.extensions import db
 from app.partnerships.models import Membership
 from app.policy import unreadable_tables_excluded
 from app.search.models import SearchDocument
-from app.search.schema import PG_VECTOR
 
 QUERY_LIMIT = 200
 PER_KIND = 5
@@ -290,7 +289,7 @@ def _matching(statement, query: str, ranked: bool = True):
     with ranked False, SQLite skips computing it: counting needs no rank)."""
     if db.engine.dialect.name == "postgresql":
         tsquery = func.plainto_tsquery("dutch", query)
-        vector = literal_column(f"({PG_VECTOR})")
+        vector = literal_column("search_document.search_vector")
         return statement.where(vector.op("@@")(tsquery)), -func.ts_rank(vector, tsquery)
     stems = query_stems(query)
     if not stems:  # only stop words: PostgreSQL finds nothing either

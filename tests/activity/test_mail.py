@@ -695,3 +695,53 @@ def test_a_mail_that_keeps_failing_is_given_up_after_ten_attempts(app, world, sm
     assert outbox(app)[0].attempts == 10
     assert send(app, NOON)["sent"] == 0
     assert smtp == []
+
+
+# --- one run at a time, and no server means the outbox waits ------------------------------
+
+
+def test_a_second_run_steps_aside_while_another_is_busy(app, world, smtp):
+    from app.activity.cli import only_one_run
+
+    set_mode(app, world, "teamlid", "immediate")
+    notes_for(app, world, "teamlid", 2)
+    with app.app_context(), only_one_run() as alone:
+        assert alone
+        busy = cli(app, AT_SEVEN)
+    assert busy.exit_code == 0
+    assert "nog bezig" in busy.output
+    assert len(smtp) == 0 and outbox(app) == []
+    assert mail_states(app) == ["pending", "pending"]
+
+    after = cli(app, AT_SEVEN)
+    assert after.output.strip() == "0 herinneringen, 2 mails samengesteld, 2 verzonden, 0 mislukt."
+    assert len(smtp) == 2
+
+
+def test_without_a_mail_server_the_outbox_waits(app, world, smtp):
+    set_mode(app, world, "teamlid", "immediate")
+    notes_for(app, world, "teamlid", 1)
+    host = app.config["MAIL_HOST"]
+    app.config["MAIL_HOST"] = ""
+    try:
+        result = send(app, AT_SEVEN)
+    finally:
+        app.config["MAIL_HOST"] = host
+    assert (result["composed"], result["sent"], result["failed"]) == (1, 0, 0)
+    assert [m.sent_at for m in outbox(app)] == [None]
+    assert send(app, AT_SEVEN)["sent"] == 1
+    assert len(smtp) == 1
+
+
+def test_someone_who_left_the_partnership_is_not_mailed(app, world, smtp):
+    notes_for(app, world, "teamlid", 2)
+
+    def leave():
+        db.session.get(Membership, world.memberships["teamlid"].id).active = False
+        db.session.commit()
+
+    in_context(app, leave)
+    result = send(app, AT_SEVEN)
+    assert (result["composed"], result["sent"]) == (0, 0)
+    assert len(smtp) == 0
+    assert mail_states(app) == ["skipped", "skipped"]
