@@ -517,3 +517,19 @@ def find_agreement(app, world) -> int:
     from app.agreements.models import Agreement
 
     return find(app, Agreement, partnership_id=world.partnership.id).id
+
+
+def test_a_removed_lesson_of_another_organisations_concept_stays_hidden(app, world):
+    from tests.reviews.helpers import add_lesson, make_review
+
+    with app.test_request_context():
+        review = make_review(world)  # a concept of the provider's team
+        lesson = add_lesson(world, review, text="Geheime les over de casus")
+        reviews.remove_lesson(review, world.memberships["teamlid"], lesson)
+        db.session.remove()
+
+    page = html(as_role(app, world, "programmamanager").get(url(world)))
+    assert "Geheime les over de casus" not in page
+    lesson_events = [e for e in events_on(page) if said(app, "Lesson") in e.what.split("·")[-1]]
+    assert len(lesson_events) == 2  # added and removed, both without their values
+    assert all(value is HIDDEN for e in lesson_events for value in e.changes.values())
