@@ -27,6 +27,9 @@ def safe_next(target: str | None, default: str = "/") -> str:
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return default
+    # Browsers read "/\\host" as "//host"; control characters have no place in a path.
+    if "\\" in target or any(ord(char) < 32 for char in target):
+        return default
     return target
 
 

@@ -243,6 +243,8 @@ def test_login_renews_the_session_but_keeps_the_language(client, world):
         ("//evil.example/steal", "/"),
         ("http:/evil.example", "/"),
         ("javascript:alert(1)", "/"),
+        ("/\\evil.example/steal", "/"),
+        ("/\tevil", "/"),
     ],
 )
 def test_next_only_follows_local_paths(client, world, target, expected):
