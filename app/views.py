@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, has_request_context, render_template, request, url_for
+from flask import current_app, g, has_request_context, render_template, request, url_for
 from flask import request as flask_request
 
 from app.forms import is_id
@@ -77,3 +77,15 @@ def path_for(endpoint: str, **values) -> str:
         return url_for(endpoint, **values)
     with current_app.test_request_context():
         return url_for(endpoint, **values)
+
+
+def path_in(partnership_id: int, endpoint: str, **values) -> str:
+    """path_for() of a partnership page, by the partnership's id (its slug looked up once
+    per request or command)."""
+    from app.extensions import db
+    from app.partnerships.models import Partnership
+
+    slugs = g.setdefault("partnership_slugs", {})
+    if partnership_id not in slugs:
+        slugs[partnership_id] = db.session.get(Partnership, partnership_id).slug
+    return path_for(endpoint, slug=slugs[partnership_id], **values)

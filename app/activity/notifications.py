@@ -426,7 +426,7 @@ def remind(today: date) -> int:
             kind="measure_overdue" if stage == "overdue" else "measure_due",
             object_type="risk", object_id=measure.risk_id,
             url=path_for("risks.show", slug=slugs[measure.partnership_id], number=risk_number),
-            params={"title": _short(measure.description), "date": measure.due_on.isoformat()},
+            params={"title": shorten(measure.description), "date": measure.due_on.isoformat()},
             key=f"measure:{measure.id}:{measure.due_on.isoformat()}:{stage}",
         )  # fmt: skip
 
@@ -443,14 +443,15 @@ def remind(today: date) -> int:
             kind="action_overdue" if stage == "overdue" else "action_due",
             object_type="action", object_id=action.id,
             url=path_for("reviews.actions", slug=slugs[action.partnership_id]),
-            params={"title": _short(action.title), "date": action.due_on.isoformat()},
+            params={"title": shorten(action.title), "date": action.due_on.isoformat()},
             key=f"action:{action.id}:{action.due_on.isoformat()}:{stage}",
         )  # fmt: skip
     db.session.commit()
     return added
 
 
-def _short(value: str, limit: int = 120) -> str:
+def shorten(value: str, limit: int = 120) -> str:
+    """value on one line, cut to limit characters with an ellipsis."""
     value = " ".join((value or "").split())
     return value if len(value) <= limit else value[: limit - 1] + "…"
 

@@ -35,9 +35,9 @@ from app.extensions import db
 from app.forms import is_id
 from app.manifest.links import linked_principle_ids, set_links
 from app.manifest.models import PrincipleLink
-from app.partnerships.models import Membership, Organisation, Participation, Partnership
+from app.partnerships.models import Membership, Organisation, Participation
 from app.timeutil import local, utcnow
-from app.views import path_for
+from app.views import path_in
 
 LINK = ("agreement", "implements")
 DUE_WINDOW = timedelta(days=30)
@@ -563,8 +563,7 @@ def set_archived(agreement: Agreement, archived: bool, user_id: int) -> None:
 
 
 def _agreement_path(agreement: Agreement) -> str:
-    slug = db.session.get(Partnership, agreement.partnership_id).slug
-    return path_for("agreements.show", slug=slug, number=agreement.number)
+    return path_in(agreement.partnership_id, "agreements.show", number=agreement.number)
 
 
 def add_comment(

@@ -37,9 +37,9 @@ from app.cycles.models import (
 )
 from app.errors import ServiceError
 from app.extensions import db
-from app.partnerships.models import Membership, Organisation, Participation, Partnership
+from app.partnerships.models import Membership, Organisation, Participation
 from app.timeutil import LOCAL, utcnow
-from app.views import path_for
+from app.views import path_in
 
 LIST_LIMIT = 10
 
@@ -626,8 +626,7 @@ def deciding_organisations(partnership_id: int) -> list[tuple[int, str]]:
 
 
 def _cycle_path(cycle: Cycle) -> str:
-    slug = db.session.get(Partnership, cycle.partnership_id).slug
-    return path_for("cycles.show", slug=slug, number=cycle.number)
+    return path_in(cycle.partnership_id, "cycles.show", number=cycle.number)
 
 
 def submit(cycle: Cycle, membership: Membership) -> None:

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from app.activity.models import Follow
-from app.activity.notifications import base_url
+from app.activity.notifications import base_url, shorten
 from app.auth.models import User
 from app.exports.ics import calendar, day_event, event
 from app.extensions import db
@@ -85,7 +85,7 @@ def feed_for(user: User, today: date | None = None) -> str:
         for m, number in measures:
             events.append(day_event(
                 f"measure-{m.id}-{m.due_on.isoformat()}@samenspel", m.due_on,
-                _("Measure due: %(text)s", text=_short(m.description)),
+                _("Measure due: %(text)s", text=shorten(m.description, 80)),
                 description=m.description, url=url("risks.show", m.partnership_id, number=number),
             ))  # fmt: skip
         actions = db.session.execute(
@@ -97,7 +97,7 @@ def feed_for(user: User, today: date | None = None) -> str:
         for action in actions:
             events.append(day_event(
                 f"action-{action.id}-{action.due_on.isoformat()}@samenspel", action.due_on,
-                _("Action due: %(text)s", text=_short(action.title)), description=action.title,
+                _("Action due: %(text)s", text=shorten(action.title, 80)), description=action.title,
                 url=url("reviews.actions", action.partnership_id),
             ))  # fmt: skip
         my_tables = select(TableMember.table_id).where(TableMember.user_id == user.id)
@@ -117,8 +117,3 @@ def feed_for(user: User, today: date | None = None) -> str:
             ))  # fmt: skip
         name = _("Samenspel – %(name)s", name=user.name)
     return calendar(events, name=name)
-
-
-def _short(value: str, limit: int = 80) -> str:
-    value = " ".join((value or "").split())
-    return value if len(value) <= limit else value[: limit - 1] + "…"

@@ -27,7 +27,7 @@ from app.manifest.models import (
 )
 from app.partnerships.models import Membership, Organisation, Participation, Partnership
 from app.timeutil import utcnow
-from app.views import path_for
+from app.views import path_in
 
 LIMITS = {
     "title": 200,
@@ -336,19 +336,17 @@ def _notify_adopted(version: ManifestVersion, user_id: int) -> None:
             Membership.active.is_(True), Membership.organisation_id.not_in(endorsed),
         )
     ).scalars()  # fmt: skip
-    slug = db.session.get(Partnership, version.partnership_id).slug
     notify(board, partnership_id=version.partnership_id, kind="manifest_adopted",
            object_type="manifest", object_id=version.id,
-           url=path_for("manifest.version", slug=slug, number=version.number),
+           url=path_in(version.partnership_id, "manifest.version", number=version.number),
            params={"number": version.number}, actor_id=user_id)  # fmt: skip
 
 
 def _notify_decided(proposal: ChangeProposal, user_id: int) -> None:
-    slug = db.session.get(Partnership, proposal.partnership_id).slug
     notify([proposal.author_id], partnership_id=proposal.partnership_id,
            kind="proposal_accepted" if proposal.status == ACCEPTED else "proposal_declined",
            object_type="proposal", object_id=proposal.id,
-           url=path_for("manifest.proposal", slug=slug, proposal_id=proposal.id),
+           url=path_in(proposal.partnership_id, "manifest.proposal", proposal_id=proposal.id),
            params={"title": proposal.title}, actor_id=user_id)  # fmt: skip
 
 

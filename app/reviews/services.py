@@ -19,7 +19,7 @@ from app.extensions import db
 from app.manifest import services as manifest
 from app.manifest.links import set_links
 from app.manifest.models import Principle, PrincipleLink
-from app.partnerships.models import Membership, Partnership
+from app.partnerships.models import Membership
 from app.policy import TABLE_TAKE_PART, may_edit_review
 from app.reviews import privacy
 from app.reviews.models import (
@@ -41,7 +41,7 @@ from app.reviews.models import (
     ReviewSettings,
 )
 from app.timeutil import utcnow
-from app.views import path_for
+from app.views import path_in
 
 TEXT_LIMIT = 20000
 
@@ -442,7 +442,7 @@ def finalise(review: Review, membership: Membership) -> None:
     notify(
         followers("review", review.id), partnership_id=pid, kind="review_finalised",
         object_type="review", object_id=review.id,
-        url=path_for("reviews.show", slug=db.session.get(Partnership, pid).slug, number=review.number),
+        url=path_in(pid, "reviews.show", number=review.number),
         params={"title": label}, actor_id=membership.user_id,
     )  # fmt: skip
     db.session.commit()

@@ -18,7 +18,7 @@ from app.errors import ServiceError
 from app.extensions import db
 from app.manifest.links import linked_principle_ids, set_links
 from app.manifest.models import PrincipleLink
-from app.partnerships.models import Organisation, Partnership
+from app.partnerships.models import Organisation
 from app.risks.models import (
     DEFAULT_CATEGORIES,
     DEFAULT_THRESHOLDS,
@@ -35,7 +35,7 @@ from app.risks.models import (
     RiskSettings,
 )
 from app.timeutil import utcnow
-from app.views import path_for
+from app.views import path_in
 
 LINK = ("risk", "threatens")
 TEXT_LIMITS = {"title": 200, "description": 20000, "cause": 20000, "consequence": 20000}
@@ -537,11 +537,10 @@ def add_comment(risk: Risk, author_id: int, body: str) -> RiskComment:
     comment = RiskComment(risk_id=risk.id, author_id=author_id, body=body)
     db.session.add(comment)
     record("create", comment, partnership_id=risk.partnership_id, actor_id=author_id)
-    slug = db.session.get(Partnership, risk.partnership_id).slug
     comment_posted(
         object_type="risk", object_id=risk.id, partnership_id=risk.partnership_id,
         author_id=author_id, title=f"{risk.reference} “{risk.title}”",
-        url=path_for("risks.show", slug=slug, number=risk.number),
+        url=path_in(risk.partnership_id, "risks.show", number=risk.number),
     )  # fmt: skip
     db.session.commit()
     return comment

@@ -7,26 +7,17 @@ concept reviews) and `table_id` (everything said in a thematic table).
 
 from __future__ import annotations
 
-from flask import g
 from sqlalchemy import inspect, select
 
 from app.agreements.models import Agreement
 from app.cycles.models import Cycle, CycleProposal
 from app.extensions import db
 from app.manifest.models import ADOPTED, ManifestVersion, Principle, PrincipleText
-from app.partnerships.models import Partnership
 from app.reviews.models import FINAL, Lesson, Review
 from app.risks.models import Risk
 from app.search.services import Doc, indexer
 from app.tables.models import Comment, Conversation, Meeting
-from app.views import path_for
-
-
-def _slug(partnership_id: int) -> str:
-    cache = g.setdefault("search_slugs", {})
-    if partnership_id not in cache:
-        cache[partnership_id] = db.session.get(Partnership, partnership_id).slug
-    return cache[partnership_id]
+from app.views import path_in
 
 
 def _join(*parts: str | None) -> str:
@@ -52,7 +43,7 @@ def _principle_doc(text: PrincipleText, partnership_id: int) -> Doc:
     return Doc(
         "principle", text.principle_id, partnership_id, text.title,
         _join(text.core_sentence, text.explanation, text.practice, text.origin),
-        path_for("manifest.principle", slug=_slug(partnership_id), principle_id=text.principle_id),
+        path_in(partnership_id, "manifest.principle", principle_id=text.principle_id),
     )  # fmt: skip
 
 
@@ -91,7 +82,7 @@ def index_agreement(agreement: Agreement):
         "agreement", agreement.id, agreement.partnership_id,
         f"{agreement.reference} {agreement.title}",
         _join(agreement.summary, agreement.explanation, agreement.origin),
-        path_for("agreements.show", slug=_slug(agreement.partnership_id), number=agreement.number),
+        path_in(agreement.partnership_id, "agreements.show", number=agreement.number),
     ))]  # fmt: skip
 
 
@@ -100,7 +91,7 @@ def index_risk(risk: Risk):
     return [("risk", risk.id, Doc(
         "risk", risk.id, risk.partnership_id, f"{risk.reference} {risk.title}",
         _join(risk.description, risk.cause, risk.consequence),
-        path_for("risks.show", slug=_slug(risk.partnership_id), number=risk.number),
+        path_in(risk.partnership_id, "risks.show", number=risk.number),
     ))]  # fmt: skip
 
 
@@ -109,10 +100,8 @@ def index_risk(risk: Risk):
 
 @indexer(Conversation, everything=lambda: select(Conversation))
 def index_conversation(conversation: Conversation):
-    url = path_for(
-        "tables.conversation", slug=_slug(conversation.partnership_id),
-        table_id=conversation.table_id, conversation_id=conversation.id,
-    )  # fmt: skip
+    url = path_in(conversation.partnership_id, "tables.conversation",
+                  table_id=conversation.table_id, conversation_id=conversation.id)  # fmt: skip
     return [("conversation", conversation.id, Doc(
         "conversation", conversation.id, conversation.partnership_id, conversation.title,
         _join(conversation.introduction, conversation.conclusion), url,
@@ -129,10 +118,8 @@ def index_comment(comment: Comment):
     if comment.hidden_at is not None:
         return [("comment", comment.id, None)]
     conversation = _conversation_of(comment)
-    url = path_for(
-        "tables.comment_link", slug=_slug(conversation.partnership_id),
-        table_id=conversation.table_id, conversation_id=conversation.id, comment_id=comment.id,
-    )  # fmt: skip
+    url = path_in(conversation.partnership_id, "tables.comment_link", table_id=conversation.table_id,
+                  conversation_id=conversation.id, comment_id=comment.id)  # fmt: skip
     return [("comment", comment.id, Doc(
         "comment", comment.id, conversation.partnership_id, conversation.title, comment.body,
         url, table_id=conversation.table_id,
@@ -141,8 +128,7 @@ def index_comment(comment: Comment):
 
 @indexer(Meeting, everything=lambda: select(Meeting))
 def index_meeting(meeting: Meeting):
-    url = path_for(
-        "tables.meeting", slug=_slug(meeting.partnership_id), table_id=meeting.table_id,
+    url = path_in(meeting.partnership_id, "tables.meeting", table_id=meeting.table_id,
         meeting_id=meeting.id,
     )  # fmt: skip
     return [("meeting", meeting.id, Doc(
@@ -155,7 +141,7 @@ def index_meeting(meeting: Meeting):
 
 
 def _review_url(review: Review, anchor: str = "") -> str:
-    url = path_for("reviews.show", slug=_slug(review.partnership_id), number=review.number)
+    url = path_in(review.partnership_id, "reviews.show", number=review.number)
     return url + anchor
 
 
@@ -206,7 +192,7 @@ def index_cycle(cycle: Cycle):
     return [("cycle", cycle.id, Doc(
         "cycle", cycle.id, cycle.partnership_id, f"{cycle.reference} {cycle.title}",
         _join(cycle.interpretation, cycle.dilemmas, *proposals),
-        path_for("cycles.show", slug=_slug(cycle.partnership_id), number=cycle.number),
+        path_in(cycle.partnership_id, "cycles.show", number=cycle.number),
     ))]  # fmt: skip
 
 

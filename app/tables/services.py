@@ -17,7 +17,7 @@ from app.agreements import services as agreements
 from app.auth.models import User
 from app.errors import ServiceError
 from app.extensions import db
-from app.partnerships.models import Membership, Partnership
+from app.partnerships.models import Membership
 from app.policy import TABLE_MANAGE, TABLE_NONE, TABLE_TAKE_PART, table_access
 from app.tables.models import (
     ACTIVE,
@@ -37,7 +37,7 @@ from app.tables.models import (
     ThematicTable,
 )
 from app.timeutil import LOCAL, utcnow
-from app.views import path_for
+from app.views import path_in
 
 COMMENTS_PER_PAGE = 50
 MENTION = re.compile(
@@ -308,9 +308,9 @@ def readers_among(table: ThematicTable, user_ids: list[int]) -> list[int]:
 
 
 def _comment_path(conversation: Conversation, comment: Comment) -> str:
-    slug = db.session.get(Partnership, conversation.partnership_id).slug
-    return path_for("tables.comment_link", slug=slug, table_id=conversation.table_id,
-                    conversation_id=conversation.id, comment_id=comment.id)  # fmt: skip
+    return path_in(conversation.partnership_id, "tables.comment_link",
+                   table_id=conversation.table_id, conversation_id=conversation.id,
+                   comment_id=comment.id)  # fmt: skip
 
 
 def _notify_mentions(conversation: Conversation, comment: Comment, mentioned: list[User]) -> None:
