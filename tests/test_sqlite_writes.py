@@ -1,0 +1,133 @@
+"""SQLite writers queue on a POSIX lock beside the database file (app/sqlite_writes.py).
+
+Each test makes its own SQLite file, so these run in the PostgreSQL suite too; other
+processes are real processes (the lock belongs to a process)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from app import sqlite_writes
+
+HOLD = """
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)
+fcntl.lockf(fd, fcntl.LOCK_EX)
+print("held", flush=True)
+time.sleep(float(sys.argv[2]))
+"""
+
+PROBE = """
+import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)
+try:
+    fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+except OSError:
+    print("busy")
+else:
+    print("free")
+"""
+
+
+@pytest.fixture
+def engine(tmp_path):
+    engine = create_engine(f"sqlite:///{tmp_path / 'w.db'}")
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE t (x INTEGER)"))
+    yield engine
+    engine.dispose()
+
+
+def lock_file(engine) -> str:
+    return sqlite_writes._lock_path(engine.url.database)
+
+
+def probe(engine) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, lock_file(engine)], capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip()
+
+
+def hold(engine, seconds: float) -> subprocess.Popen:
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, lock_file(engine), str(seconds)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout.readline().strip() == "held"
+    return holder
+
+
+def test_a_write_waits_for_the_writer_of_another_process(engine):
+    holder = hold(engine, 0.6)
+    started = time.monotonic()
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO t VALUES (1)"))
+    waited = time.monotonic() - started
+    holder.wait()
+    assert waited >= 0.4
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM t")).scalar() == 1
+
+
+def test_a_read_does_not_wait(engine):
+    holder = hold(engine, 2)
+    try:
+        started = time.monotonic()
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM t")).scalar() == 0
+        assert time.monotonic() - started < 0.5
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_the_lock_is_held_from_the_first_write_until_the_connection_is_back(engine):
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+        assert probe(engine) == "free"
+        connection.execute(text("INSERT INTO t VALUES (1)"))
+        assert probe(engine) == "busy"
+        connection.execute(text("UPDATE t SET x = 2"))  # the same transaction: no second take
+        connection.commit()
+    assert probe(engine) == "free"
+    assert sqlite_writes._holders[lock_file(engine)] == 0
+
+
+def test_a_rolled_back_write_lets_go_too(engine):
+    with engine.connect() as connection:
+        connection.execute(text("INSERT INTO t VALUES (1)"))
+        connection.rollback()
+    assert probe(engine) == "free"
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM t")).scalar() == 0
+
+
+def test_two_writing_connections_of_one_process_do_not_wait_for_each_other(engine):
+    first, second = engine.connect(), engine.connect()
+    try:
+        first.execute(text("INSERT INTO t VALUES (1)"))
+        first.commit()  # SQLite's lock is free again; ours stays with the process
+        second.execute(text("INSERT INTO t VALUES (2)"))  # would hang if it queued behind first
+        second.commit()
+        first.close()
+        assert probe(engine) == "busy"  # second still holds it for the process
+    finally:
+        second.close()
+    assert probe(engine) == "free"
+
+
+def test_no_lock_file_for_an_in_memory_database():
+    assert sqlite_writes._lock_path(":memory:") is None
+    assert sqlite_writes._lock_path(None) is None
+    engine = create_engine("sqlite://")
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE t (x INTEGER)"))
+        connection.execute(text("INSERT INTO t VALUES (1)"))
+    assert all(not path.endswith(":memory:-writers") for path in sqlite_writes._files)
