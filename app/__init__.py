@@ -10,7 +10,7 @@ from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from app import config
+from app import config, sqlite_writes  # noqa: F401  (SQLite writers queue; see the module)
 from app.extensions import babel, csrf, db, htmx, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -108,6 +108,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.cli.add_command(search_cli)
     errors.register(app)
     _init_templates(app)
+    from app import pagecache
+
+    pagecache.init_app(app)
 
     @app.after_request
     def security_headers(response):

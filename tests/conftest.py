@@ -18,7 +18,7 @@ from sqlalchemy import text
 
 os.environ.setdefault("SAMENSPEL_SECRET_KEY", "test-secret-key-not-for-production")
 
-from app import create_app  # noqa: E402
+from app import create_app, pagecache  # noqa: E402
 from app.auth.models import User  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.partnerships.models import ROLES, Membership, Organisation, Participation, Partnership  # noqa: E402
@@ -67,6 +67,7 @@ def clean_database(request):
     app = request.getfixturevalue("app")
     with app.app_context():
         db.session.remove()
+        pagecache.clear()  # the tables are emptied below, past the session's hooks
         tables = [t.name for t in reversed(db.metadata.sorted_tables)]
         with db.engine.begin() as connection:
             if connection.dialect.name == "postgresql":
@@ -324,7 +325,9 @@ def set_language(client, language: str) -> None:
 
 @pytest.fixture
 def count_queries(app):
-    """with count_queries() as statements: ... -> the SQL statements run meanwhile."""
+    """with count_queries() as statements: ... -> the SQL statements run meanwhile.
+
+    Kept pages are not served meanwhile: a count is of what rendering the page costs."""
     from contextlib import contextmanager
 
     from sqlalchemy import event
@@ -345,4 +348,7 @@ def count_queries(app):
         finally:
             event.remove(engine, "before_cursor_execute", before)
 
-    return counting
+    cache = app.extensions["page_cache"]
+    cache.enabled = False
+    yield counting
+    cache.enabled = True
