@@ -16,10 +16,13 @@ and only a 200 HTML response that changed nothing (no write, no session change, 
 cookie) is kept. The session's whole content is part of the key, so a page is only ever
 served to the session it was rendered for (its user, language and CSRF token).
 
-What bypasses the ORM session (a bulk load through a bare connection, a migration, a
-test emptying tables) does not raise the number; such code clears the cache itself
-(``clear()``) or relies on the time limit. ``SAMENSPEL_PAGE_CACHE_MB=0`` switches the
-cache off.
+What bypasses the ORM session (a bulk load through a bare connection, a migration, a fix
+in psql, restoring a backup, which may even set the number back) does not raise the
+number: there the time limit is what bounds staleness, so after such work restart the
+workers or wait a minute. ``clear()`` empties only the calling process's cache (the
+tests use it after emptying the tables). Writes to bookkeeping no page shows (failed
+logins, the mail outbox) do not count. ``SAMENSPEL_PAGE_CACHE_MB=0`` switches the cache
+off.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import Flask, Response, current_app, g, has_request_context, request, session
+from flask_login import user_loaded_from_cookie
 from sqlalchemy import TextClause, event, insert, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -53,18 +57,30 @@ class DataVersion(db.Model):
 # --- the version ------------------------------------------------------------------
 
 _WRITES = ("INSERT", "UPDATE", "DELETE")
+# Bookkeeping no page shows: failed logins (anyone could otherwise empty every cache by
+# posting wrong passwords) and the mail outbox.
+UNSHOWN_TABLES = frozenset({"login_attempt", "outgoing_mail"})
+
+
+def _shown(obj) -> bool:
+    return getattr(obj, "__tablename__", None) not in UNSHOWN_TABLES
 
 
 def _note_flush(session: Session, _flush_context) -> None:
     # Still the pre-flush state here: what was added, deleted or really changed.
-    if session.new or session.deleted or any(session.is_modified(o) for o in session.dirty):
+    if (
+        any(_shown(o) for o in session.new)
+        or any(_shown(o) for o in session.deleted)
+        or any(_shown(o) and session.is_modified(o) for o in session.dirty)
+    ):
         session.info["data_changed"] = True
 
 
 def _note_statement(state) -> None:
     statement = state.statement
     if state.is_insert or state.is_update or state.is_delete:
-        writes = True
+        table = getattr(statement, "table", None)
+        writes = getattr(table, "name", None) not in UNSHOWN_TABLES
     elif isinstance(statement, TextClause):
         writes = statement.text.lstrip()[:6].upper() in _WRITES
     else:
@@ -88,16 +104,28 @@ def _raise_version(session: Session) -> None:
         g.page_cache_written = True
 
 
-def _forget(session: Session, *_args) -> None:
-    session.info.pop("data_changed", None)
+def _forget(session: Session, transaction) -> None:
+    # Only when the whole transaction ends (also after a commit: a hook after ours may
+    # have flushed); a savepoint rolled back leaves the writes before it in place.
+    if transaction.parent is None:
+        session.info.pop("data_changed", None)
 
 
-event.listen(Session, "after_flush", _note_flush)
-event.listen(Session, "do_orm_execute", _note_statement)
-event.listen(Session, "before_commit", _raise_version)
-event.listen(Session, "after_commit", _forget)  # a hook after ours may have flushed
-event.listen(Session, "after_rollback", _forget)
-event.listen(Session, "after_soft_rollback", _forget)
+def install_hooks() -> None:
+    """Register the session hooks; the version is raised by the last before_commit hook,
+    after the search index's (which writes), whatever the order of imports."""
+    for name, hook in (
+        ("after_flush", _note_flush),
+        ("do_orm_execute", _note_statement),
+        ("before_commit", _raise_version),
+        ("after_transaction_end", _forget),
+    ):
+        if event.contains(Session, name, hook):
+            event.remove(Session, name, hook)
+        event.listen(Session, name, hook)
+
+
+install_hooks()
 
 
 def current_version() -> int:
@@ -174,11 +202,13 @@ _KEPT_HEADERS_DROPPED = {"set-cookie", "content-length"}
 
 def _key() -> tuple | None:
     """The cache key of this request, or None when it must not use the cache."""
-    if request.method != "GET" or "_user_id" not in session or "_flashes" in session:
+    if request.method != "GET":
         return None
     view = current_app.view_functions.get(request.endpoint or "")
-    if view is None or getattr(view, "access_rule", None) == PUBLIC:
+    if view is None or request.endpoint == "static" or getattr(view, "access_rule", "") == PUBLIC:
         return None  # static files, /healthz, the login page: cheap, and for anyone
+    if "_user_id" not in session or "_flashes" in session:
+        return None
     from flask_login.utils import _create_identifier
 
     if session.get("_id") != _create_identifier():  # Flask-Login must see this request
@@ -197,11 +227,21 @@ def _key() -> tuple | None:
 
 
 def init_app(app: Flask) -> None:
+    install_hooks()  # again: by now the search index's hooks are in place
     megabytes = app.config.get("SAMENSPEL_PAGE_CACHE_MB", 0)
     if megabytes <= 0:
         return
     cache = PageCache(megabytes * 1024 * 1024, app.config["SAMENSPEL_PAGE_CACHE_SECONDS"])
     app.extensions["page_cache"] = cache
+
+    def identify(_app, user) -> None:
+        # Signed in again by the remember-me cookie: note this client's identifier, as
+        # login_user() does, or no later request of the session could use the cache.
+        from flask_login.utils import _create_identifier
+
+        session["_id"] = _create_identifier()
+
+    user_loaded_from_cookie.connect(identify, app, weak=False)
 
     @app.before_request
     def serve_kept_page():

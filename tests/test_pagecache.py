@@ -323,6 +323,68 @@ def test_a_read_only_commit_after_an_indexed_write_does_not_raise_the_version(ap
         db.session.remove()
 
 
+def test_a_savepoint_rolled_back_keeps_the_writes_before_it_counted(app, world):
+    before = version(app)
+
+    with app.app_context():
+        user = db.session.get(User, world.users["lezer"].id)
+        user.name = "Voor het savepoint"
+        db.session.flush()
+        savepoint = db.session.begin_nested()
+        db.session.execute(text('UPDATE "user" SET name = :name'), {"name": "Terug"})
+        savepoint.rollback()
+        db.session.commit()
+        db.session.remove()
+
+    assert version(app) == before + 1
+
+
+def test_failed_logins_do_not_make_kept_pages_stale(app, world, client, visit):
+    """Anyone may post wrong passwords; that bookkeeping must not empty every cache."""
+    lezer = reader(app, world, "lezer")
+    url = agreements_url(world)
+    kept(visit, lezer, url)
+    before = version(app)
+
+    for _ in range(7):  # also past the limit, when attempts are refused
+        assert login(client, world.users["teamlid"].email, "fout").status_code in (200, 422, 429)
+
+    assert version(app) == before
+    assert visit(lezer, url).cached
+
+
+def test_the_version_is_raised_by_the_last_hook_before_a_commit(app):
+    """After the search index's hook, which writes; whatever the order of imports."""
+    from sqlalchemy.orm import Session
+
+    from app.search import services as search_services
+
+    hooks = list(Session().dispatch.before_commit)
+    assert hooks[-1] is pagecache._raise_version
+    assert hooks.index(search_services._apply) < len(hooks) - 1
+
+
+def test_static_files_do_not_read_the_version(app, world, visit):
+    lezer = reader(app, world, "lezer")
+    response = visit(lezer, "/static/js/app.js")
+    assert response.status == 200
+    assert not response.reads_version
+
+
+def test_a_session_signed_in_by_the_remember_cookie_uses_the_cache(app, world, visit):
+    lezer = app.test_client()
+    response = login(lezer, world.users["lezer"].email, remember="y")
+    assert response.status_code == 302 and lezer.get_cookie("remember_token") is not None
+    lezer.delete_cookie("session")
+    url = agreements_url(world)
+
+    first = visit(lezer, url)  # signed in again from the cookie; the session is new
+    assert first.status == 200 and world.users["lezer"].name in first.text
+    visit(lezer, url)  # the CSRF token is now in the session
+    third = visit(lezer, url)
+    assert third.cached and world.users["lezer"].name in third.text
+
+
 # --- 4. whose page it is ----------------------------------------------------------------
 
 
