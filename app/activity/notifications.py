@@ -185,10 +185,20 @@ def comment_posted(
 ) -> None:  # fmt: skip
     """The author now follows the object; its other followers are told (those in
     `exclude` were told otherwise, e.g. mentioned; `readers` filters who may read it)."""
-    follow_automatically([author_id], partnership_id, object_type, object_id)
-    skip = set(exclude)
-    recipients = [uid for uid in followers(object_type, object_id) if uid not in skip]
-    if readers is not None:
+    assert object_type in FOLLOWABLE, object_type
+    # One query for both: whether the author has a follow row (an unfollow is kept, and
+    # respected), and who follows now.
+    rows = db.session.execute(
+        select(Follow.user_id, Follow.active).where(
+            Follow.object_type == object_type, Follow.object_id == object_id
+        )
+    ).all()
+    if author_id not in {uid for uid, _active in rows}:
+        db.session.add(Follow(user_id=author_id, partnership_id=partnership_id,
+                              object_type=object_type, object_id=object_id))  # fmt: skip
+    skip = {*exclude, author_id}
+    recipients = [uid for uid, active in rows if active and uid not in skip]
+    if readers is not None and recipients:
         recipients = readers(recipients)
     author = db.session.get(User, author_id)
     notify(recipients, partnership_id=partnership_id, kind="comment", object_type=object_type,

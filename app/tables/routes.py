@@ -15,6 +15,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import inspect
 
 from app.agreements.services import members_of as partnership_members
 from app.errors import ServiceError
@@ -315,8 +316,14 @@ def post_comment(slug: str, table_id: int, conversation_id: int):
                     MANAGE=TABLE_MANAGE,
                 )  # fmt: skip
             flash(_("Your comment has been placed."), "success")
-            return redirect(_conversation_url(conversation, page=_last_page(conversation, comment))
-                            + f"#comment-{comment.id}")  # fmt: skip
+            # From the URL and the comment's key: the commit expired the loaded objects,
+            # and reading them again would cost three queries.
+            comment_id = inspect(comment).identity[0]
+            top_id = int(parent) if parent and is_id(parent) else comment_id
+            page = _page_of(conversation_id, top_id)
+            return redirect(url_for("tables.conversation", slug=slug, table_id=table_id,
+                                    conversation_id=conversation_id, page=page)
+                            + f"#comment-{comment_id}")  # fmt: skip
     # A reply form exists on the page only for a top-level comment of this conversation;
     # any other parent (a reply, another conversation's comment) errs in the main form.
     reply_to = _reply_parent(conversation, parent)
@@ -351,10 +358,14 @@ def _reply_parent(conversation: Conversation, parent) -> Comment | None:
 
 
 def _last_page(conversation, comment) -> int:
-    top_id = comment.parent_id or comment.id
+    return _page_of(conversation.id, comment.parent_id or comment.id)
+
+
+def _page_of(conversation_id: int, top_id: int) -> int:
+    """The page of the conversation that shows the top-level comment top_id."""
     before = db.session.execute(
         db.select(db.func.count(Comment.id)).where(
-            Comment.conversation_id == conversation.id, Comment.parent_id.is_(None),
+            Comment.conversation_id == conversation_id, Comment.parent_id.is_(None),
             Comment.id <= top_id,
         )
     ).scalar_one()  # fmt: skip

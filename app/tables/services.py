@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from app.activity.notifications import comment_posted, follow_automatically, notify
@@ -353,13 +353,18 @@ def _mentioned_users(table: ThematicTable, body: str) -> list[User]:
     return list({u.id: u for u in found.values()}.values())
 
 
-def _add_mentions(comment: Comment, conversation: Conversation, users: list[User], author_id: int):
+def _add_mentions(
+    comment: Comment, conversation: Conversation, users: list[User], author_id: int,
+    new: bool = False,
+):  # fmt: skip
     """Mention rows for those not mentioned in this comment before; returns them."""
-    already = set(
+    if not users:
+        return []
+    already = set() if new else set(
         db.session.execute(
             select(Mention.user_id).where(Mention.comment_id == comment.id)
         ).scalars()
-    )
+    )  # fmt: skip
     new = [user for user in users if user.id != author_id and user.id not in already]
     for user in new:
         db.session.add(
@@ -390,21 +395,25 @@ def post_comment(
     )
     db.session.add(comment)
     db.session.flush()
-    mentioned = _add_mentions(comment, conversation, mentioned, author_id)
-    # Counters in one UPDATE, so concurrent comments don't lose counts.
+    mentioned = _add_mentions(comment, conversation, mentioned, author_id, new=True)
+    record("create", comment, partnership_id=conversation.partnership_id, actor_id=author_id)
+    _notify_comment(conversation, comment, mentioned)
+    # Last before the commit: the rows every comment in this conversation (or by this
+    # author) updates, so that concurrent comments hold each other up as briefly as
+    # possible. The counters in one UPDATE, so concurrent comments don't lose counts; the
+    # newest comment stays the newest whichever commits first.
+    _mark_read(conversation.id, author_id, comment.id)
+    newer = or_(Conversation.last_comment_id.is_(None), Conversation.last_comment_id < comment.id)
     db.session.execute(
         update(Conversation)
         .where(Conversation.id == conversation.id)
         .values(
             comment_count=Conversation.comment_count + 1,
-            last_comment_id=comment.id,
-            last_comment_at=comment.created_at,
+            last_comment_id=case((newer, comment.id), else_=Conversation.last_comment_id),
+            last_comment_at=case((newer, comment.created_at), else_=Conversation.last_comment_at),
         )
         .execution_options(synchronize_session=False)
     )
-    _mark_read(conversation.id, author_id, comment.id)
-    record("create", comment, partnership_id=conversation.partnership_id, actor_id=author_id)
-    _notify_comment(conversation, comment, mentioned)
     db.session.commit()
     return comment
 

@@ -15,6 +15,7 @@ from app.policy import TABLE_MANAGE
 from app.tables import services
 from app.tables.models import Comment, Conversation, TableMember, ThematicTable
 from app.timeutil import utcnow
+from tests.conftest import input_value
 from tests.tables.helpers import (
     bulk_comments,
     close,
@@ -213,3 +214,59 @@ def test_the_table_list_costs_the_same_with_2_or_12_tables(app, make_partnership
         few = statements_of(app, count_queries, small.users[role].email, url(small, "/"))
         many = statements_of(app, count_queries, large.users[role].email, url(large, "/"))
         assert many == few, role
+
+
+# --- posting a comment ---------------------------------------------------------------------------
+
+
+def test_posting_a_comment_costs_the_same_with_20_or_2000_comments(app, world, count_queries):
+    def setup():
+        table = make_table(world)
+        extra_members(world, table.id, 25)
+        small = conversation_with(world, table, "Kort gesprek", 20)
+        large = conversation_with(world, table, "Lang gesprek", 2000)
+        return table.id, small, large
+
+    table, small, large = in_context(app, setup)
+    client = logged_in(app, world.users["teamlid"].email)
+    token = input_value(
+        html(client.get(url(world, f"/{table}/conversations/{small}"))), "csrf_token"
+    )
+
+    def posting(conversation_id: int) -> int:
+        path = url(world, f"/{table}/conversations/{conversation_id}/comments")
+        with count_queries() as statements:
+            response = client.post(path, data={"csrf_token": token, "body": "Eens, @partner."})
+        assert response.status_code == 302, html(response)[:300]
+        return len(statements)
+
+    posting(small), posting(large)  # the poster follows both from now on
+    few, many = posting(small), posting(large)
+    assert many == few
+    # The whole post: who, the table, the conversation, the comment and its mention, the
+    # audit event, followers, read marker, counters, the search index, the version, and
+    # the page to go to. More means a query crept in per something.
+    assert few <= 20, few
+
+
+def test_the_newest_comment_stays_the_conversations_last_whichever_commits_first(app, world):
+    def setup():
+        table = make_table(world)
+        conversation = start(world, table)
+        first = say(world, conversation, "teamlid", "Eerste")
+        # As if a later comment (a higher id) committed before this one's counters did.
+        db.session.execute(
+            update(Conversation)
+            .where(Conversation.id == conversation.id)
+            .values(last_comment_id=first.id + 1000)
+        )
+        db.session.commit()
+        say(world, db.session.get(Conversation, conversation.id), "partner", "Tweede")
+        return conversation.id, first.id
+
+    conversation_id, first_id = in_context(app, setup)
+    with app.app_context():
+        conversation = db.session.get(Conversation, conversation_id)
+        assert conversation.last_comment_id == first_id + 1000
+        assert conversation.comment_count == 2
+        db.session.remove()
