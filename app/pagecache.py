@@ -37,11 +37,13 @@ from datetime import datetime
 
 from flask import Flask, Response, current_app, g, has_request_context, request, session
 from flask_login import user_loaded_from_cookie
+from flask_login.utils import _create_identifier
 from sqlalchemy import TextClause, event, insert, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.extensions import db
 from app.policy import PUBLIC
+from app.sqlite_writes import is_write
 from app.timeutil import LOCAL
 
 
@@ -56,7 +58,6 @@ class DataVersion(db.Model):
 
 # --- the version ------------------------------------------------------------------
 
-_WRITES = ("INSERT", "UPDATE", "DELETE")
 # Bookkeeping no page shows: failed logins (anyone could otherwise empty every cache by
 # posting wrong passwords) and the mail outbox.
 UNSHOWN_TABLES = frozenset({"login_attempt", "outgoing_mail"})
@@ -82,7 +83,7 @@ def _note_statement(state) -> None:
         table = getattr(statement, "table", None)
         writes = getattr(table, "name", None) not in UNSHOWN_TABLES
     elif isinstance(statement, TextClause):
-        writes = statement.text.lstrip()[:6].upper() in _WRITES
+        writes = is_write(statement.text)
     else:
         writes = False
     if writes:
@@ -209,8 +210,6 @@ def _key() -> tuple | None:
         return None  # static files, /healthz, the login page: cheap, and for anyone
     if "_user_id" not in session or "_flashes" in session:
         return None
-    from flask_login.utils import _create_identifier
-
     if session.get("_id") != _create_identifier():  # Flask-Login must see this request
         return None
     state = hashlib.blake2b(
@@ -237,8 +236,6 @@ def init_app(app: Flask) -> None:
     def identify(_app, user) -> None:
         # Signed in again by the remember-me cookie: note this client's identifier, as
         # login_user() does, or no later request of the session could use the cache.
-        from flask_login.utils import _create_identifier
-
         session["_id"] = _create_identifier()
 
     user_loaded_from_cookie.connect(identify, app, weak=False)

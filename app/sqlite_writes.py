@@ -27,6 +27,13 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.pool import Pool
 
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLAC")
+
+
+def is_write(sql: str) -> bool:
+    """Whether an SQL statement's text writes (INSERT, UPDATE, DELETE, REPLACE)."""
+    return sql.lstrip()[:6].upper() in _WRITES
+
+
 _KEY = "sqlite_writer_lock"
 
 _guard = threading.Lock()
@@ -62,7 +69,7 @@ def _release(path: str) -> None:
 def _queue_writer(conn, cursor, statement, parameters, context, executemany) -> None:
     if conn.dialect.name != "sqlite" or _KEY in conn.info:
         return
-    if statement.lstrip()[:6].upper() not in _WRITES:
+    if not is_write(statement):
         return
     path = _lock_path(conn.engine.url.database)
     if path is None:
