@@ -355,12 +355,13 @@ def _mentioned_users(table: ThematicTable, body: str) -> list[User]:
 
 def _add_mentions(
     comment: Comment, conversation: Conversation, users: list[User], author_id: int,
-    new: bool = False,
+    fresh: bool = False,
 ):  # fmt: skip
-    """Mention rows for those not mentioned in this comment before; returns them."""
+    """Mention rows for those not mentioned in this comment before (none, for a fresh
+    comment); returns them."""
     if not users:
         return []
-    already = set() if new else set(
+    already = set() if fresh else set(
         db.session.execute(
             select(Mention.user_id).where(Mention.comment_id == comment.id)
         ).scalars()
@@ -395,7 +396,7 @@ def post_comment(
     )
     db.session.add(comment)
     db.session.flush()
-    mentioned = _add_mentions(comment, conversation, mentioned, author_id, new=True)
+    mentioned = _add_mentions(comment, conversation, mentioned, author_id, fresh=True)
     record("create", comment, partnership_id=conversation.partnership_id, actor_id=author_id)
     _notify_comment(conversation, comment, mentioned)
     # Last before the commit: the rows every comment in this conversation (or by this
