@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from flask import abort, g, request
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
 from app.extensions import db, login_manager
 from app.partnerships.models import ROLES, Membership, Partnership
@@ -137,6 +138,7 @@ def requires(permission: str) -> Callable[[F], F]:
             membership = db.session.execute(
                 select(Membership)
                 .join(Partnership)
+                .options(contains_eager(Membership.partnership))  # one query for both
                 .where(
                     Partnership.slug == slug,
                     Membership.user_id == current_user.id,

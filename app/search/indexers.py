@@ -113,7 +113,12 @@ def _conversation_of(comment: Comment) -> Conversation:
     return db.session.get(Conversation, comment.conversation_id)
 
 
-@indexer(Comment, everything=lambda: select(Comment).where(Comment.hidden_at.is_(None)))
+# In order: a comment's document id then follows the order the comments were written,
+# which is how search lists comments (newest first).
+@indexer(
+    Comment,
+    everything=lambda: select(Comment).where(Comment.hidden_at.is_(None)).order_by(Comment.id),
+)
 def index_comment(comment: Comment):
     if comment.hidden_at is not None:
         return [("comment", comment.id, None)]

@@ -26,4 +26,5 @@ def index(slug: str):
     return render(
         "search/index.html", "search/_results.html", status=status, query=query[:1000],
         results=results, error=error, kinds=services.KINDS,
+        comment_limit=services.COMMENT_LIMIT,
     )  # fmt: skip

@@ -39,6 +39,11 @@ from app.search.models import SearchDocument
 QUERY_LIMIT = 200
 PER_KIND = 5
 PAGE_SIZE = 20
+COMMENT = "comment"
+# Comments are read newest first, and no more than this many: after years of talk a
+# common word is in a hundred thousand of them, and such a search is made narrower,
+# not paged through to the end.
+COMMENT_LIMIT = 1000
 # Letters and digits; "_" separates words, as in FTS5 and PostgreSQL's parser.
 WORD = re.compile(r"[^\W_]+", re.UNICODE)
 # The classic Snowball Dutch stemmer: the one PostgreSQL's `dutch` configuration uses,
@@ -264,10 +269,18 @@ class Results:
     kind: str | None = None
     page: int = 1
     pages: int = 1
+    # Kinds with more results than counted (comments beyond COMMENT_LIMIT).
+    more: set[str] = field(default_factory=set)
 
     @property
     def total(self) -> int:
         return sum(self.counts.values())
+
+    def count_label(self, kind: str | None = None) -> str:
+        """The count of one kind (or of all) to show: "1000+" where there are more."""
+        count = self.counts.get(kind, 0) if kind else self.total
+        more = kind in self.more if kind else bool(self.more)
+        return f"{count}+" if more else str(count)
 
 
 def check_query(query: str) -> str:
@@ -282,11 +295,20 @@ def check_query(query: str) -> str:
 
 
 _FTS = table("search_fts", column("rowid"))
+_COMMENT_FTS = table("comment_fts", column("rowid"))
+# Inlined, not bound: PostgreSQL picks a partial index only for a predicate it can see.
+_COMMENT = literal_column(f"'{COMMENT}'")
+
+
+def _fts_terms(stems: list[str]) -> str:
+    return " ".join('"' + stem.replace('"', "") + '"' for stem in stems)
 
 
 def _matching(statement, query: str, ranked: bool = True):
-    """statement limited to documents matching the query, and the rank (lower is better;
-    with ranked False, SQLite skips computing it: counting needs no rank)."""
+    """statement limited to the documents other than comments that match the query, and
+    the rank (lower is better; with ranked False, SQLite skips computing it: counting
+    needs no rank)."""
+    statement = statement.where(SearchDocument.kind != _COMMENT)
     if db.engine.dialect.name == "postgresql":
         tsquery = func.plainto_tsquery("dutch", query)
         vector = literal_column("search_document.search_vector")
@@ -294,14 +316,13 @@ def _matching(statement, query: str, ranked: bool = True):
     stems = query_stems(query)
     if not stems:  # only stop words: PostgreSQL finds nothing either
         return statement.where(false()), literal_column("0")
-    terms = " ".join('"' + stem.replace('"', "") + '"' for stem in stems)
     # The matches are read from the FTS index once, with their rank, and then joined:
     # left to itself SQLite's planner would walk the partnership's documents and ask
     # the FTS index once per document (seconds instead of milliseconds at scale).
     rank = literal_column("bm25(search_fts)" if ranked else "0")
     matches = (
         select(_FTS.c.rowid.label("doc_id"), rank.label("rank"))
-        .where(text("search_fts MATCH :terms").bindparams(terms=terms))
+        .where(text("search_fts MATCH :terms").bindparams(terms=_fts_terms(stems)))
         .cte("matches")
         .prefix_with("MATERIALIZED")
     )
@@ -309,8 +330,28 @@ def _matching(statement, query: str, ranked: bool = True):
     return statement, matches.c.rank
 
 
+def _newest_comments(statement, query: str):
+    """statement limited to the comments that match the query, newest first: read that
+    way, a LIMIT stops the search early however many comments hold a common word."""
+    statement = statement.where(SearchDocument.kind == _COMMENT)
+    if db.engine.dialect.name == "postgresql":
+        vector = literal_column("search_document.search_vector")
+        matching = vector.op("@@")(func.plainto_tsquery("dutch", query))
+        return statement.where(matching).order_by(SearchDocument.id.desc())
+    stems = query_stems(query)
+    if not stems:
+        return statement.where(false())
+    # FTS5 hands out its matches in rowid order (a document's id), newest first here.
+    return (
+        statement.join(_COMMENT_FTS, _COMMENT_FTS.c.rowid == SearchDocument.id)
+        .where(text("comment_fts MATCH :terms").bindparams(terms=_fts_terms(stems)))
+        .order_by(_COMMENT_FTS.c.rowid.desc())
+    )
+
+
 def search(membership: Membership, query: str, kind: str | None = None, page: int = 1) -> Results:
-    """What the member may read that matches the query, grouped by kind."""
+    """What the member may read that matches the query, grouped by kind: the best
+    matches first, and comments newest first (at most COMMENT_LIMIT of them)."""
     query = check_query(query)
     if kind not in KINDS:
         kind = None
@@ -326,19 +367,36 @@ def search(membership: Membership, query: str, kind: str | None = None, page: in
 
     results = Results(query=query, kind=kind, page=page)
     counting, _rank = matching(select(SearchDocument.kind, func.count()), ranked=False)
-    counts = db.session.execute(counting.group_by(SearchDocument.kind)).all()
-    results.counts = dict(sorted(counts, key=lambda r: list(KINDS).index(r[0])))
+    counts = dict(db.session.execute(counting.group_by(SearchDocument.kind)).all())
+    comment_ids = (
+        db.session.execute(
+            _newest_comments(select(SearchDocument.id).where(*readable), query).limit(
+                COMMENT_LIMIT + 1
+            )
+        )
+        .scalars()
+        .all()
+    )
+    if comment_ids:
+        counts[COMMENT] = min(len(comment_ids), COMMENT_LIMIT)
+        if len(comment_ids) > COMMENT_LIMIT:
+            results.more.add(COMMENT)
+            comment_ids = comment_ids[:COMMENT_LIMIT]  # the one more only told there are
+    results.counts = {k: counts[k] for k in KINDS if k in counts}
     stems = set(query_stems(query))
     if kind:
         total = results.counts.get(kind, 0)
         results.pages = max(1, -(-total // PAGE_SIZE))
         results.page = page = min(max(1, page), results.pages)
-        listing, rank = matching(select(SearchDocument).where(SearchDocument.kind == kind))
-        rows = db.session.execute(
-            listing.order_by(rank, SearchDocument.id)
-            .limit(PAGE_SIZE)
-            .offset((page - 1) * PAGE_SIZE)
-        ).scalars()
+        if kind == COMMENT:
+            rows = _documents(comment_ids[(page - 1) * PAGE_SIZE : page * PAGE_SIZE])
+        else:
+            listing, rank = matching(select(SearchDocument).where(SearchDocument.kind == kind))
+            rows = db.session.execute(
+                listing.order_by(rank, SearchDocument.id)
+                .limit(PAGE_SIZE)
+                .offset((page - 1) * PAGE_SIZE)
+            ).scalars()
     else:
         ranking, rank = matching(select(SearchDocument.id))
         ranked = ranking.add_columns(
@@ -346,18 +404,27 @@ def search(membership: Membership, query: str, kind: str | None = None, page: in
             .over(partition_by=SearchDocument.kind, order_by=(rank, SearchDocument.id))
             .label("position")
         ).subquery()
-        rows = db.session.execute(
-            select(SearchDocument)
-            .join(ranked, ranked.c.id == SearchDocument.id)
-            .where(ranked.c.position <= PER_KIND)
-            .order_by(ranked.c.position)
+        # The ids first, then their documents: joined in one statement, PostgreSQL
+        # cannot tell how few rows the position leaves and reads the whole table.
+        best = db.session.execute(
+            select(ranked.c.id).where(ranked.c.position <= PER_KIND).order_by(ranked.c.position)
         ).scalars()
+        rows = _documents([*best, *comment_ids[:PER_KIND]])
     for doc in rows:
         results.groups.setdefault(doc.kind, []).append(
             Hit(doc.kind, highlight(doc.title, stems), snippet(doc.body, stems), doc.url)
         )
     results.groups = {k: results.groups[k] for k in KINDS if k in results.groups}
     return results
+
+
+def _documents(ids: list[int]) -> list[SearchDocument]:
+    """The documents with these ids, in this order (none without ids)."""
+    if not ids:
+        return []
+    found = db.session.execute(select(SearchDocument).where(SearchDocument.id.in_(ids)))
+    by_id = {doc.id: doc for doc in found.scalars()}
+    return [by_id[i] for i in ids if i in by_id]
 
 
 def highlight(value: str, stems: set[str]) -> Markup:
