@@ -264,7 +264,9 @@ def _show_conversation(table, access, conversation, form, status: int = 200, rep
         # Before loading the comments: mark_read commits, which would expire every loaded
         # comment and reload each one on its own while the template renders (N+1).
         services.mark_read(conversation, current_user.id)
-    page = services.comments_page(conversation, page_no or page_number())
+    # ?page=last: where the browser goes after placing a comment (see post_comment).
+    wanted = None if request.args.get("page") == "last" else page_number()
+    page = services.comments_page(conversation, page_no or wanted)
     context = {
         "table": table,
         "access": access,
@@ -317,10 +319,11 @@ def post_comment(slug: str, table_id: int, conversation_id: int):
                 )  # fmt: skip
             flash(_("Your comment has been placed."), "success")
             # From the URL and the comment's key: the commit expired the loaded objects,
-            # and reading them again would cost three queries.
+            # and reading them again would cost three queries. A new comment is the last
+            # of the conversation: its page is the last, which the conversation page
+            # counts anyway (counting here too would double the work in a long one).
             comment_id = inspect(comment).identity[0]
-            top_id = int(parent) if parent and is_id(parent) else comment_id
-            page = _page_of(conversation_id, top_id)
+            page = _page_of(conversation_id, int(parent)) if parent and is_id(parent) else "last"
             return redirect(url_for("tables.conversation", slug=slug, table_id=table_id,
                                     conversation_id=conversation_id, page=page)
                             + f"#comment-{comment_id}")  # fmt: skip

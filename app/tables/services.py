@@ -537,16 +537,16 @@ class CommentPage:
     total: int
 
 
-def comments_page(conversation: Conversation, page: int) -> CommentPage:
+def comments_page(conversation: Conversation, page: int | None) -> CommentPage:
     """One page of top-level comments (oldest first) with all their replies; three
-    queries whatever the conversation's length."""
+    queries whatever the conversation's length. Page None is the last."""
     total = db.session.execute(
         select(func.count(Comment.id)).where(
             Comment.conversation_id == conversation.id, Comment.parent_id.is_(None)
         )
     ).scalar_one()
     pages = max(1, -(-total // COMMENTS_PER_PAGE))
-    page = min(max(page, 1), pages)
+    page = pages if page is None else min(max(page, 1), pages)
     top = list(
         db.session.execute(
             select(Comment)

@@ -114,7 +114,7 @@ def test_a_comment_is_placed_and_the_browser_goes_to_it(app, seated, login_as):
     [comment] = comments(app, seated)
     assert response.status_code == 302
     assert response.headers["Location"].endswith(
-        seated.conversation_url(f"?page=1#comment-{comment.id}")
+        seated.conversation_url(f"?page=last#comment-{comment.id}")
     )
     assert (comment.author_id, comment.body) == (
         uid(seated.world, "teamlid"),
@@ -707,13 +707,25 @@ def test_after_posting_in_a_long_conversation_the_browser_goes_to_the_last_page(
 
     response = post(client, seated.comments_url(), {"body": "Nummer 121."})
     new = comments(app, seated)[-1].id
-    assert response.headers["Location"].endswith(f"?page=3#comment-{new}")
-    assert new in shown(html(client.get(response.headers["Location"].split("#")[0])))
+    assert response.headers["Location"].endswith(f"?page=last#comment-{new}")
+    last_page = html(client.get(response.headers["Location"].split("#")[0]))
+    assert shown(last_page) == [*ids[100:], new]  # the third page, with the new comment
+    assert shown(html(client.get(seated.conversation_url("?page=3")))) == shown(last_page)
 
     response = post(client, seated.comments_url(), {"body": "Antwoord op 60.",
                                                     "parent_id": str(ids[59])})  # fmt: skip
     reply = comments(app, seated)[-1].id
     assert response.headers["Location"].endswith(f"?page=2#comment-{reply}")
+
+
+def test_page_last_shows_the_last_page_and_other_words_the_first(app, seated, login_as):
+    client = login_as(seated.world, "lezer")
+    assert shown(html(client.get(seated.conversation_url("?page=last")))) == []  # no comments
+
+    ids = long_conversation(app, seated)
+
+    assert shown(html(client.get(seated.conversation_url("?page=last")))) == ids[100:]
+    assert shown(html(client.get(seated.conversation_url("?page=laatste")))) == ids[:50]
 
 
 def test_a_failed_reply_on_a_later_page_is_shown_on_that_page(app, seated, login_as):
