@@ -90,6 +90,7 @@ from app.manifest.models import (
 )
 from app.partnerships.models import Membership, Organisation, Participation, Partnership
 from app.reviews.models import Action, Lesson, Review, ReviewScore
+from app.reviews.services import rebuild_tallies
 from app.risks.models import (
     DEFAULT_CATEGORIES,
     Measure,
@@ -1579,6 +1580,8 @@ class ScaleLoader:
         self.links("lesson", "cites",
                    [(lid, lesson["_principles"]) for lid, lesson in zip(lesson_ids, lessons, strict=True)],
                    lesson_review.__getitem__)  # fmt: skip
+        # Finalising adds a review to the overview's tallies; bulk rows are added up here.
+        rebuild_tallies(self.pid)
 
     # --- indicators and cycles ------------------------------------------------------------------------
 

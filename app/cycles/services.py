@@ -416,12 +416,20 @@ def _risks_part(pid: int, start: datetime, end: datetime) -> dict:
 
     new = select(Risk).where(Risk.partnership_id == pid, Risk.created_at.between(start, end))
 
-    # Netto score at the end of the period and just before it, per risk, in two grouped queries.
+    # Netto score at the end of the period and just before it, in two grouped queries, of
+    # the risks reassessed in the period (the others kept their score): the work follows
+    # the period's reassessments, not every assessment since the start.
+    reassessed = (
+        select(RiskAssessment.risk_id)
+        .join(Risk, Risk.id == RiskAssessment.risk_id)
+        .where(Risk.partnership_id == pid, RiskAssessment.assessed_at > start,
+               RiskAssessment.assessed_at <= end)
+    )  # fmt: skip
+
     def scores_at(moment):
         latest = (
             select(RiskAssessment.risk_id, func.max(RiskAssessment.id).label("last"))
-            .join(Risk, Risk.id == RiskAssessment.risk_id)
-            .where(Risk.partnership_id == pid, RiskAssessment.assessed_at <= moment)
+            .where(RiskAssessment.risk_id.in_(reassessed), RiskAssessment.assessed_at <= moment)
             .group_by(RiskAssessment.risk_id)
             .subquery()
         )

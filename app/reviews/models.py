@@ -40,6 +40,8 @@ class Review(db.Model):
     __table_args__ = (
         UniqueConstraint("partnership_id", "number"),
         Index("ix_review_partnership_status_held", "partnership_id", "status", "held_on"),
+        # The dashboard's lessons of reviews finalised lately.
+        Index("ix_review_partnership_finalised", "partnership_id", "finalised_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -91,9 +93,39 @@ class ReviewScore(db.Model):
     explanation: Mapped[str] = mapped_column(Text, default="")
 
 
+class ScoreTally(db.Model):
+    """The scores of finalised reviews summed per principle and half-year ("2026-1"):
+    added to when a review is finalised, and a final review no longer changes, so the
+    overview's trend reads these few rows instead of every score of every review."""
+
+    __tablename__ = "review_score_tally"
+
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnership.id"), primary_key=True)
+    principle_id: Mapped[int] = mapped_column(ForeignKey("principle.id"), primary_key=True)
+    period: Mapped[str] = mapped_column(String(6), primary_key=True)
+    total: Mapped[int] = mapped_column(default=0)
+    count: Mapped[int] = mapped_column(default=0)
+
+
+class LessonTally(db.Model):
+    """The lessons of finalised reviews counted per level and arena (the overview's
+    matrix), added to when a review is finalised."""
+
+    __tablename__ = "lesson_tally"
+
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnership.id"), primary_key=True)
+    level: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    arena: Mapped[str] = mapped_column(String(12), primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)
+
+
 class Lesson(db.Model):
     __tablename__ = "lesson"
-    __table_args__ = (Index("ix_lesson_partnership_level", "partnership_id", "level"),)
+    __table_args__ = (
+        Index("ix_lesson_partnership_level", "partnership_id", "level"),
+        # The shared lessons, newest review first, read from the index page by page.
+        Index("ix_lesson_partnership_shared", "partnership_id", "shared_on", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     partnership_id: Mapped[int] = mapped_column(ForeignKey("partnership.id"))
@@ -118,6 +150,8 @@ class Lesson(db.Model):
     change_proposal_id: Mapped[int | None] = mapped_column(ForeignKey("change_proposal.id"))
     conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversation.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The date the review was held, set when it is finalised: shared from then on.
+    shared_on: Mapped[date | None]
 
     review: Mapped[Review] = relationship()
     action_owner: Mapped[User | None] = relationship(foreign_keys=[action_owner_id])  # noqa: F821

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import extract, func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import delete, extract, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.activity.notifications import follow_automatically, followers, notify
 from app.activity.services import record
@@ -35,10 +38,12 @@ from app.reviews.models import (
     QUALITY,
     Action,
     Lesson,
+    LessonTally,
     PrivacyConfirmation,
     Review,
     ReviewScore,
     ReviewSettings,
+    ScoreTally,
 )
 from app.timeutil import utcnow
 from app.views import path_in
@@ -435,8 +440,10 @@ def finalise(review: Review, membership: Membership) -> None:
     label = f"{review.reference} {review.title}"[:300]
     scores = scores_of(review)
     set_links(pid, "review", review.id, "scores", [p for p, r in scores.items() if r.score])
-    for lesson in lessons_of(review):
+    lessons = lessons_of(review)
+    for lesson in lessons:
         _carry_out(lesson, review, membership, label)
+    _tally(review, scores, lessons)
     record("finalise", review, partnership_id=pid, actor_id=membership.user_id,
            changes={"status": [CONCEPT, FINAL]})  # fmt: skip
     notify(
@@ -525,27 +532,103 @@ def set_action_status(action: Action, membership: Membership, status: str) -> No
 # --- overviews ---------------------------------------------------------------------------------
 
 
-def score_trend(partnership_id: int) -> tuple[list[str], list[tuple[int, str, list]]]:
-    """Average score per principle per half-year over finalised reviews; one grouped query.
+def period_of(held_on: date) -> str:
+    """The half-year of a date, as the trend groups reviews: "2026-1" or "2026-2"."""
+    return f"{held_on.year}-{1 if held_on.month <= 6 else 2}"
 
-    Returns (periods, [(principle id, title, [(average or None, count) per period])]).
-    """
-    year = extract("year", Review.held_on)
-    month = extract("month", Review.held_on)
-    rows = db.session.execute(
+
+def _add_up(model, rows: list[dict], sums: tuple[str, ...]) -> None:
+    """Insert tally rows, or add their sums to the rows with the same key: in one
+    statement, so concurrent finalisations add up instead of overwriting each other."""
+    if not rows:
+        return
+    insert = postgresql_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    statement = insert(model).values(rows)
+    columns = model.__table__.c
+    db.session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[c.name for c in model.__table__.primary_key],
+            set_={name: columns[name] + statement.excluded[name] for name in sums},
+        )
+    )
+
+
+def _tally(review: Review, scores: dict[int, ReviewScore], lessons: list[Lesson]) -> None:
+    """Add a review being finalised to the tallies, and share its lessons."""
+    pid, period = review.partnership_id, period_of(review.held_on)
+    _add_up(ScoreTally, [
+        {"partnership_id": pid, "principle_id": principle_id, "period": period,
+         "total": row.score, "count": 1}
+        for principle_id, row in scores.items() if row.score is not None
+    ], ("total", "count"))  # fmt: skip
+    counts = Counter((lesson.level, lesson.arena) for lesson in lessons)
+    _add_up(LessonTally, [
+        {"partnership_id": pid, "level": level, "arena": arena, "count": n}
+        for (level, arena), n in counts.items()
+    ], ("count",))  # fmt: skip
+    for lesson in lessons:
+        lesson.shared_on = review.held_on
+
+
+def rebuild_tallies(partnership_id: int) -> None:
+    """The tallies and the lessons' shared_on computed afresh from the finalised reviews,
+    after a bulk load that did not finalise them one by one (the scale seeder)."""
+    pid = partnership_id
+    final = select(Review.id).where(Review.partnership_id == pid, Review.status == FINAL)
+    db.session.execute(delete(ScoreTally).where(ScoreTally.partnership_id == pid))
+    db.session.execute(delete(LessonTally).where(LessonTally.partnership_id == pid))
+    # The review's date when it is final, None (not shared) when it is not.
+    held_on = (
+        select(Review.held_on)
+        .where(Review.id == Lesson.review_id, Review.status == FINAL)
+        .scalar_subquery()
+    )
+    db.session.execute(
+        update(Lesson)
+        .where(Lesson.partnership_id == pid)
+        .values(shared_on=held_on)
+        .execution_options(synchronize_session=False)
+    )
+    year, month = extract("year", Review.held_on), extract("month", Review.held_on)
+    sums: dict[tuple[int, str], list[int]] = {}
+    for principle_id, y, m, total, count in db.session.execute(
         select(ReviewScore.principle_id, year, month, func.sum(ReviewScore.score),
                func.count(ReviewScore.score))
         .join(Review, Review.id == ReviewScore.review_id)
-        .where(Review.partnership_id == partnership_id, Review.status == FINAL,
-               ReviewScore.score.is_not(None))
+        .where(Review.id.in_(final), ReviewScore.score.is_not(None))
         .group_by(ReviewScore.principle_id, year, month)
-    ).all()  # fmt: skip
-    buckets: dict[tuple[int, str], list[int]] = {}
-    for principle_id, y, m, total, count in rows:
-        period = f"{int(y)}-{'1' if int(m) <= 6 else '2'}"
-        acc = buckets.setdefault((principle_id, period), [0, 0])
+    ):  # fmt: skip
+        acc = sums.setdefault((principle_id, period_of(date(int(y), int(m), 1))), [0, 0])
         acc[0] += int(total)
         acc[1] += int(count)
+    _add_up(ScoreTally, [
+        {"partnership_id": pid, "principle_id": principle_id, "period": period,
+         "total": total, "count": count}
+        for (principle_id, period), (total, count) in sums.items()
+    ], ("total", "count"))  # fmt: skip
+    _add_up(LessonTally, [
+        {"partnership_id": pid, "level": level, "arena": arena, "count": count}
+        for level, arena, count in db.session.execute(
+            select(Lesson.level, Lesson.arena, func.count(Lesson.id))
+            .where(Lesson.review_id.in_(final))
+            .group_by(Lesson.level, Lesson.arena)
+        )
+    ], ("count",))  # fmt: skip
+
+
+def score_trend(partnership_id: int) -> tuple[list[str], list[tuple[int, str, list]]]:
+    """Average score per principle per half-year over finalised reviews, from the tally.
+
+    Returns (periods, [(principle id, title, [(average or None, count) per period])]).
+    """
+    buckets = {
+        (principle_id, period): (total, count)
+        for principle_id, period, total, count in db.session.execute(
+            select(ScoreTally.principle_id, ScoreTally.period, ScoreTally.total,
+                   ScoreTally.count)
+            .where(ScoreTally.partnership_id == partnership_id, ScoreTally.count > 0)
+        )
+    }  # fmt: skip
     periods = sorted({p for _, p in buckets})
     result = []
     for text in principle_texts(partnership_id):
@@ -559,21 +642,20 @@ def score_trend(partnership_id: int) -> tuple[list[str], list[tuple[int, str, li
 
 def lessons_matrix(partnership_id: int) -> dict[tuple[int, str], int]:
     rows = db.session.execute(
-        select(Lesson.level, Lesson.arena, func.count(Lesson.id))
-        .join(Review, Review.id == Lesson.review_id)
-        .where(Lesson.partnership_id == partnership_id, Review.status == FINAL)
-        .group_by(Lesson.level, Lesson.arena)
+        select(LessonTally.level, LessonTally.arena, LessonTally.count).where(
+            LessonTally.partnership_id == partnership_id, LessonTally.count > 0
+        )
     )
     return {(r[0], r[1]): r[2] for r in rows}
 
 
 def shared_lessons(partnership_id: int, level: int | None = None, arena: str = ""):
+    """The lessons of finalised reviews, newest review first (read from an index)."""
     query = (
         select(Lesson)
-        .options(joinedload(Lesson.review))
-        .join(Review, Review.id == Lesson.review_id)
-        .where(Lesson.partnership_id == partnership_id, Review.status == FINAL)
-        .order_by(Review.held_on.desc(), Lesson.id.desc())
+        .options(selectinload(Lesson.review))
+        .where(Lesson.partnership_id == partnership_id, Lesson.shared_on.is_not(None))
+        .order_by(Lesson.shared_on.desc(), Lesson.id.desc())
     )
     if level in LEVELS:
         query = query.where(Lesson.level == level)
@@ -649,9 +731,11 @@ def attention(membership: Membership, limit: int = 5) -> dict:
         .order_by(Review.held_on.desc())
     )  # fmt: skip
     since = today() - timedelta(days=30)
-    level3 = shared_lessons(pid, level=3).where(
-        Review.finalised_at >= datetime.combine(since, datetime.min.time())
+    lately = select(Review.id).where(
+        Review.partnership_id == pid,
+        Review.finalised_at >= datetime.combine(since, datetime.min.time()),
     )
+    level3 = shared_lessons(pid, level=3).where(Lesson.review_id.in_(lately))
 
     def count(query):
         return db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()

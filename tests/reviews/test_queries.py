@@ -11,6 +11,7 @@ from sqlalchemy import insert, select
 
 from app.extensions import db
 from app.reviews.models import FINAL, Action, Lesson, Review, ReviewScore
+from app.reviews.services import rebuild_tallies
 from app.timeutil import utcnow
 from tests.reviews.helpers import adopt_manifest, days, logged_in, url
 
@@ -58,6 +59,7 @@ def bulk_reviews(app, world, count: int) -> None:
               "follow_up": "none", "proposal_title": "", "proposal_text": "", "created_at": now}
              for rid in ids for level in (1, 2, 3)],
         )  # fmt: skip
+        rebuild_tallies(world.partnership.id)  # as the scale seeder does after its bulk load
         db.session.commit()
         db.session.remove()
 
