@@ -382,6 +382,15 @@ def test_sqlite_indexes_comments_in_an_fts5_table_of_their_own(ctx, world):
     assert indexed("search_fts") == all_documents()
 
 
+@pytest.mark.skipif(POSTGRESQL, reason="FTS5's merge setting is SQLite's")
+def test_sqlite_merges_both_fts5_tables_at_eight_segments_a_level(ctx):
+    for fts in ("search_fts", "comment_fts"):
+        setting = db.session.execute(
+            text(f"SELECT v FROM {fts}_config WHERE k = 'automerge'")  # noqa: S608
+        ).scalar()
+        assert setting == 8, fts
+
+
 def partial_indexes() -> dict[str, str]:
     """The GIN indexes on search_document's vector: name -> definition."""
     rows = db.session.execute(
