@@ -4,16 +4,44 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, g, has_request_context, request, session
+from flask import Flask, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from app import config, sqlite_writes  # noqa: F401  (SQLite writers queue; see the module)
-from app.extensions import babel, csrf, db, htmx, login_manager, migrate
+from app import (
+    config,
+    errors,
+    pagecache,
+    site,
+    sqlite_writes,  # noqa: F401  (SQLite writers queue; see the module)
+    timeutil,
+)
+from app.activity import contributions as activity
+from app.agreements import contributions as agreements
+from app.auth import contributions as auth
+from app.cycles import contributions as cycles
+from app.extensions import babel, csrf, db, htmx, migrate
+from app.manifest import contributions as manifest
+from app.markdown import render_markdown
+from app.partnerships import contributions as partnerships
+from app.policy import can
+from app.reviews import contributions as reviews
+from app.risks import contributions as risks
+from app.search import contributions as search
+from app.seeds import seed_cli
+from app.tables import contributions as tables
+from app.views import page_url
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Each package's contributions.init_app(app) registers its blueprints, CLI commands,
+# context processors and what it contributes to the shared layers (app.registry): the
+# shared layers first, then the areas, in the order their panels appear on the dashboard.
+# See docs/architecture.md.
+LAYERS = (auth, partnerships, activity, search)
+AREAS = (manifest, agreements, risks, tables, reviews, cycles)
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -62,54 +90,13 @@ def create_app(overrides: dict | None = None) -> Flask:
         locale_selector=select_locale,
         default_translation_directories=str(ROOT / "translations"),
     )
-    _init_login(app)
-
-    from app import errors, site
-    from app.activity.cli import notify_cli
-    from app.activity.routes import bp as activity_bp
-    from app.agreements import dashboard as _agreement_panels  # noqa: F401  (registers panels)
-    from app.agreements.routes import bp as agreements_bp
-    from app.auth.cli import users_cli
-    from app.auth.routes import bp as auth_bp
-    from app.cycles import dashboard as _cycle_panels  # noqa: F401
-    from app.cycles.routes import bp as cycles_bp
-    from app.manifest import dashboard as _manifest_panels  # noqa: F401
-    from app.manifest.routes import bp as manifest_bp
-    from app.partnerships.admin_routes import bp as admin_bp
-    from app.partnerships.routes import bp as partnerships_bp
-    from app.reviews import dashboard as _review_panels  # noqa: F401
-    from app.reviews.cli import reviews_cli
-    from app.reviews.routes import bp as reviews_bp
-    from app.risks import dashboard as _risk_panels  # noqa: F401
-    from app.risks.routes import bp as risks_bp
-    from app.search import indexers as _search_indexers  # noqa: F401  (registers indexers)
-    from app.search.cli import search_cli
-    from app.search.routes import bp as search_bp
-    from app.seeds import seed_cli
-    from app.tables import dashboard as _table_panels  # noqa: F401
-    from app.tables.routes import bp as tables_bp
 
     app.register_blueprint(site.bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(partnerships_bp)
-    app.register_blueprint(admin_bp)
-    app.register_blueprint(manifest_bp)
-    app.register_blueprint(agreements_bp)
-    app.register_blueprint(risks_bp)
-    app.register_blueprint(tables_bp)
-    app.register_blueprint(reviews_bp)
-    app.register_blueprint(cycles_bp)
-    app.register_blueprint(activity_bp)
-    app.register_blueprint(search_bp)
-    app.cli.add_command(users_cli)
+    for package in (*LAYERS, *AREAS):
+        package.init_app(app)
     app.cli.add_command(seed_cli)
-    app.cli.add_command(reviews_cli)
-    app.cli.add_command(notify_cli)
-    app.cli.add_command(search_cli)
     errors.register(app)
     _init_templates(app)
-    from app import pagecache
-
     pagecache.init_app(app)
 
     @app.after_request
@@ -129,45 +116,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     return app
 
 
-def _init_login(app: Flask) -> None:
-    from app.auth.models import User
-    from app.forms import is_id
-
-    login_manager.init_app(app)
-    login_manager.login_view = "auth.login"
-    login_manager.login_message_category = "info"
-    login_manager.session_protection = "basic"
-
-    from flask_babel import lazy_gettext as _l
-
-    login_manager.login_message = _l("Log in to see this page.")
-
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        # The id carries the session token, so a changed password ends other sessions.
-        ident, _, token = user_id.partition(":")
-        if not is_id(ident):
-            return None
-        user = db.session.get(User, int(ident))
-        if user is None or user.session_token != token or not user.active:
-            return None
-        return user
-
-
 def _init_templates(app: Flask) -> None:
-    from flask_babel import lazy_gettext as _l
-
-    INVITATION_STATES = {  # noqa: N806
-        "open": _l("open"),
-        "accepted": _l("accepted"),
-        "revoked": _l("withdrawn"),
-        "expired": _l("expired"),
-    }
-    from app import timeutil
-    from app.markdown import render_markdown
-    from app.partnerships.services import partnerships_of
-    from app.views import page_url
-
     app.jinja_env.filters["datetime"] = timeutil.show_datetime
     app.jinja_env.filters["date"] = timeutil.show_date
     app.jinja_env.filters["markdown"] = render_markdown
@@ -176,25 +125,7 @@ def _init_templates(app: Flask) -> None:
 
     @app.context_processor
     def layout_context():
-        from app.activity.routes import bell_count
-        from app.policy import can
-
-        my_partnerships = []
-        if current_user and current_user.is_authenticated:
-            my_partnerships = partnerships_of(current_user)
-        from app.partnerships.models import ORGANISATION_KIND_LABELS, ROLE_LABELS
-
-        return {
-            "role_labels": ROLE_LABELS,
-            "kind_labels": ORGANISATION_KIND_LABELS,
-            "invitation_states": INVITATION_STATES,
-            "current_locale": str(get_locale()),
-            "my_partnerships": my_partnerships,
-            "partnership": g.get("partnership"),
-            "membership": g.get("membership"),
-            "can": can,
-            "unread_notifications": bell_count(),
-        }
+        return {"current_locale": str(get_locale()), "can": can}
 
 
 @event.listens_for(Engine, "connect")

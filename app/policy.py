@@ -190,26 +190,3 @@ def may_edit_review(membership: Membership, status: str, organisation_id: int) -
         and role_may(membership.role, "review.record")
         and membership.organisation_id == organisation_id
     )
-
-
-def unreadable_tables_excluded(membership: Membership, table_column, organisation_column=None):
-    """A SQL condition on rows tied to a thematic table (and, where given, restricted to
-    one organisation) that keeps only what the member may read: a partner reads only the
-    tables they are a member or chair of (see table_access); restricted rows only the
-    members of that organisation."""
-    from sqlalchemy import or_
-
-    from app.tables.models import TableMember, ThematicTable
-
-    conditions = []
-    if membership.role == "partner":
-        member_of = select(TableMember.table_id).where(TableMember.user_id == membership.user_id)
-        chair_of = select(ThematicTable.id).where(ThematicTable.chair_id == membership.user_id)
-        conditions.append(
-            or_(table_column.is_(None), table_column.in_(member_of), table_column.in_(chair_of))
-        )
-    if organisation_column is not None:
-        conditions.append(
-            or_(organisation_column.is_(None), organisation_column == membership.organisation_id)
-        )
-    return conditions

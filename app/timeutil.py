@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import format_date, format_datetime
@@ -13,6 +13,11 @@ LOCAL = ZoneInfo("Europe/Amsterdam")
 def utcnow() -> datetime:
     """The current time as naive UTC, the form every column stores."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def today() -> date:
+    """Today in the Netherlands (due and revisit dates are Dutch calendar days)."""
+    return local(utcnow()).date()
 
 
 def local(value: datetime) -> datetime:

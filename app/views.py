@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, g, has_request_context, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask import request as flask_request
 
+from app.errors import EditConflict
 from app.forms import is_id
 
 
@@ -54,8 +55,6 @@ def ensure_current(obj, form, fields: dict) -> None:
     ``fields`` maps form field names to labels for the conflict page, which shows
     the submitted values beside the stored ones.
     """
-    from app.errors import EditConflict
-
     submitted = str(form.version.data or "")
     if submitted != str(obj.version):
         values = {name: form[name].data for name in fields}
@@ -69,23 +68,3 @@ def page_url(number: int) -> str:
     query = {k: v for k, v in request.args.to_dict().items() if not k.startswith("_")}
     args = {**query, **(request.view_args or {}), "page": number}
     return url_for(request.endpoint, **args)
-
-
-def path_for(endpoint: str, **values) -> str:
-    """url_for's path, also outside a request (CLI commands, the demo loader)."""
-    if has_request_context():
-        return url_for(endpoint, **values)
-    with current_app.test_request_context():
-        return url_for(endpoint, **values)
-
-
-def path_in(partnership_id: int, endpoint: str, **values) -> str:
-    """path_for() of a partnership page, by the partnership's id (its slug looked up once
-    per request or command)."""
-    from app.extensions import db
-    from app.partnerships.models import Partnership
-
-    slugs = g.setdefault("partnership_slugs", {})
-    if partnership_id not in slugs:
-        slugs[partnership_id] = db.session.get(Partnership, partnership_id).slug
-    return path_for(endpoint, slug=slugs[partnership_id], **values)

@@ -1,25 +1,12 @@
-"""Names for the audit trail's object types, actions and fields, in the reader's language."""
+"""Names for the audit trail's object types, actions and fields, in the reader's language.
+
+The object types are named by the areas that own them (app.registry.audit_types)."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-TYPES = {
-    "Agreement": _l("Agreement"), "AgreementComment": _l("Comment on an agreement"),
-    "Risk": _l("Risk"), "Measure": _l("Measure"), "RiskComment": _l("Comment on a risk"),
-    "RiskSettings": _l("Risk settings"), "RiskCategory": _l("Risk category"),
-    "ManifestVersion": _l("Manifest version"), "PrincipleText": _l("Principle text"),
-    "Principle": _l("Principle"), "Endorsement": _l("Endorsement"),
-    "ChangeProposal": _l("Change proposal"), "ProposalComment": _l("Comment on a proposal"),
-    "ThematicTable": _l("Thematic table"), "TableMember": _l("Table member"),
-    "Conversation": _l("Conversation"), "Comment": _l("Comment"), "Meeting": _l("Meeting"),
-    "MeetingDecision": _l("Meeting decision"), "Review": _l("Review"), "Lesson": _l("Lesson"),
-    "Action": _l("Action"), "PrivacyConfirmation": _l("Privacy check"),
-    "ReviewSettings": _l("Review settings"), "Indicator": _l("Indicator"), "Cycle": _l("Cycle"),
-    "BoardDecision": _l("Board decision"), "Membership": _l("Membership"),
-    "Invitation": _l("Invitation"), "Organisation": _l("Organisation"),
-    "Participation": _l("Participation"), "Partnership": _l("Partnership"), "User": _l("Person"),
-}  # fmt: skip
+from app.registry import audit_types
 
 ACTIONS = {
     "create": _l("created"), "update": _l("changed"), "delete": _l("removed"),
@@ -62,7 +49,18 @@ FIELDS = {
 
 
 def type_label(name: str) -> str:
-    return str(TYPES.get(name, name))
+    registered = audit_types.get(name)
+    return str(registered.label) if registered else name
+
+
+def filterable_types() -> list[str]:
+    """The object types offered in the activity page's filter."""
+    return [name for name, kind in audit_types.items() if kind.filterable]
+
+
+def history_kinds() -> dict[str, str]:
+    """Audit object types whose history page exists -> the kind it is addressed by."""
+    return {name: kind.history_kind for name, kind in audit_types.items() if kind.history_kind}
 
 
 def action_label(name: str) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from email.errors import MessageError
 from email.utils import make_msgid
 
@@ -34,7 +34,9 @@ from app.auth.models import User
 from app.errors import ServiceError
 from app.extensions import db
 from app.partnerships.models import Membership, Partnership
+from app.registry import NotificationKind, notification_kinds, reminders
 from app.timeutil import local, show_date, utcnow
+from app.urls import path_for
 
 FOLLOWABLE = ("agreement", "risk", "conversation", "review", "cycle")
 MODES = ("immediate", "daily", "never")
@@ -45,30 +47,13 @@ MODE_LABELS = {
     "never": _l("Never (only in Samenspel)"),
 }
 PAGE_SIZE = 25
-# Days before a revisit date at which its owner and programme managers are reminded.
-REVISIT_STAGES = (30, 7, 1)
-# Days before a risk review, a measure or an action is due that its owner is reminded.
+# Days before a due date (a risk review, a measure, an action) that its owner is reminded.
 DUE_SOON_DAYS = 7
 
-TEXTS = {
-    "mention": _l("%(actor)s mentioned you in “%(title)s”"),
-    "comment": _l("%(actor)s commented on %(title)s"),
-    "revisit_due": _l("The revisit of %(title)s is due on %(date)s"),
-    "revisit_overdue": _l("The revisit of %(title)s is overdue: it was due on %(date)s"),
-    "risk_review_due": _l("The review of risk %(title)s is due on %(date)s"),
-    "risk_review_overdue": _l("The review of risk %(title)s is overdue: it was due on %(date)s"),
-    "measure_due": _l("Measure “%(title)s” is due on %(date)s"),
-    "measure_overdue": _l("Measure “%(title)s” is overdue: it was due on %(date)s"),
-    "action_due": _l("Action “%(title)s” is due on %(date)s"),
-    "action_overdue": _l("Action “%(title)s” is overdue: it was due on %(date)s"),
-    "cycle_submitted": _l("%(title)s was submitted to the boards: your decision is asked"),
-    "board_decision": _l("%(organisation)s decided on %(title)s: %(decision)s"),
-    "manifest_adopted": _l(
-        "Manifest version %(number)s was adopted; your organisation has not endorsed it yet"
-    ),
-    "proposal_accepted": _l("Your change proposal “%(title)s” was accepted"),
-    "proposal_declined": _l("Your change proposal “%(title)s” was declined"),
-    "review_finalised": _l("%(title)s was finalised"),
+# The kinds every area uses; each area registers its own (app.registry.notification_kinds).
+COMMON_KINDS = {
+    "mention": NotificationKind(_l("%(actor)s mentioned you in “%(title)s”")),
+    "comment": NotificationKind(_l("%(actor)s commented on %(title)s")),
 }
 
 
@@ -149,7 +134,7 @@ def notify(
     With a key (reminders), someone who already has a notification with that key gets
     no second one. Returns how many were added; the caller commits.
     """
-    assert kind in TEXTS, kind
+    assert kind in notification_kinds, kind
     wanted = {uid for uid in user_ids if uid and uid != actor_id}
     if not wanted:
         return 0
@@ -211,12 +196,13 @@ def describe(notification: Notification) -> str:
     params = dict(notification.params or {})
     if "date" in params:
         params["date"] = show_date(date.fromisoformat(params["date"]))
-    if "decision" in params:
-        from app.cycles.forms import DECISION_LABELS
-
-        params["decision"] = str(DECISION_LABELS.get(params["decision"], params["decision"]))
+    kind = notification_kinds.get(notification.kind)
     try:
-        return str(TEXTS[notification.kind]) % params
+        if kind is None:
+            raise KeyError(notification.kind)
+        if kind.params is not None:
+            params = kind.params(params)
+        return str(kind.text) % params
     except (KeyError, TypeError, ValueError):
         return str(params.get("title", ""))
 
@@ -338,14 +324,16 @@ def read_setting_token(token: str) -> tuple[User, Partnership] | None:
 # --- reminders ---------------------------------------------------------------------------
 
 
-def _stage(days_left: int, stages: tuple[int, ...]) -> str | None:
+def reminder_stage(days_left: int, stages: tuple[int, ...]) -> str | None:
+    """Which reminder is due with days_left to go: "overdue", the smallest of the stages
+    (days ahead) not yet passed, or None when it is too early."""
     if days_left < 0:
         return "overdue"
     fitting = [s for s in stages if days_left <= s]
     return str(min(fitting)) if fitting else None
 
 
-def _programme_managers(partnership_ids: set[int]) -> dict[tuple[int, int], list[int]]:
+def programme_managers(partnership_ids: set[int]) -> dict[tuple[int, int], list[int]]:
     """(partnership id, organisation id) -> user ids of active programme managers."""
     if not partnership_ids:
         return {}
@@ -361,101 +349,15 @@ def _programme_managers(partnership_ids: set[int]) -> dict[tuple[int, int], list
     return managers
 
 
+def partnership_slugs() -> dict[int, str]:
+    """partnership id -> slug, for the links of a reminder pass."""
+    return dict(db.session.execute(select(Partnership.id, Partnership.slug)).all())
+
+
 def remind(today: date) -> int:
-    """Add the reminders due today; a second run on the same day adds nothing."""
-    from app.agreements.models import ACTIVE, WORKABLE, Agreement, AgreementParty
-    from app.reviews.models import OPEN_ACTIONS, Action
-    from app.risks.models import Measure, Risk
-    from app.views import path_for
-
-    slugs = dict(db.session.execute(select(Partnership.id, Partnership.slug)).all())
-    added = 0
-    horizon = today + timedelta(days=max(REVISIT_STAGES))
-
-    agreements = db.session.execute(
-        select(Agreement).where(
-            Agreement.status == ACTIVE, Agreement.kind == WORKABLE,
-            Agreement.archived_at.is_(None), Agreement.revisit_on.is_not(None),
-            Agreement.revisit_on <= horizon,
-        )
-    ).scalars().all()  # fmt: skip
-    parties: dict[int, list[int]] = {}
-    if agreements:
-        for agreement_id, organisation_id in db.session.execute(
-            select(AgreementParty.agreement_id, AgreementParty.organisation_id).where(
-                AgreementParty.agreement_id.in_([a.id for a in agreements])
-            )
-        ).all():
-            parties.setdefault(agreement_id, []).append(organisation_id)
-    managers = _programme_managers({a.partnership_id for a in agreements})
-    for agreement in agreements:
-        stage = _stage((agreement.revisit_on - today).days, REVISIT_STAGES)
-        if stage is None:
-            continue
-        recipients = [agreement.owner_id]
-        for organisation_id in parties.get(agreement.id, []):
-            recipients += managers.get((agreement.partnership_id, organisation_id), [])
-        added += notify(
-            recipients, partnership_id=agreement.partnership_id,
-            kind="revisit_overdue" if stage == "overdue" else "revisit_due",
-            object_type="agreement", object_id=agreement.id,
-            url=path_for("agreements.show", slug=slugs[agreement.partnership_id], number=agreement.number),
-            params={"title": f"{agreement.reference} “{agreement.title}”",
-                    "date": agreement.revisit_on.isoformat()},
-            key=f"revisit:{agreement.id}:{agreement.revisit_on.isoformat()}:{stage}",
-        )  # fmt: skip
-
-    soon = today + timedelta(days=DUE_SOON_DAYS)
-    risks = db.session.execute(
-        select(Risk).where(
-            Risk.status != "gesloten", Risk.archived_at.is_(None), Risk.review_on.is_not(None),
-            Risk.review_on <= soon, Risk.owner_id.is_not(None),
-        )
-    ).scalars()  # fmt: skip
-    for risk in risks:
-        stage = _stage((risk.review_on - today).days, (DUE_SOON_DAYS,))
-        added += notify(
-            [risk.owner_id], partnership_id=risk.partnership_id,
-            kind="risk_review_overdue" if stage == "overdue" else "risk_review_due",
-            object_type="risk", object_id=risk.id,
-            url=path_for("risks.show", slug=slugs[risk.partnership_id], number=risk.number),
-            params={"title": f"{risk.reference} “{risk.title}”", "date": risk.review_on.isoformat()},
-            key=f"risk-review:{risk.id}:{risk.review_on.isoformat()}:{stage}",
-        )  # fmt: skip
-
-    measures = db.session.execute(
-        select(Measure, Risk.number).join(Risk, Risk.id == Measure.risk_id).where(
-            Measure.status.in_(("gepland", "in_uitvoering")), Measure.due_on.is_not(None),
-            Measure.due_on <= soon, Measure.owner_id.is_not(None), Risk.archived_at.is_(None),
-        )
-    ).all()  # fmt: skip
-    for measure, risk_number in measures:
-        stage = _stage((measure.due_on - today).days, (DUE_SOON_DAYS,))
-        added += notify(
-            [measure.owner_id], partnership_id=measure.partnership_id,
-            kind="measure_overdue" if stage == "overdue" else "measure_due",
-            object_type="risk", object_id=measure.risk_id,
-            url=path_for("risks.show", slug=slugs[measure.partnership_id], number=risk_number),
-            params={"title": shorten(measure.description), "date": measure.due_on.isoformat()},
-            key=f"measure:{measure.id}:{measure.due_on.isoformat()}:{stage}",
-        )  # fmt: skip
-
-    actions = db.session.execute(
-        select(Action).where(
-            Action.status.in_(OPEN_ACTIONS), Action.due_on.is_not(None), Action.due_on <= soon,
-            Action.owner_id.is_not(None),
-        )
-    ).scalars()  # fmt: skip
-    for action in actions:
-        stage = _stage((action.due_on - today).days, (DUE_SOON_DAYS,))
-        added += notify(
-            [action.owner_id], partnership_id=action.partnership_id,
-            kind="action_overdue" if stage == "overdue" else "action_due",
-            object_type="action", object_id=action.id,
-            url=path_for("reviews.actions", slug=slugs[action.partnership_id]),
-            params={"title": shorten(action.title), "date": action.due_on.isoformat()},
-            key=f"action:{action.id}:{action.due_on.isoformat()}:{stage}",
-        )  # fmt: skip
+    """Add the reminders due today (the rules of the areas, app.registry.reminders);
+    a second run on the same day adds nothing."""
+    added = sum(rule(today) for rule in reminders)
     db.session.commit()
     return added
 
@@ -479,8 +381,6 @@ def digest_hour() -> int:
 
 def _render_mail(user: User, partnership: Partnership, notifications: list[Notification],
                  digest: bool) -> tuple[str, str, str, str]:  # fmt: skip
-    from app.views import path_for
-
     token = setting_token(user.id, partnership.id)
     settings_url = base_url() + path_for("activity.mail_setting", token=token)
     with force_locale(user.language or "nl"):

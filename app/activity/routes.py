@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from app.activity import labels
 from app.activity import notifications as notes
 from app.activity.models import AuditEvent
 from app.activity.objects import resolve
@@ -21,12 +22,17 @@ from app.activity.services import (
     event_rows,
     history_query,
 )
+from app.auth.models import User
 from app.errors import ServiceError
+from app.exports.calendar import feed_for
+from app.exports.ics import ics_response
+from app.exports.tables import csv_response
 from app.extensions import csrf, db
 from app.forms import is_id
 from app.partnerships.models import Membership
 from app.partnerships.services import partnerships_of
 from app.policy import authenticated, public, requires
+from app.timeutil import show_datetime
 from app.views import is_htmx, page_number, safe_next
 
 bp = Blueprint("activity", __name__)
@@ -34,8 +40,6 @@ bp = Blueprint("activity", __name__)
 
 @bp.app_context_processor
 def audit_labels():
-    from app.activity import labels
-
     def is_following(kind: str, object_id: int) -> bool:
         return notes.is_following(current_user.id, kind, object_id)
 
@@ -180,9 +184,6 @@ def calendar_feed():
 @bp.get("/calendar/<token>.ics")
 @public
 def calendar(token: str):
-    from app.exports.calendar import feed_for
-    from app.exports.ics import ics_response
-
     user = notes.feed_user(token)
     if user is None:
         return render_template("activity/calendar_invalid.html"), 404
@@ -243,7 +244,7 @@ def _activity_filters() -> tuple[ActivityFilters, list[str]]:
     actor = request.args.get("person", "")
     filters = ActivityFilters(
         actor_id=int(actor) if is_id(actor) else None,
-        object_type=request.args.get("kind", "") if request.args.get("kind", "") in OBJECT_TYPES else "",
+        object_type=request.args.get("kind", "") if request.args.get("kind", "") in labels.filterable_types() else "",
         date_from=_date("from"), date_to=_date("to"),
     )  # fmt: skip
     for name in ("from", "to"):
@@ -255,24 +256,7 @@ def _activity_filters() -> tuple[ActivityFilters, list[str]]:
     return filters, sorted(set(problems))
 
 
-OBJECT_TYPES = (
-    "Agreement", "AgreementComment", "Risk", "Measure", "RiskComment", "ManifestVersion",
-    "PrincipleText", "Endorsement", "ChangeProposal", "ProposalComment", "ThematicTable",
-    "TableMember", "Conversation", "Comment", "Meeting", "MeetingDecision", "Review", "Lesson",
-    "Action", "Indicator", "Cycle", "BoardDecision", "Membership", "Invitation", "Organisation",
-    "Participation",
-)  # fmt: skip
-# Audit object types whose history page exists, and the kind it is addressed by.
-HISTORY_KINDS = {
-    "Agreement": "agreement", "Risk": "risk", "Principle": "principle",
-    "ChangeProposal": "proposal", "ThematicTable": "table", "Conversation": "conversation",
-    "Meeting": "meeting", "Review": "review", "Cycle": "cycle", "Indicator": "indicator",
-}  # fmt: skip
-
-
 def _members() -> list[tuple[int, str]]:
-    from app.auth.models import User
-
     return db.session.execute(
         select(User.id, User.name).join(Membership, Membership.user_id == User.id)
         .where(Membership.partnership_id == g.partnership.id).order_by(User.name)
@@ -287,17 +271,14 @@ def activity(slug: str):
     rows = event_rows(page.items, {}, activity_redactions(page.items, g.membership))
     return render_template(
         "activity/activity.html", page=page, rows=rows, filters=filters, problems=problems,
-        members=_members(), object_types=OBJECT_TYPES, history_kinds=HISTORY_KINDS,
+        members=_members(), object_types=labels.filterable_types(),
+        history_kinds=labels.history_kinds(),
     ), (400 if problems else 200)  # fmt: skip
 
 
 @bp.get("/p/<slug>/activity.csv")
 @requires("activity.view")
 def activity_csv(slug: str):
-    from app.activity import labels
-    from app.exports.tables import csv_response
-    from app.timeutil import show_datetime
-
     filters, problems = _activity_filters()
     if problems:
         abort(400)

@@ -12,7 +12,10 @@ from sqlalchemy import and_, inspect, or_, select
 from sqlalchemy.orm import joinedload
 
 from app.activity.models import AuditEvent
+from app.auth.models import User
 from app.extensions import db
+from app.registry import audit_redactions
+from app.timeutil import LOCAL
 
 # Never copied into the trail.
 HIDDEN_FIELDS = {"password_hash", "session_token", "token_hash", "version", "created_at"}
@@ -124,8 +127,6 @@ def _show(value, names: dict[int, str], field: str) -> str:
 def event_rows(events: list[AuditEvent], redact: dict[str | tuple[str, int], frozenset[str] | None],
                hidden_events: set[int] = frozenset()) -> list[EventRow]:  # fmt: skip
     """Events with their changes ready to show; redacted values are not shown at all."""
-    from app.auth.models import User
-
     person_ids = {
         value
         for event in events
@@ -184,8 +185,6 @@ class ActivityFilters:
 
 
 def activity_query(partnership_id: int, filters: ActivityFilters):
-    from app.timeutil import LOCAL
-
     query = (
         select(AuditEvent)
         .options(joinedload(AuditEvent.actor))
@@ -209,38 +208,9 @@ def activity_query(partnership_id: int, filters: ActivityFilters):
 
 
 def activity_redactions(events: list[AuditEvent], membership) -> set[int]:
-    """Ids of events whose values this member may not read: every value recorded about
-    a review (its lessons, its privacy checks) of an organisation whose case details the
-    policy does not let them read; concept titles and case texts stay inside."""
-    from app.policy import may_read_case_details
-    from app.reviews.models import Lesson, PrivacyConfirmation, Review
-
-    by_type: dict[str, set[int]] = {}
-    for event in events:
-        if event.object_type in ("Review", "Lesson", "PrivacyConfirmation") and event.object_id:
-            by_type.setdefault(event.object_type, set()).add(event.object_id)
-    if not by_type:
-        return set()
-    review_of: dict[tuple[str, int], int] = {("Review", i): i for i in by_type.get("Review", ())}
-    for model, key in ((Lesson, "Lesson"), (PrivacyConfirmation, "PrivacyConfirmation")):
-        if key in by_type:
-            for object_id, review_id in db.session.execute(
-                select(model.id, model.review_id).where(model.id.in_(by_type[key]))
-            ).all():
-                review_of[(key, object_id)] = review_id
-    organisations = dict(
-        db.session.execute(
-            select(Review.id, Review.organisation_id).where(Review.id.in_(set(review_of.values())))
-        ).all()
-    )
-    hidden = set()
-    for event in events:
-        review_id = review_of.get((event.object_type, event.object_id))
-        if review_id is None:
-            if event.object_type in ("Lesson", "PrivacyConfirmation"):  # removed since
-                hidden.add(event.id)
-            continue
-        organisation_id = organisations.get(review_id)
-        if organisation_id is None or not may_read_case_details(membership, organisation_id):
-            hidden.add(event.id)
+    """Ids of events whose values this member may not read on the activity page, as the
+    areas that own them decide (app.registry.audit_redactions)."""
+    hidden: set[int] = set()
+    for redaction in audit_redactions:
+        hidden |= redaction(events, membership)
     return hidden

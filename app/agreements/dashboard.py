@@ -5,10 +5,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from app.agreements import services
-from app.partnerships.dashboard import panel
 
 
-@panel
 def agreements_attention(partnership, membership):
     due_total, due = services.due_soon(partnership.id)
     mine_total, _ = services.owned_by(partnership.id, membership.user_id, limit=0)

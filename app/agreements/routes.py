@@ -29,7 +29,7 @@ from app.agreements.models import (
 from app.errors import ServiceError
 from app.extensions import db
 from app.forms import select_choices
-from app.manifest.links import linked_principle_ids, register_describer
+from app.manifest.links import linked_principle_ids
 from app.manifest.services import principle_choices
 from app.policy import requires
 from app.views import ensure_current, page_number, render, show_service_error
@@ -67,24 +67,6 @@ def agreement_labels():
         "agreement_field_labels": FIELD_LABELS,
         "decision_labels": services.DECISION_LABELS,
     }
-
-
-def _describe(ids: list[int]) -> dict[int, tuple[str, str]]:
-    from sqlalchemy import select
-
-    from app.agreements.models import Agreement
-
-    rows = db.session.execute(
-        select(Agreement.id, Agreement.number, Agreement.title).where(Agreement.id.in_(ids))
-    )
-    return {
-        r.id: (f"WA-{r.number} {r.title}", url_for("agreements.show", slug=g.partnership.slug,
-                                                   number=r.number))
-        for r in rows
-    }  # fmt: skip
-
-
-register_describer("agreement", _describe)
 
 
 def _agreement_or_404(number: int):

@@ -35,9 +35,11 @@ from app.extensions import db
 from app.forms import is_id
 from app.manifest.links import linked_principle_ids, set_links
 from app.manifest.models import PrincipleLink
-from app.partnerships.models import Membership, Organisation, Participation
-from app.timeutil import local, utcnow
-from app.views import path_in
+from app.partnerships.models import Organisation
+from app.partnerships.services import members_of, organisations_of
+from app.registry import agreement_sections, origins
+from app.timeutil import today, utcnow
+from app.urls import path_in
 
 LINK = ("agreement", "implements")
 DUE_WINDOW = timedelta(days=30)
@@ -51,42 +53,19 @@ SORTS = {
 }
 
 
-def today() -> date:
-    """Today in the Netherlands (revisit dates are Dutch calendar days)."""
-    return local(utcnow()).date()
-
-
 # --- what other areas show on an agreement's page ----------------------------------------
-
-# Functions agreement -> {"template": ..., ...} | None, registered by other areas (risks
-# show the measures an agreement implements), so agreements need not import them.
-RELATED_SECTIONS: list = []
-
-
-def register_related(func):
-    RELATED_SECTIONS.append(func)
-    return func
 
 
 def related_sections(agreement) -> list[dict]:
-    return [s for s in (func(agreement) for func in RELATED_SECTIONS) if s]
-
-
-# origin type -> function(origin id) -> URL of where an agreement came from (a table
-# conclusion, a meeting decision, a lesson, a cycle decision), registered by those areas.
-ORIGIN_LINKS: dict = {}
-
-
-def register_origin(origin_type: str):
-    def decorator(func):
-        ORIGIN_LINKS[origin_type] = func
-        return func
-
-    return decorator
+    """Sections other areas add to an agreement's page (app.registry.agreement_sections:
+    risks show the measures an agreement implements), so agreements need not import them."""
+    return [s for s in (section(agreement) for section in agreement_sections) if s]
 
 
 def origin_url(agreement) -> str | None:
-    resolve = ORIGIN_LINKS.get(agreement.origin_type or "")
+    """Where an agreement came from (a table conclusion, a meeting decision, a cycle
+    decision), as the area of its origin links it (app.registry.origins)."""
+    resolve = origins.get(agreement.origin_type or "")
     return resolve(agreement.origin_id) if resolve and agreement.origin_id else None
 
 
@@ -235,33 +214,6 @@ def timeline(agreement: Agreement) -> list[tuple[str, object]]:
     items += [("comment", c.created_at, c) for c in comments]
     items.sort(key=lambda item: item[1], reverse=True)
     return [(kind, obj) for kind, _, obj in items]
-
-
-def members_of(partnership_id: int) -> list[tuple[int, str]]:
-    """(user id, name) of the active members, for owner choices."""
-    from app.auth.models import User
-
-    return [
-        (row.id, row.name)
-        for row in db.session.execute(
-            select(User.id, User.name)
-            .join(Membership, Membership.user_id == User.id)
-            .where(Membership.partnership_id == partnership_id, Membership.active.is_(True))
-            .order_by(User.name)
-        )
-    ]
-
-
-def organisations_of(partnership_id: int) -> list[tuple[int, str]]:
-    return [
-        (row.id, row.name)
-        for row in db.session.execute(
-            select(Organisation.id, Organisation.name)
-            .join(Participation)
-            .where(Participation.partnership_id == partnership_id, Participation.active.is_(True))
-            .order_by(Organisation.name)
-        )
-    ]
 
 
 def is_due(agreement: Agreement, on: date | None = None) -> bool:

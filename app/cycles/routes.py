@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from app.agreements.services import organisations_of
 from app.cycles import services
 from app.cycles.forms import (
     DECISION_LABELS,
@@ -23,6 +22,7 @@ from app.cycles.models import PHASES, CycleProposal, Indicator
 from app.errors import ServiceError
 from app.extensions import db
 from app.forms import is_id, select_choices
+from app.partnerships.services import organisations_of
 from app.policy import can, requires
 from app.views import show_service_error
 

@@ -38,14 +38,11 @@ from app.cycles.models import (
 from app.errors import ServiceError
 from app.extensions import db
 from app.partnerships.models import Membership, Organisation, Participation
-from app.timeutil import LOCAL, utcnow
-from app.views import path_in
+from app.partnerships.services import organisations_of
+from app.timeutil import LOCAL, today, utcnow
+from app.urls import path_in
 
 LIST_LIMIT = 10
-
-
-def today() -> date:
-    return agreements.today()
 
 
 # --- indicators ----------------------------------------------------------------------------
@@ -89,9 +86,7 @@ def _check_indicator(partnership_id: int, data: dict) -> dict:
         raise ServiceError(_l("Enter the target as a number."), "target")
     owner = data.get("owner_organisation_id")
     owner = int(owner) if owner not in (None, "", 0) else None
-    if owner is not None and owner not in {
-        o for o, _ in agreements.organisations_of(partnership_id)
-    }:
+    if owner is not None and owner not in {o for o, _ in organisations_of(partnership_id)}:
         raise ServiceError(
             _l("Choose an organisation of this partnership."), "owner_organisation_id"
         )

@@ -5,10 +5,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from app.manifest import services
-from app.partnerships.dashboard import panel
 
 
-@panel
 def endorsements_due(partnership, membership):
     if membership.role not in ("bestuurder", "programmamanager"):
         return None

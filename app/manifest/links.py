@@ -2,13 +2,12 @@
 
 An area that refers to principles (agreements implement them, risks threaten them,
 review scores and lessons cite them) stores PrincipleLink rows with
-``set_links()`` and registers a describer, so a principle's page can list what
+``set_links()`` and registers a describer (app.registry.describers), so a principle's page can list what
 refers to it without the manifest area knowing the other areas' models.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
@@ -17,9 +16,7 @@ from sqlalchemy import delete, select
 from app.errors import ServiceError
 from app.extensions import db
 from app.manifest.models import Principle, PrincipleLink
-
-# describer(ids) -> {id: (title, url)} for the objects of one source type
-Describer = Callable[[list[int]], dict[int, tuple[str, str]]]
+from app.registry import describers
 
 
 @dataclass(frozen=True)
@@ -57,13 +54,6 @@ SECTIONS = (
         _l("No lesson cites this principle yet."),
     ),
 )
-
-_DESCRIBERS: dict[str, Describer] = {}
-
-
-def register_describer(source_type: str, describer: Describer) -> None:
-    """Called by an area at import time: how to show its objects on a principle's page."""
-    _DESCRIBERS[source_type] = describer
 
 
 def set_links(
@@ -137,7 +127,7 @@ def sections_for(principle_id: int) -> list[tuple[Section, list[tuple[str, str]]
             for r in rows
             if (r.source_type, r.relation) == (section.source_type, section.relation)
         ]
-        describer = _DESCRIBERS.get(section.source_type)
+        describer = describers.get(section.source_type)
         described = describer(ids) if (ids and describer) else {}
         result.append((section, [described[i] for i in ids if i in described]))
     return result

@@ -27,7 +27,7 @@ from app.manifest.models import (
 )
 from app.partnerships.models import Membership, Organisation, Participation, Partnership
 from app.timeutil import utcnow
-from app.views import path_in
+from app.urls import path_in
 
 LIMITS = {
     "title": 200,

@@ -1,4 +1,5 @@
-"""The dashboard's "wat vraagt mijn aandacht" panels; each area registers its own.
+"""The dashboard's "wat vraagt mijn aandacht" panels; each area registers its own
+(app.registry.panels).
 
 A panel is a function (partnership, membership) -> dict | None with keys
 ``title``, ``template`` and the template's context; None hides the panel.
@@ -6,16 +7,8 @@ A panel is a function (partnership, membership) -> dict | None with keys
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-Panel = Callable[..., dict | None]
-PANELS: list[Panel] = []
-
-
-def panel(func: Panel) -> Panel:
-    PANELS.append(func)
-    return func
+from app.registry import panels
 
 
 def attention_panels(partnership, membership) -> list[dict]:
-    return [p for p in (func(partnership, membership) for func in PANELS) if p]
+    return [p for p in (func(partnership, membership) for func in panels) if p]

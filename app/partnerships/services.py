@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from app.activity.services import record
+from app.auth.models import User
 from app.errors import ServiceError
 from app.extensions import db
 from app.partnerships.models import (
@@ -21,6 +22,32 @@ from app.partnerships.models import (
 )
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def members_of(partnership_id: int) -> list[tuple[int, str]]:
+    """(user id, name) of the active members, for owner choices."""
+    return [
+        (row.id, row.name)
+        for row in db.session.execute(
+            select(User.id, User.name)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.partnership_id == partnership_id, Membership.active.is_(True))
+            .order_by(User.name)
+        )
+    ]
+
+
+def organisations_of(partnership_id: int) -> list[tuple[int, str]]:
+    """(organisation id, name) of the organisations taking part, by name."""
+    return [
+        (row.id, row.name)
+        for row in db.session.execute(
+            select(Organisation.id, Organisation.name)
+            .join(Participation)
+            .where(Participation.partnership_id == partnership_id, Participation.active.is_(True))
+            .order_by(Organisation.name)
+        )
+    ]
 
 
 def partnerships_of(user) -> list[Partnership]:
@@ -183,8 +210,6 @@ def members_query(
     active: bool | None = True,
 ):
     """A select() of memberships for a list page, with user and organisation loaded."""
-    from app.auth.models import User
-
     query = (
         select(Membership)
         .join(Membership.user)

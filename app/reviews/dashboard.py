@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from app.partnerships.dashboard import panel
 from app.reviews import services
 
 
-@panel
 def reviews_attention(partnership, membership):
     figures = services.attention(membership)
     if not (figures["actions_total"] or figures["concepts_total"] or figures["level3_total"]):

@@ -17,11 +17,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.agreements.services import members_of
 from app.errors import ServiceError
 from app.extensions import db
 from app.forms import is_id, select_choices
-from app.manifest.links import register_describer
+from app.partnerships.services import members_of
 from app.policy import may_edit_review, may_read_case_details, may_see_review, requires
 from app.reviews import privacy, services
 from app.reviews.forms import (
@@ -74,33 +73,6 @@ def review_labels():
             privacy.NAME: _l("name with a title"),
         },
     }
-
-
-def _describe_reviews(ids):
-    rows = db.session.execute(
-        select(Review.id, Review.number, Review.title, Review.status).where(Review.id.in_(ids))
-    )
-    return {
-        r.id: (f"CR-{r.number} {r.title}", url_for("reviews.show", slug=g.partnership.slug, number=r.number))
-        for r in rows if r.status == "vastgesteld"
-    }  # fmt: skip
-
-
-def _describe_lessons(ids):
-    rows = db.session.execute(
-        select(Lesson.id, Lesson.text, Lesson.level, Review.number, Review.status)
-        .join(Review, Review.id == Lesson.review_id)
-        .where(Lesson.id.in_(ids))
-    )
-    return {
-        r.id: (f"{r.level}e orde, CR-{r.number}: {r.text[:120]}",
-               url_for("reviews.show", slug=g.partnership.slug, number=r.number) + f"#lesson-{r.id}")
-        for r in rows if r.status == "vastgesteld"
-    }  # fmt: skip
-
-
-register_describer("review", _describe_reviews)
-register_describer("lesson", _describe_lessons)
 
 
 def _review_or_404(number: int) -> Review:

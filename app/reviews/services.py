@@ -23,6 +23,7 @@ from app.manifest import services as manifest
 from app.manifest.links import set_links
 from app.manifest.models import Principle, PrincipleLink
 from app.partnerships.models import Membership
+from app.partnerships.services import members_of
 from app.policy import TABLE_TAKE_PART, may_edit_review
 from app.reviews import privacy
 from app.reviews.models import (
@@ -45,14 +46,10 @@ from app.reviews.models import (
     ReviewSettings,
     ScoreTally,
 )
-from app.timeutil import utcnow
-from app.views import path_in
+from app.timeutil import today, utcnow
+from app.urls import path_in
 
 TEXT_LIMIT = 20000
-
-
-def today() -> date:
-    return agreements.today()
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -245,7 +242,7 @@ def add_lesson(review: Review, membership: Membership, data: dict) -> Lesson:
         raise ServiceError(_l("Choose a follow-up."), "follow_up")
     lesson = Lesson(partnership_id=pid, review_id=review.id, text=text, level=level, arena=arena,
                     follow_up=follow_up)  # fmt: skip
-    members = {uid for uid, _ in agreements.members_of(pid)}
+    members = {uid for uid, _ in members_of(pid)}
     if follow_up == "action":
         owner = data.get("action_owner_id")
         owner = int(owner) if owner not in (None, "", 0) else None

@@ -17,12 +17,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from app.agreements.services import members_of, organisations_of
 from app.errors import ServiceError
 from app.extensions import db
 from app.forms import select_choices
-from app.manifest.links import linked_principle_ids, register_describer
+from app.manifest.links import linked_principle_ids
 from app.manifest.services import principle_choices
+from app.partnerships.services import members_of, organisations_of
 from app.policy import requires
 from app.risks import services
 from app.risks.forms import (
@@ -52,22 +52,6 @@ def risk_labels():
         "risk_level_labels": LEVEL_LABELS,
         "measure_status_labels": MEASURE_STATUS_LABELS,
     }
-
-
-def _describe(ids: list[int]) -> dict[int, tuple[str, str]]:
-    from sqlalchemy import select
-
-    from app.risks.models import Risk
-
-    rows = db.session.execute(select(Risk.id, Risk.number, Risk.title).where(Risk.id.in_(ids)))
-    return {
-        r.id: (f"R-{r.number} {r.title}",
-               url_for("risks.show", slug=g.partnership.slug, number=r.number))
-        for r in rows
-    }  # fmt: skip
-
-
-register_describer("risk", _describe)
 
 
 def _risk_or_404(number: int):

@@ -13,12 +13,12 @@ from sqlalchemy.orm import joinedload, selectinload
 from app.activity.notifications import comment_posted, follow_automatically
 from app.activity.services import record
 from app.agreements.models import Agreement
-from app.agreements.services import members_of, organisations_of, today
 from app.errors import ServiceError
 from app.extensions import db
 from app.manifest.links import linked_principle_ids, set_links
 from app.manifest.models import PrincipleLink
 from app.partnerships.models import Organisation
+from app.partnerships.services import members_of, organisations_of
 from app.risks.models import (
     DEFAULT_CATEGORIES,
     DEFAULT_THRESHOLDS,
@@ -34,8 +34,8 @@ from app.risks.models import (
     RiskComment,
     RiskSettings,
 )
-from app.timeutil import utcnow
-from app.views import path_in
+from app.timeutil import today, utcnow
+from app.urls import path_in
 
 LINK = ("risk", "threatens")
 TEXT_LIMITS = {"title": 200, "description": 20000, "cause": 20000, "consequence": 20000}

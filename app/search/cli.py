@@ -8,14 +8,14 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from app.search.services import reindex_all
+
 search_cli = AppGroup("search", help="The full-text search index.")
 
 
 @search_cli.command("reindex")
 def reindex() -> None:
     """Rebuild the whole index from the data."""
-    from app.search.services import reindex_all
-
     started = time.monotonic()
     with current_app.test_request_context():
         count = reindex_all()

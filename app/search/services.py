@@ -1,14 +1,14 @@
 """Keeping the search index current, and searching it within what a member may read.
 
 Areas do not call the index: a session hook notices every change to a model with an
-indexer (see indexers.py) and rewrites its documents in the same transaction, just
+indexer (each area registers its own, app.registry.indexers) and rewrites its documents in the same transaction, just
 before the commit. `flask search reindex` rebuilds everything (after a bulk load).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +24,7 @@ from sqlalchemy import (
     func,
     insert,
     literal_column,
+    or_,
     select,
     table,
     text,
@@ -33,7 +34,7 @@ from sqlalchemy.orm import Session
 from app.errors import ServiceError
 from app.extensions import db
 from app.partnerships.models import Membership
-from app.policy import unreadable_tables_excluded
+from app.registry import indexers, search_filters
 from app.search.models import SearchDocument
 
 QUERY_LIMIT = 200
@@ -102,6 +103,11 @@ def query_stems(query: str) -> list[str]:
     return [_stem(word) for word in words if word not in STOP_WORDS]
 
 
+def join_text(*parts: str | None) -> str:
+    """The non-empty parts of a document's body, one per line."""
+    return "\n".join(part for part in parts if part)
+
+
 @dataclass
 class Doc:
     kind: str
@@ -130,24 +136,8 @@ class Doc:
         }
 
 
-# model class -> function(obj) -> [(kind, object_id, Doc or None to remove)]
+# (kind, object_id, Doc or None to remove): what an indexer (app.registry.Indexer) returns
 Entries = Iterable[tuple[str, int, "Doc | None"]]
-_INDEXERS: dict[type, Callable[[Any], Entries]] = {}
-# model class -> function() -> select() of all objects of that model to index
-_ALL: dict[type, Callable[[], Any]] = {}
-
-
-def indexer(model: type, everything: Callable[[], Any] | None = None):
-    """Register fn(obj) -> entries for a model; `everything` gives the select() that
-    `reindex` walks (None: the model is indexed through another one)."""
-
-    def decorator(fn):
-        _INDEXERS[model] = fn
-        if everything is not None:
-            _ALL[model] = everything
-        return fn
-
-    return decorator
 
 
 def write(entries: Entries) -> None:
@@ -185,9 +175,9 @@ def write(entries: Entries) -> None:
 
 def _collect(session: Session, _flush_context) -> None:
     pending = session.info.setdefault("search_pending", {})
-    # Deleted objects too: their indexer takes their documents out (see indexers.py).
+    # Deleted objects too: their indexer takes their documents out.
     for obj in (*session.new, *session.dirty, *session.deleted):
-        if type(obj) in _INDEXERS and obj.id is not None:
+        if type(obj) in indexers and obj.id is not None:
             pending[(type(obj), obj.id)] = obj
 
 
@@ -199,7 +189,7 @@ def _apply(session: Session) -> None:
             return
         entries: list = []
         for (model, _id), obj in pending.items():
-            entries.extend(_INDEXERS[model](obj))
+            entries.extend(indexers[model].index(obj))
         write(entries)
         session.flush()
         session.info.pop("search_pending", None)  # our own writes are not indexed
@@ -217,8 +207,6 @@ event.listen(Session, "after_soft_rollback", _forget)
 
 def reindex_all(partnership_id: int | None = None, chunk: int = 2000) -> int:
     """Rebuild the index (of one partnership, or all); returns the number of documents."""
-    from app.search import indexers  # noqa: F401  (registers the indexers)
-
     if not has_request_context():  # links are built with url_for: one context for all
         with current_app.test_request_context():
             return reindex_all(partnership_id, chunk)
@@ -227,12 +215,14 @@ def reindex_all(partnership_id: int | None = None, chunk: int = 2000) -> int:
         query = query.where(SearchDocument.partnership_id == partnership_id)
     db.session.execute(query)
     count, rows = 0, []
-    for model, everything in _ALL.items():
-        statement = everything()
+    for entry in indexers:
+        if entry.everything is None:
+            continue
+        model, statement = entry.model, entry.everything()
         if partnership_id is not None and hasattr(model, "partnership_id"):
             statement = statement.where(model.partnership_id == partnership_id)
         for obj in db.session.execute(statement.execution_options(yield_per=chunk)).scalars():
-            for _kind, _id, doc in _INDEXERS[model](obj):
+            for _kind, _id, doc in entry.index(obj):
                 if doc is None or not (doc.title or doc.body).strip():
                     continue
                 # Comments know their partnership only through their conversation.
@@ -357,10 +347,14 @@ def search(membership: Membership, query: str, kind: str | None = None, page: in
         kind = None
     readable = [
         SearchDocument.partnership_id == membership.partnership_id,
-        *unreadable_tables_excluded(
-            membership, SearchDocument.table_id, SearchDocument.organisation_id
+        # Restricted documents (case details, concept reviews) only for that organisation.
+        or_(
+            SearchDocument.organisation_id.is_(None),
+            SearchDocument.organisation_id == membership.organisation_id,
         ),
     ]
+    for readable_to in search_filters:
+        readable.extend(readable_to(membership, SearchDocument))
 
     def matching(statement, ranked: bool = True):
         return _matching(statement.where(*readable), query, ranked)

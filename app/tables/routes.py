@@ -17,10 +17,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import inspect
 
-from app.agreements.services import members_of as partnership_members
 from app.errors import ServiceError
 from app.extensions import db
 from app.forms import is_id, select_choices
+from app.partnerships.services import members_of as partnership_members
 from app.policy import TABLE_MANAGE, TABLE_NONE, TABLE_READ, TABLE_TAKE_PART, can, requires
 from app.tables import services
 from app.tables.forms import (

@@ -18,6 +18,7 @@ from app.auth.models import User
 from app.errors import ServiceError
 from app.extensions import db
 from app.partnerships.models import Membership
+from app.partnerships.services import members_of as partnership_members
 from app.policy import TABLE_MANAGE, TABLE_NONE, TABLE_TAKE_PART, table_access
 from app.tables.models import (
     ACTIVE,
@@ -37,7 +38,7 @@ from app.tables.models import (
     ThematicTable,
 )
 from app.timeutil import LOCAL, utcnow
-from app.views import path_in
+from app.urls import path_in
 
 COMMENTS_PER_PAGE = 50
 MENTION = re.compile(
@@ -156,9 +157,7 @@ def _check_table(data: dict, partnership_id: int) -> dict:
             raise ServiceError(_l("Use at most %(n)s characters.", n=20000), field)
     chair_id = data.get("chair_id")
     chair_id = int(chair_id) if chair_id not in (None, "", 0) else None
-    if chair_id is not None and chair_id not in {
-        u for u, _ in agreements.members_of(partnership_id)
-    }:
+    if chair_id is not None and chair_id not in {u for u, _ in partnership_members(partnership_id)}:
         raise ServiceError(_l("Choose a chair who is a member of this partnership."), "chair_id")
     clean["chair_id"] = chair_id
     status = data.get("status") or ACTIVE
@@ -204,7 +203,7 @@ def members_of(table: ThematicTable) -> list[TableMember]:
 
 
 def add_member(table: ThematicTable, user_id: int, actor_id: int) -> None:
-    if user_id not in {u for u, _ in agreements.members_of(table.partnership_id)}:
+    if user_id not in {u for u, _ in partnership_members(table.partnership_id)}:
         raise ServiceError(_l("Choose a member of this partnership."), "user_id")
     if is_member(table.id, user_id):
         raise ServiceError(_l("This person is already a member of the table."), "user_id")
@@ -769,7 +768,7 @@ def add_decision(meeting: Meeting, access: int, text: str, owner_id, user_id: in
     text = _check_text(text, "text", _l("Write the decision."), 2000)
     owner_id = int(owner_id) if owner_id not in (None, "", 0) else None
     if owner_id is not None and owner_id not in {
-        u for u, _ in agreements.members_of(meeting.partnership_id)
+        u for u, _ in partnership_members(meeting.partnership_id)
     }:
         raise ServiceError(_l("Choose an owner who is a member of this partnership."), "owner_id")
     decision = MeetingDecision(meeting_id=meeting.id, text=text, owner_id=owner_id)

@@ -21,7 +21,7 @@ from app.risks import services as risks
 from app.tables import services as tables
 from app.tables.models import Comment
 from app.timeutil import show_date
-from app.views import path_for
+from app.urls import path_for
 from tests.activity.notification_helpers import (
     add_member,
     add_organisation,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from app import registry
 from app.auth.models import User
 from app.extensions import db
-from app.manifest import links
 from app.partnerships.models import Membership
 
 
@@ -42,7 +42,14 @@ def add_member(app, password_hash):
 
 
 @pytest.fixture
-def describers(monkeypatch):
-    """The link describers registered during a test are forgotten after it."""
-    monkeypatch.setattr(links, "_DESCRIBERS", dict(links._DESCRIBERS))
-    return links._DESCRIBERS
+def describers(app, monkeypatch):
+    """The registry of link describers; what a test registers is forgotten after it."""
+    monkeypatch.setattr(registry.describers, "_entries", dict(registry.describers.items()))
+    return registry.describers
+
+
+@pytest.fixture
+def no_describers(app, monkeypatch):
+    """No link describers registered during the test."""
+    monkeypatch.setattr(registry.describers, "_entries", {})
+    return registry.describers

@@ -98,7 +98,7 @@ def test_set_links_refuses_a_principle_of_another_partnership(ctx, world, make_p
 
 def test_sections_use_the_registered_describer(ctx, world, describers):
     ids = build_manifest(world).ids
-    links.register_describer("agreement", describe_agreements)
+    describers.register("agreement", describe_agreements)
     links.set_links(world.partnership.id, "agreement", 5, "implements", [ids["Open"]])
     links.set_links(world.partnership.id, "agreement", 9, "implements", [ids["Open"]])
     links.set_links(world.partnership.id, "agreement", 6, "implements", [ids["Samen"]])
@@ -116,8 +116,7 @@ def test_sections_use_the_registered_describer(ctx, world, describers):
     assert all(items == [] for _, items in sections[1:])
 
 
-def test_links_without_a_describer_are_not_shown(ctx, world, describers):
-    describers.clear()
+def test_links_without_a_describer_are_not_shown(ctx, world, no_describers):
     ids = build_manifest(world).ids
     links.set_links(world.partnership.id, "lesson", 3, "cites", [ids["Open"]])
     db.session.commit()
@@ -125,8 +124,7 @@ def test_links_without_a_describer_are_not_shown(ctx, world, describers):
     assert all(items == [] for _, items in links.sections_for(ids["Open"]))
 
 
-def test_principle_page_shows_the_empty_states(app, world, login_as, describers):
-    describers.clear()
+def test_principle_page_shows_the_empty_states(app, world, login_as, no_describers):
     ids = built(app, world).ids
     client = login_as(world, "lezer")
 
@@ -142,7 +140,7 @@ def test_principle_page_lists_what_refers_to_it(app, world, login_as, describers
     ids = built(app, world).ids
 
     def link():
-        links.register_describer("agreement", describe_agreements)
+        describers.register("agreement", describe_agreements)
         links.set_links(world.partnership.id, "agreement", 5, "implements", [ids["Open"]])
         db.session.commit()
 

@@ -1,0 +1,198 @@
+"""What the areas contribute to the shared layers: one typed registry per kind.
+
+The shared layers (activity, search, exports, the dashboard, policy) never import an
+area. Each area adds what it contributes from its own ``init_app()`` (see
+docs/architecture.md); the shared layers read the registries below. A registry maps a
+key to one contribution: registering the same key again replaces the entry, so
+``create_app()`` may run any number of times (tests create many apps) without doubling
+anything. Entries keep the order in which they were first registered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+if TYPE_CHECKING:  # types only: the registries hold functions, not these classes
+    from flask_babel import LazyString
+    from sqlalchemy import ColumnElement, Select
+
+    from app.auth.models import User
+    from app.partnerships.models import Membership, Partnership
+
+T = TypeVar("T")
+
+
+class Registry(Generic[T]):
+    """Contributions of one kind, by key, in the order they were first registered."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self._entries: dict[Hashable, T] = {}
+
+    def register(self, key: Hashable, entry: T) -> T:
+        """Add entry under key, replacing what was registered under it before."""
+        self._entries[key] = entry
+        return entry
+
+    def get(self, key: Hashable) -> T | None:
+        return self._entries.get(key)
+
+    def __getitem__(self, key: Hashable) -> T:
+        return self._entries[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._entries
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(list(self._entries.values()))
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def keys(self) -> list[Hashable]:
+        return list(self._entries)
+
+    def items(self) -> list[tuple[Hashable, T]]:
+        return list(self._entries.items())
+
+    def __repr__(self) -> str:
+        return f"<Registry {self.kind}: {', '.join(map(str, self._entries))}>"
+
+
+# --- history and notifications (app.activity) ----------------------------------------
+
+
+@dataclass
+class Target:
+    """An object a member follows or whose history they read, as its area resolves it."""
+
+    kind: str
+    obj: Any
+    label: str
+    url: str
+    # (audit object type, id or a select() of ids): the events that belong to it
+    audit: list[tuple[str, Any]] = field(default_factory=list)
+    # audit object types, or single objects (type, id), whose values this member may not
+    # read, with the fields (None: all)
+    redact: dict[str | tuple[str, int], frozenset[str] | None] = field(default_factory=dict)
+
+
+# (object id, the reader's membership) -> the object, or None when it is not in the
+# member's partnership or the member may not read it.
+ObjectResolver = Callable[[int, "Membership"], Target | None]
+
+# (events on one page of the activity list, the reader's membership) -> ids of the
+# events whose values this member may not read.
+AuditRedaction = Callable[[list[Any], "Membership"], set[int]]
+
+
+@dataclass(frozen=True)
+class AuditType:
+    """One object type of the audit trail (the class name its events carry)."""
+
+    label: LazyString | str
+    # the kind its history page is addressed by (see objects), if it has one
+    history_kind: str | None = None
+    # offered in the activity page's filter
+    filterable: bool = True
+
+
+@dataclass(frozen=True)
+class NotificationKind:
+    """The sentence of one kind of notification; ``params`` adapts the stored
+    parameters for it (e.g. a decision code to its label) when it is shown."""
+
+    text: LazyString | str
+    params: Callable[[dict], dict] | None = None
+
+
+# (today) -> how many reminders were added; safe to run twice on the same day. The
+# reminder pass commits once after all of them.
+Reminder = Callable[[date], int]
+
+
+# --- calendar feed (app.exports.calendar) --------------------------------------------
+
+
+@dataclass
+class CalendarQuery:
+    """What a calendar source needs to add one person's dates to their feed."""
+
+    user: User
+    partnership_ids: list[int]
+    start: date
+    end: date
+    limit: int
+    # select() of the ids of the objects of a kind this person follows
+    followed: Callable[[str], Select]
+    # (endpoint, partnership id, **values) -> the absolute URL of a partnership page
+    url: Callable[..., str]
+
+
+# (query) -> ICS event blocks (see app.exports.ics)
+CalendarSource = Callable[[CalendarQuery], list[list[str]]]
+
+
+# --- search (app.search) ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Indexer:
+    """How one model's objects become search documents.
+
+    ``index(obj)`` returns (kind, object id, Doc or None to take the document out);
+    ``everything()`` is the select() that `flask search reindex` walks (None: the model
+    is indexed through another one).
+    """
+
+    model: type
+    index: Callable[[Any], list[tuple[str, int, Any]]]
+    everything: Callable[[], Select] | None = None
+
+
+# (membership, the search document model) -> SQL conditions that keep only what the
+# member may read of the documents this area restricts.
+SearchFilter = Callable[["Membership", type], list["ColumnElement[bool]"]]
+
+
+# --- dashboard, principle links, agreement origins ----------------------------------------
+
+# (partnership, membership) -> {"title", "template", ...context} or None to hide the panel
+Panel = Callable[["Partnership", "Membership"], dict | None]
+# ids -> {id: (title, url)} of the objects of one source type that link to a principle
+Describer = Callable[[list[int]], dict[int, tuple[str, str]]]
+# origin id -> URL of where an agreement came from (within the current partnership)
+OriginResolver = Callable[[int], str | None]
+# agreement -> {"template", ...context} or None: a section another area adds to it
+AgreementSection = Callable[[Any], dict | None]
+
+
+# --- the registries ------------------------------------------------------------------------
+
+# object kind ("agreement", "risk", ...) -> resolver
+objects: Registry[ObjectResolver] = Registry("objects")
+# audit object type ("Agreement", ...) -> its name and history page
+audit_types: Registry[AuditType] = Registry("audit types")
+# name -> redaction of the activity list
+audit_redactions: Registry[AuditRedaction] = Registry("audit redactions")
+# notification kind ("revisit_due", ...) -> its sentence
+notification_kinds: Registry[NotificationKind] = Registry("notification kinds")
+# name -> reminder rule
+reminders: Registry[Reminder] = Registry("reminders")
+# name -> calendar source
+calendar_sources: Registry[CalendarSource] = Registry("calendar sources")
+# model class -> indexer
+indexers: Registry[Indexer] = Registry("search indexers")
+# name -> search filter
+search_filters: Registry[SearchFilter] = Registry("search filters")
+# name -> dashboard panel, shown in registration order
+panels: Registry[Panel] = Registry("dashboard panels")
+# link source type ("agreement", "risk", "review", "lesson") -> describer
+describers: Registry[Describer] = Registry("principle link describers")
+# origin type ("conversation", "meeting_decision", "cycle") -> resolver
+origins: Registry[OriginResolver] = Registry("agreement origins")
+# name -> section on an agreement's page
+agreement_sections: Registry[AgreementSection] = Registry("agreement sections")
