@@ -4,24 +4,72 @@ from __future__ import annotations
 
 import secrets
 from datetime import date, datetime, time, timedelta
+from importlib import import_module
 from pathlib import Path
 
 import click
 import yaml
 from flask.cli import AppGroup
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, update
 
+from app import timeutil
 from app.activity.services import record
+from app.agreements import services as agreements
+from app.agreements.models import CONCEPT, ENDED, Agreement, AgreementVersion, Revisit
 from app.auth.models import User, normalise_email
+from app.cycles import services as cycles
+from app.cycles.models import Cycle, Indicator
 from app.extensions import db
+from app.manifest.links import linked_principle_ids
+from app.manifest.models import (
+    ADOPTED,
+    ChangeProposal,
+    Endorsement,
+    ManifestVersion,
+    Principle,
+    PrincipleText,
+)
+from app.manifest.services import current_version
 from app.partnerships.models import Membership, Organisation, Participation, Partnership
 from app.partnerships.services import add_organisation, create_partnership
-from app.scale import scale_command
+from app.policy import TABLE_MANAGE
+from app.reviews import services as reviews
+from app.reviews.models import Review
+from app.risks import services as risks
+from app.risks.models import Risk
+from app.search.services import reindex_all
+from app.tables import services as tables
+from app.tables.models import (
+    Comment,
+    Conversation,
+    ConversationEvent,
+    MeetingAttendee,
+    MeetingDecision,
+    TableMember,
+    ThematicTable,
+)
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
-seed_cli = AppGroup("seed", help="Load demo data.")
-seed_cli.add_command(scale_command)
+
+class SeedGroup(AppGroup):
+    """`flask seed`: the demo here, and commands that live elsewhere, loaded by name only
+    when they run (click's lazy subcommands): `flask seed scale` is the benchmark's data
+    generator (bench/scale.py, 1,900 lines), which no web worker needs."""
+
+    LAZY = {"scale": ("bench.scale", "scale_command")}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.LAZY])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.LAZY:
+            module, attribute = self.LAZY[name]
+            return getattr(import_module(module), attribute)
+        return super().get_command(ctx, name)
+
+
+seed_cli = SeedGroup("seed", help="Load demo data.")
 
 
 def load_demo(path: Path = SEEDS / "demo.yaml") -> int:
@@ -86,7 +134,6 @@ def load_demo(path: Path = SEEDS / "demo.yaml") -> int:
     changed += load_cycles(SEEDS / "cycles.yaml")
     if changed:
         # Some demo parts are loaded in bulk, past the services that keep the index current.
-        from app.search.services import reindex_all
 
         reindex_all()
     return changed
@@ -99,15 +146,6 @@ def _adopted_at(day) -> datetime:
 def load_manifests(path: Path) -> int:
     """Adopted manifest versions, endorsements and open proposals, for partnerships
     that have no manifest yet (so a second run changes nothing)."""
-    from app.manifest.models import (
-        ADOPTED,
-        ChangeProposal,
-        Endorsement,
-        ManifestVersion,
-        Principle,
-        PrincipleText,
-    )
-
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     changed = 0
     for spec in data["manifests"]:
@@ -211,12 +249,8 @@ def load_agreements(path: Path) -> int:
     Dates in the file are days relative to today, so the demo always has revisits that
     are overdue and due soon. An agreement whose title exists already is skipped.
     """
-    from app.agreements import services as agreements
-    from app.agreements.models import CONCEPT, ENDED, Agreement, AgreementVersion, Revisit
-    from app.manifest.services import current_version
-
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    today = agreements.today()
+    today = timeutil.today()
     changed = 0
 
     def day(offset):
@@ -311,14 +345,8 @@ def load_agreements(path: Path) -> int:
 def load_risks(path: Path) -> int:
     """Risks with their assessments over time and their measures; a title that exists
     already in the partnership is skipped."""
-    from app.agreements import services as agreements
-    from app.agreements.models import Agreement
-    from app.manifest.services import current_version
-    from app.risks import services as risks
-    from app.risks.models import Risk
-
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    today = agreements.today()
+    today = timeutil.today()
     changed = 0
 
     def day(offset):
@@ -413,20 +441,8 @@ def load_risks(path: Path) -> int:
 def load_tables(path: Path) -> int:
     """Thematic tables with members, conversations (comments, replies, conclusions) and
     meetings; a table whose name exists already in the partnership is skipped."""
-    from app.agreements import services as agreements
-    from app.policy import TABLE_MANAGE
-    from app.tables import services as tables
-    from app.tables.models import (
-        Comment,
-        ConversationEvent,
-        MeetingAttendee,
-        MeetingDecision,
-        TableMember,
-        ThematicTable,
-    )
-
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    today = agreements.today()
+    today = timeutil.today()
     changed = 0
 
     def user_id(email):
@@ -533,15 +549,8 @@ def load_tables(path: Path) -> int:
 def load_reviews(path: Path) -> int:
     """Reviews with scores and lessons, finalised (follow-ups carried out) or left as a
     concept; a review whose title exists already in the partnership is skipped."""
-    from app.agreements import services as agreements
-    from app.agreements.models import Agreement
-    from app.manifest.services import current_version
-    from app.reviews import services as reviews
-    from app.reviews.models import Review
-    from app.tables.models import ThematicTable
-
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    today = agreements.today()
+    today = timeutil.today()
     changed = 0
     for spec in data["reviews"]:
         partnership = db.session.execute(
@@ -626,12 +635,8 @@ def load_cycles(path: Path) -> int:
     """Indicators (adopted by a programme manager of each side) and cycles with their
     measurements, interpretation and board decisions; skipped when the partnership has
     indicators already."""
-    from app.agreements import services as agreements
-    from app.cycles import services as cycles
-    from app.cycles.models import Cycle, Indicator
-
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    today = agreements.today()
+    today = timeutil.today()
     changed = 0
     done: set[int] = set()
 
@@ -718,10 +723,6 @@ def load_cycles(path: Path) -> int:
 
 def _generate_comments(conversation, table, count: int, start: datetime) -> None:
     """Many plain comments at once (bulk insert), for a long conversation to test speed."""
-    from sqlalchemy import insert, update
-
-    from app.tables.models import Comment, Conversation, TableMember
-
     members = list(
         db.session.execute(
             select(TableMember.user_id).where(TableMember.table_id == table.id)
@@ -758,8 +759,6 @@ def _generate_comments(conversation, table, count: int, start: datetime) -> None
 
 
 def _current_fields(agreement) -> dict:
-    from app.manifest.links import linked_principle_ids
-
     return {
         "title": agreement.title, "summary": agreement.summary,
         "explanation": agreement.explanation, "kind": agreement.kind,
@@ -779,8 +778,6 @@ def _resolve(fields: dict, day) -> dict:
 
 
 def _backdate(agreement, start) -> None:
-    from app.agreements.models import AgreementVersion
-
     stamp = datetime.combine(start, time(9, 0))
     agreement.created_at = stamp
     db.session.execute(

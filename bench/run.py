@@ -78,7 +78,7 @@ from sqlalchemy.engine import make_url
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from app.scale import BIG_CONVERSATION, DOMAIN, PASSWORD, SLUG  # noqa: E402
+from bench.scale import BIG_CONVERSATION, DOMAIN, PASSWORD, SLUG  # noqa: E402
 
 LOGIN = f"beheerder@{DOMAIN}"
 USER_AGENT = "samenspel-bench"

@@ -15,8 +15,8 @@ from app.cycles.models import Cycle, Measurement
 from app.extensions import db
 from app.partnerships.models import ROLES, Membership, Partnership
 from app.risks.models import Risk, RiskAssessment
-from app.scale import BIG_CONVERSATION, SLUG, counts, plan
 from app.tables.models import Comment, Conversation
+from bench.scale import BIG_CONVERSATION, SLUG, counts, plan
 from tests.conftest import login, post
 
 FACTOR = 0.01

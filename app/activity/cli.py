@@ -16,6 +16,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import text
 
+from app.activity.notifications import send_due
 from app.extensions import db
 
 # Any fixed number: the PostgreSQL advisory lock of `notify send`.
@@ -60,8 +61,6 @@ notify_cli = AppGroup("notify", help="Notifications and their mail.")
 @click.option("--now", "now_text", default="", help="Act as if it is this UTC time (ISO 8601).")
 def send(now_text: str) -> None:
     """Add due reminders, compose mails per each person's setting, and send them."""
-    from app.activity.notifications import send_due
-
     now = None
     if now_text:
         try:

@@ -4,12 +4,17 @@ notifications, the mail outbox and calendar feeds."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.timeutil import utcnow
+
+if TYPE_CHECKING:  # mapped classes of other packages, which relationships name
+    from app.auth.models import User
+    from app.partnerships.models import Partnership
 
 
 class AuditEvent(db.Model):
@@ -29,10 +34,7 @@ class AuditEvent(db.Model):
     # {"field": [old, new], ...}; values as shown, secrets never included.
     changes: Mapped[dict] = mapped_column(JSON, default=dict)
 
-    actor: Mapped[User | None] = relationship()  # noqa: F821
-
-
-from app.auth.models import User  # noqa: E402
+    actor: Mapped[User | None] = relationship()
 
 
 class Follow(db.Model):
@@ -84,7 +86,7 @@ class Notification(db.Model):
     mail_state: Mapped[str] = mapped_column(String(10), default="pending")
     mail_id: Mapped[int | None] = mapped_column(ForeignKey("outgoing_mail.id"))
 
-    partnership: Mapped[Partnership] = relationship()  # noqa: F821
+    partnership: Mapped[Partnership] = relationship()
 
 
 class NotificationSetting(db.Model):
@@ -136,6 +138,3 @@ class CalendarFeed(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), unique=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-from app.partnerships.models import Partnership  # noqa: E402

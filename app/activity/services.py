@@ -21,7 +21,8 @@ from app.timeutil import LOCAL
 HIDDEN_FIELDS = {"password_hash", "session_token", "token_hash", "version", "created_at"}
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """A value as the trail stores it (JSON): dates as ISO text, other objects as text."""
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, str | int | float | bool) or value is None:
@@ -29,30 +30,44 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
+def created_changes(values: dict[str, Any]) -> dict[str, list]:
+    """The changes of a "create" event: every field but the id and the hidden ones, as
+    {field: [None, value]}."""
+    return {
+        name: [None, plain(value)]
+        for name, value in values.items()
+        if name not in HIDDEN_FIELDS and name != "id"
+    }
+
+
+def updated_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list]:
+    """The changes of an "update" event: the fields of `after` whose value differs from
+    `before` (hidden ones left out), as {field: [old, new]}."""
+    changes: dict[str, list] = {}
+    for name, new in after.items():
+        old = before.get(name)
+        if name not in HIDDEN_FIELDS and old != new:
+            changes[name] = [plain(old), plain(new)]
+    return changes
+
+
 def changed_fields(obj: db.Model) -> dict[str, list]:
     """The column attributes of obj changed in this session, as {field: [old, new]}."""
     state = inspect(obj)
-    changes: dict[str, list] = {}
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
     for attr in state.mapper.column_attrs:
-        if attr.key in HIDDEN_FIELDS:
-            continue
         history = state.attrs[attr.key].history
         if history.has_changes():
-            old = history.deleted[0] if history.deleted else None
-            new = history.added[0] if history.added else None
-            if old != new:
-                changes[attr.key] = [_plain(old), _plain(new)]
-    return changes
+            before[attr.key] = history.deleted[0] if history.deleted else None
+            after[attr.key] = history.added[0] if history.added else None
+    return updated_changes(before, after)
 
 
 def initial_fields(obj: db.Model) -> dict[str, list]:
     """All column values of a new object, as {field: [None, value]}."""
     state = inspect(obj)
-    return {
-        attr.key: [None, _plain(getattr(obj, attr.key))]
-        for attr in state.mapper.column_attrs
-        if attr.key not in HIDDEN_FIELDS and attr.key != "id"
-    }
+    return created_changes({attr.key: getattr(obj, attr.key) for attr in state.mapper.column_attrs})
 
 
 def record(

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.timeutil import utcnow
+
+if TYPE_CHECKING:  # mapped classes of other packages, which relationships name
+    from app.auth.models import User
+    from app.partnerships.models import Organisation
 
 FIRM, WORKABLE = "hard", "werkbaar"
 KINDS = (FIRM, WORKABLE)
@@ -55,8 +60,8 @@ class Agreement(db.Model):
 
     __mapper_args__ = {"version_id_col": version}
 
-    owner: Mapped[User | None] = relationship()  # noqa: F821
-    parties: Mapped[list[Organisation]] = relationship(  # noqa: F821
+    owner: Mapped[User | None] = relationship()
+    parties: Mapped[list[Organisation]] = relationship(
         secondary="agreement_party", order_by="Organisation.name"
     )
 
@@ -99,7 +104,7 @@ class AgreementVersion(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    created_by: Mapped[User | None] = relationship()  # noqa: F821
+    created_by: Mapped[User | None] = relationship()
 
 
 class Revisit(db.Model):
@@ -117,7 +122,7 @@ class Revisit(db.Model):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     decided_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    decided_by: Mapped[User | None] = relationship()  # noqa: F821
+    decided_by: Mapped[User | None] = relationship()
 
 
 class AgreementComment(db.Model):
@@ -132,8 +137,4 @@ class AgreementComment(db.Model):
     origin_label: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    author: Mapped[User] = relationship()  # noqa: F821
-
-
-from app.auth.models import User  # noqa: E402
-from app.partnerships.models import Organisation  # noqa: E402
+    author: Mapped[User] = relationship()

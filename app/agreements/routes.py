@@ -27,6 +27,7 @@ from app.agreements.models import (
     REVISIT_DUE,
 )
 from app.errors import ServiceError
+from app.exports.tables import csv_response, xlsx_response
 from app.extensions import db
 from app.forms import select_choices
 from app.manifest.links import linked_principle_ids
@@ -130,8 +131,6 @@ def _export_rows(filters):
 @bp.get("/export.csv")
 @requires("agreement.view")
 def export_csv(slug: str):
-    from app.exports.tables import csv_response
-
     filters = services.Filters.from_args(request.args)
     return csv_response(f"werkafspraken-{slug}.csv", EXPORT_HEADER, _export_rows(filters))
 
@@ -139,8 +138,6 @@ def export_csv(slug: str):
 @bp.get("/export.xlsx")
 @requires("agreement.view")
 def export_xlsx(slug: str):
-    from app.exports.tables import xlsx_response
-
     filters = services.Filters.from_args(request.args)
     return xlsx_response(
         f"werkafspraken-{slug}.xlsx", _("Agreements"), EXPORT_HEADER, _export_rows(filters)

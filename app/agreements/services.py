@@ -30,6 +30,7 @@ from app.agreements.models import (
     AgreementVersion,
     Revisit,
 )
+from app.diff import side_by_side
 from app.errors import ServiceError
 from app.extensions import db
 from app.forms import is_id
@@ -555,8 +556,6 @@ VERSION_FIELDS = (
 
 def compare_versions(old: AgreementVersion, new: AgreementVersion) -> list[tuple]:
     """(field, old marked, new marked, changed?) for each field of two versions."""
-    from app.diff import side_by_side
-
     rows = []
     for name in VERSION_FIELDS:
         a, b = old.content.get(name, ""), new.content.get(name, "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String
@@ -11,6 +12,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
 from app.timeutil import utcnow
+
+if TYPE_CHECKING:  # mapped classes of other packages, which relationships name
+    from app.partnerships.models import Membership, Organisation, Partnership
 
 MIN_PASSWORD_LENGTH = 12
 
@@ -37,7 +41,7 @@ class User(UserMixin, db.Model):
 
     __mapper_args__ = {"version_id_col": version}
 
-    memberships: Mapped[list[Membership]] = relationship(back_populates="user")  # noqa: F821
+    memberships: Mapped[list[Membership]] = relationship(back_populates="user")
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
@@ -75,8 +79,8 @@ class Invitation(db.Model):
     accepted_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
 
-    partnership: Mapped[Partnership] = relationship()  # noqa: F821
-    organisation: Mapped[Organisation] = relationship()  # noqa: F821
+    partnership: Mapped[Partnership] = relationship()
+    organisation: Mapped[Organisation] = relationship()
     invited_by: Mapped[User | None] = relationship()
 
     @property
@@ -99,6 +103,3 @@ class LoginAttempt(db.Model):
     email: Mapped[str] = mapped_column(String(254), index=True)
     address: Mapped[str] = mapped_column(String(64), index=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-
-
-from app.partnerships.models import Membership, Organisation, Partnership  # noqa: E402

@@ -16,7 +16,14 @@ from app.activity.services import record
 from app.auth.models import MIN_PASSWORD_LENGTH, Invitation, LoginAttempt, User, normalise_email
 from app.errors import ServiceError
 from app.extensions import db
-from app.partnerships.models import ORGANISATION_KINDS, ROLES, Membership, Organisation
+from app.partnerships.models import (
+    ORGANISATION_KINDS,
+    ROLES,
+    Membership,
+    Organisation,
+    Participation,
+    Partnership,
+)
 from app.partnerships.services import add_organisation, create_partnership
 from app.timeutil import utcnow
 
@@ -254,8 +261,6 @@ def create_admin(
     organisation_kind: str,
 ) -> Membership:
     """Make (or promote) a beheerder, creating the partnership and organisation if needed."""
-    from app.partnerships.models import Participation, Partnership
-
     email = normalise_email(email)
     if "@" not in email:
         raise ServiceError(_l("Enter a valid e-mail address."), "email")

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.timeutil import utcnow
+
+if TYPE_CHECKING:  # mapped classes of other packages, which relationships name
+    from app.auth.models import User
+    from app.partnerships.models import Organisation
 
 HIGHER, LOWER = "hoger", "lager"
 QUANTITATIVE, QUALITATIVE = "kwantitatief", "kwalitatief"
@@ -42,7 +47,7 @@ class Indicator(db.Model):
 
     __mapper_args__ = {"version_id_col": version}
 
-    owner_organisation: Mapped[Organisation | None] = relationship()  # noqa: F821
+    owner_organisation: Mapped[Organisation | None] = relationship()
 
 
 class IndicatorApproval(db.Model):
@@ -57,8 +62,8 @@ class IndicatorApproval(db.Model):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    user: Mapped[User] = relationship()  # noqa: F821
-    organisation: Mapped[Organisation] = relationship()  # noqa: F821
+    user: Mapped[User] = relationship()
+    organisation: Mapped[Organisation] = relationship()
 
 
 class Cycle(db.Model):
@@ -99,7 +104,7 @@ class PhaseChange(db.Model):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    user: Mapped[User | None] = relationship()  # noqa: F821
+    user: Mapped[User | None] = relationship()
 
 
 class CycleProposal(db.Model):
@@ -128,7 +133,7 @@ class Measurement(db.Model):
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     entered_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    entered_by: Mapped[User | None] = relationship()  # noqa: F821
+    entered_by: Mapped[User | None] = relationship()
 
 
 class BoardDecision(db.Model):
@@ -151,9 +156,5 @@ class BoardDecision(db.Model):
     votes: Mapped[dict] = mapped_column(JSON, default=dict)
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    organisation: Mapped[Organisation] = relationship()  # noqa: F821
-    user: Mapped[User] = relationship()  # noqa: F821
-
-
-from app.auth.models import User  # noqa: E402
-from app.partnerships.models import Organisation  # noqa: E402
+    organisation: Mapped[Organisation] = relationship()
+    user: Mapped[User] = relationship()

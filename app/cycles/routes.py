@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from app.agreements.models import Agreement
 from app.cycles import services
 from app.cycles.forms import (
     DECISION_LABELS,
@@ -20,6 +21,7 @@ from app.cycles.forms import (
 )
 from app.cycles.models import PHASES, CycleProposal, Indicator
 from app.errors import ServiceError
+from app.exports.pdf import pdf_response, static_uri
 from app.extensions import db
 from app.forms import is_id, select_choices
 from app.partnerships.services import organisations_of
@@ -378,8 +380,6 @@ def follow_up(slug: str, number: int, proposal_id: int, kind: str):
 @bp.get("/cycles/<int:number>/pdf")
 @requires("cycle.view")
 def pdf(slug: str, number: int):
-    from app.exports.pdf import pdf_response, static_uri
-
     cycle = _cycle_or_404(number)
     if cycle.snapshot is None:
         abort(404)
@@ -392,7 +392,5 @@ def pdf(slug: str, number: int):
 
 @bp.app_template_filter("agreement_number")
 def agreement_number(agreement_id: int) -> int:
-    from app.agreements.models import Agreement
-
     agreement = db.session.get(Agreement, agreement_id)
     return agreement.number if agreement else 0

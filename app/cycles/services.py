@@ -39,6 +39,11 @@ from app.errors import ServiceError
 from app.extensions import db
 from app.partnerships.models import Membership, Organisation, Participation
 from app.partnerships.services import organisations_of
+from app.reviews.models import FINAL, Action, Lesson, Review, ReviewScore
+from app.reviews.services import open_actions, principle_texts
+from app.risks import services as risks
+from app.risks.models import Risk, RiskAssessment
+from app.tables.models import CLOSED, Conversation, Meeting, MeetingDecision, ThematicTable
 from app.timeutil import LOCAL, today, utcnow
 from app.urls import path_in
 
@@ -406,9 +411,6 @@ def _agreements_part(pid: int, cycle: Cycle, start: datetime, end: datetime) -> 
 
 
 def _risks_part(pid: int, start: datetime, end: datetime) -> dict:
-    from app.risks import services as risks
-    from app.risks.models import Risk, RiskAssessment
-
     new = select(Risk).where(Risk.partnership_id == pid, Risk.created_at.between(start, end))
 
     # Netto score at the end of the period and just before it, in two grouped queries, of
@@ -469,9 +471,6 @@ def _risks_part(pid: int, start: datetime, end: datetime) -> dict:
 
 
 def _reviews_part(pid: int, cycle: Cycle) -> dict:
-    from app.reviews.models import FINAL, Lesson, Review, ReviewScore
-    from app.reviews.services import principle_texts
-
     held = select(Review).where(Review.partnership_id == pid, Review.status == FINAL,
                                 Review.held_on.between(cycle.period_from, cycle.period_to))  # fmt: skip
     averages = dict(
@@ -498,8 +497,6 @@ def _reviews_part(pid: int, cycle: Cycle) -> dict:
 
 
 def _tables_part(pid: int, start: datetime, end: datetime) -> dict:
-    from app.tables.models import CLOSED, Conversation, Meeting, MeetingDecision, ThematicTable
-
     conclusions = (
         select(Conversation.id, Conversation.table_id, Conversation.title, ThematicTable.name)
         .join(ThematicTable, ThematicTable.id == Conversation.table_id)
@@ -579,8 +576,6 @@ def _indicators_part(cycle: Cycle, history: bool = True) -> list[dict]:
 
 
 def _actions_part(pid: int) -> dict:
-    from app.reviews.services import open_actions
-
     query = open_actions(pid)
     return {
         "count": _count(query),
@@ -752,8 +747,6 @@ def proposal_results(cycle: Cycle) -> dict[int, dict]:
 
 def follow_up_proposal(cycle: Cycle, proposal: CycleProposal, membership: Membership, kind: str):
     """An accepted proposal becomes an action or a draft agreement (origin: this cycle)."""
-    from app.reviews.models import Action
-
     if cycle.phase != "afgerond":
         raise ServiceError(_l("Proposals are carried out once every organisation has decided."))
     if not proposal_results(cycle).get(proposal.id, {}).get("accepted"):

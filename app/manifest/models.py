@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.timeutil import utcnow
+
+if TYPE_CHECKING:  # mapped classes of other packages, which relationships name
+    from app.auth.models import User
+    from app.partnerships.models import Organisation
 
 DRAFT, ADOPTED = "draft", "adopted"
 
@@ -36,7 +41,7 @@ class ManifestVersion(db.Model):
     texts: Mapped[list[PrincipleText]] = relationship(
         back_populates="manifest_version", order_by="PrincipleText.position"
     )
-    adopted_by: Mapped[User | None] = relationship(foreign_keys=[adopted_by_id])  # noqa: F821
+    adopted_by: Mapped[User | None] = relationship(foreign_keys=[adopted_by_id])
 
     @property
     def is_draft(self) -> bool:
@@ -95,8 +100,8 @@ class Endorsement(db.Model):
     note: Mapped[str] = mapped_column(Text, default="")
 
     manifest_version: Mapped[ManifestVersion] = relationship()
-    organisation: Mapped[Organisation] = relationship()  # noqa: F821
-    user: Mapped[User] = relationship()  # noqa: F821
+    organisation: Mapped[Organisation] = relationship()
+    user: Mapped[User] = relationship()
 
 
 OPEN, ACCEPTED, DECLINED = "open", "accepted", "declined"
@@ -132,8 +137,8 @@ class ChangeProposal(db.Model):
 
     __mapper_args__ = {"version_id_col": version}
 
-    author: Mapped[User] = relationship(foreign_keys=[author_id])  # noqa: F821
-    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])  # noqa: F821
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
     principle: Mapped[Principle | None] = relationship()
     comments: Mapped[list[ProposalComment]] = relationship(
         back_populates="proposal", order_by="ProposalComment.created_at"
@@ -151,7 +156,7 @@ class ProposalComment(db.Model):
 
     proposal: Mapped[ChangeProposal] = relationship(back_populates="comments")
     # Comments are always shown with their author's name: load both in one query.
-    author: Mapped[User] = relationship(lazy="joined")  # noqa: F821
+    author: Mapped[User] = relationship(lazy="joined")
 
 
 class PrincipleLink(db.Model):
@@ -175,7 +180,3 @@ class PrincipleLink(db.Model):
     source_id: Mapped[int]
     relation: Mapped[str] = mapped_column(String(30))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-from app.auth.models import User  # noqa: E402
-from app.partnerships.models import Organisation  # noqa: E402

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from app.diff import side_by_side
 from app.errors import ServiceError
+from app.exports.pdf import pdf_response, static_uri
 from app.extensions import db
 from app.forms import is_id, select_choices
 from app.manifest import services
@@ -423,8 +426,6 @@ def proposal(slug: str, proposal_id: int):
 
 
 def _show_proposal(proposal, comment_form, decline_form, status: int = 200):
-    from app.diff import side_by_side
-
     current = services.current_version(g.partnership.id)
     existing = None
     if proposal.principle_id is not None and current is not None:
@@ -497,8 +498,6 @@ def decline(slug: str, proposal_id: int):
 @bp.get("/pdf")
 @requires("manifest.view")
 def pdf(slug: str):
-    from app.exports.pdf import pdf_response, static_uri
-
     number = request.args.get("version", "")
     version = (
         _version_or_404(int(number))
@@ -519,8 +518,6 @@ def pdf(slug: str):
 
 @bp.app_context_processor
 def manifest_labels():
-    from flask_babel import lazy_gettext as _l
-
     return {
         "proposal_states": {
             "open": _l("open"),

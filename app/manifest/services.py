@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app.activity.notifications import notify
 from app.activity.services import record
+from app.diff import side_by_side
 from app.errors import ServiceError
 from app.extensions import db
 from app.manifest.models import (
@@ -539,8 +540,6 @@ class ComparedPrinciple:
 
 def compare(old: ManifestVersion, new: ManifestVersion) -> list[ComparedPrinciple]:
     """Per principle: how it differs between two versions, words marked."""
-    from app.diff import side_by_side
-
     old_texts = {t.principle_id: t for t in old.texts}
     new_texts = {t.principle_id: t for t in new.texts}
     order = [t.principle_id for t in texts_of(new)] + [

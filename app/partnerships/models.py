@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.timeutil import utcnow
+
+if TYPE_CHECKING:  # mapped classes of other packages, which relationships name
+    from app.auth.models import User
 
 ROLES = ("beheerder", "bestuurder", "programmamanager", "teamlid", "partner", "lezer")
 ORGANISATION_KINDS = ("gemeente", "aanbieder", "consortium", "regio", "overig")
@@ -78,17 +83,12 @@ class Membership(db.Model):
 
     __mapper_args__ = {"version_id_col": version}
 
-    user: Mapped[User] = relationship(back_populates="memberships")  # noqa: F821
+    user: Mapped[User] = relationship(back_populates="memberships")
     partnership: Mapped[Partnership] = relationship()
     organisation: Mapped[Organisation] = relationship()
 
 
-from app.auth.models import User  # noqa: E402  (mapped classes refer to each other)
-
-
 def _labels():
-    from flask_babel import lazy_gettext as _l
-
     roles = {
         "beheerder": _l("Administrator"),
         "bestuurder": _l("Board member"),

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.timeutil import utcnow
+
+if TYPE_CHECKING:  # mapped classes of other packages, which relationships name
+    from app.auth.models import User
+    from app.partnerships.models import Organisation
 
 CASE, QUALITY = "casusbespreking", "kwaliteitsreview"
 KINDS = (CASE, QUALITY)
@@ -69,9 +74,9 @@ class Review(db.Model):
 
     __mapper_args__ = {"version_id_col": version}
 
-    organisation: Mapped[Organisation] = relationship()  # noqa: F821
-    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])  # noqa: F821
-    finalised_by: Mapped[User | None] = relationship(foreign_keys=[finalised_by_id])  # noqa: F821
+    organisation: Mapped[Organisation] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    finalised_by: Mapped[User | None] = relationship(foreign_keys=[finalised_by_id])
 
     @property
     def reference(self) -> str:
@@ -154,7 +159,7 @@ class Lesson(db.Model):
     shared_on: Mapped[date | None]
 
     review: Mapped[Review] = relationship()
-    action_owner: Mapped[User | None] = relationship(foreign_keys=[action_owner_id])  # noqa: F821
+    action_owner: Mapped[User | None] = relationship(foreign_keys=[action_owner_id])
 
 
 class Action(db.Model):
@@ -176,7 +181,7 @@ class Action(db.Model):
 
     __mapper_args__ = {"version_id_col": version}
 
-    owner: Mapped[User | None] = relationship()  # noqa: F821
+    owner: Mapped[User | None] = relationship()
 
 
 class PrivacyConfirmation(db.Model):
@@ -195,7 +200,3 @@ class PrivacyConfirmation(db.Model):
     reason: Mapped[str] = mapped_column(Text)
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     confirmed_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-from app.auth.models import User  # noqa: E402
-from app.partnerships.models import Organisation  # noqa: E402

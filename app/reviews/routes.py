@@ -14,9 +14,11 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
+from app.agreements.models import Agreement, AgreementComment
 from app.errors import ServiceError
 from app.extensions import db
 from app.forms import is_id, select_choices
@@ -37,6 +39,8 @@ from app.reviews.forms import (
     ReviewForm,
 )
 from app.reviews.models import AIMS, Action, Lesson, Review
+from app.tables import services as tables
+from app.tables.models import Conversation
 from app.views import ensure_current, page_number, render, show_service_error
 
 bp = Blueprint("reviews", __name__, url_prefix="/p/<slug>/reviews")
@@ -54,8 +58,6 @@ HIT_LABELS = {
 
 @bp.app_context_processor
 def review_labels():
-    from flask_babel import lazy_gettext as _l
-
     return {
         "review_kind_labels": KIND_LABELS,
         "aim_labels": AIM_LABELS,
@@ -180,9 +182,6 @@ def _principle_titles() -> dict[int, str]:
 
 def _outcomes(lessons) -> dict[int, tuple[str, str]]:
     """Per lesson, the link to what its follow-up made."""
-    from app.agreements.models import Agreement, AgreementComment
-    from app.tables.models import Conversation
-
     result = {}
     for lesson in lessons:
         if lesson.action_id:
@@ -280,9 +279,6 @@ def scores(slug: str, number: int):
 
 
 def _lesson_form() -> LessonForm:
-    from app.agreements.models import Agreement
-    from app.tables import services as tables
-
     form = LessonForm()
     pid = g.partnership.id
     texts = services.principle_texts(pid)

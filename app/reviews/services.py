@@ -46,6 +46,8 @@ from app.reviews.models import (
     ReviewSettings,
     ScoreTally,
 )
+from app.tables import services as tables
+from app.tables.models import Conversation, ThematicTable
 from app.timeutil import today, utcnow
 from app.urls import path_in
 
@@ -278,9 +280,6 @@ def add_lesson(review: Review, membership: Membership, data: dict) -> Lesson:
             data, "proposal_text", 500, _l("Write the proposed principle in one sentence.")
         )
     elif follow_up == "table":
-        from app.tables import services as tables
-        from app.tables.models import ThematicTable
-
         table = db.session.get(ThematicTable, int(data.get("target_table_id") or 0))
         if table is None or table.partnership_id != pid:
             raise ServiceError(_l("Choose a thematic table."), "target_table_id")
@@ -483,8 +482,6 @@ def _carry_out(lesson: Lesson, review: Review, membership: Membership, label: st
         db.session.flush()
         lesson.change_proposal_id = proposal.id
     elif lesson.follow_up == "table":
-        from app.tables.models import Conversation, ThematicTable
-
         table = db.session.get(ThematicTable, lesson.target_table_id)
         conversation = Conversation(
             partnership_id=review.partnership_id, table_id=table.id,

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.timeutil import utcnow
+
+if TYPE_CHECKING:  # mapped classes of other packages, which relationships name
+    from app.agreements.models import Agreement
+    from app.auth.models import User
+    from app.partnerships.models import Organisation
 
 DEFAULT_CATEGORIES = (
     "financieel",
@@ -97,8 +103,8 @@ class Risk(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
     category: Mapped[RiskCategory] = relationship()
-    owner: Mapped[User | None] = relationship()  # noqa: F821
-    bearers: Mapped[list[Organisation]] = relationship(  # noqa: F821
+    owner: Mapped[User | None] = relationship()
+    bearers: Mapped[list[Organisation]] = relationship(
         secondary="risk_bearer", order_by="Organisation.name"
     )
 
@@ -131,7 +137,7 @@ class RiskAssessment(db.Model):
     assessed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     assessed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    assessed_by: Mapped[User | None] = relationship()  # noqa: F821
+    assessed_by: Mapped[User | None] = relationship()
 
     @property
     def inherent_score(self) -> int:
@@ -160,8 +166,8 @@ class Measure(db.Model):
 
     __mapper_args__ = {"version_id_col": version}
 
-    owner: Mapped[User | None] = relationship()  # noqa: F821
-    agreement: Mapped[Agreement | None] = relationship()  # noqa: F821
+    owner: Mapped[User | None] = relationship()
+    agreement: Mapped[Agreement | None] = relationship()
     risk: Mapped[Risk] = relationship()
 
 
@@ -174,9 +180,4 @@ class RiskComment(db.Model):
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    author: Mapped[User] = relationship()  # noqa: F821
-
-
-from app.agreements.models import Agreement  # noqa: E402
-from app.auth.models import User  # noqa: E402
-from app.partnerships.models import Organisation  # noqa: E402
+    author: Mapped[User] = relationship()

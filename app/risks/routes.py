@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.errors import ServiceError
+from app.exports.tables import csv_response, xlsx_response
 from app.extensions import db
 from app.forms import select_choices
 from app.manifest.links import linked_principle_ids
@@ -138,8 +139,6 @@ def _export_rows(filters):
 @bp.get("/export.csv")
 @requires("risk.view")
 def export_csv(slug: str):
-    from app.exports.tables import csv_response
-
     filters = services.Filters.from_args(request.args)
     return csv_response(f"risico-inventarisatie-{slug}.csv", EXPORT_HEADER, _export_rows(filters))
 
@@ -147,8 +146,6 @@ def export_csv(slug: str):
 @bp.get("/export.xlsx")
 @requires("risk.view")
 def export_xlsx(slug: str):
-    from app.exports.tables import xlsx_response
-
     filters = services.Filters.from_args(request.args)
     return xlsx_response(
         f"risico-inventarisatie-{slug}.xlsx", _("Risks"), EXPORT_HEADER, _export_rows(filters)

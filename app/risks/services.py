@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.activity.notifications import comment_posted, follow_automatically
-from app.activity.services import record
+from app.activity.services import changed_fields, record
 from app.agreements.models import Agreement
 from app.errors import ServiceError
 from app.extensions import db
@@ -467,7 +467,6 @@ def update_risk(risk: Risk, data: dict, user_id: int) -> None:
     clean = _check(risk.partnership_id, data, creating=False)
     before = {"bearers": [o.id for o in risk.bearers], "shared": risk.shared,
               "principles": sorted(linked_principle_ids(*LINK[:1], risk.id, LINK[1]))}  # fmt: skip
-    from app.activity.services import changed_fields
 
     # No autoflush: the queries in _apply and set_links would flush the new values and so
     # clear the history changed_fields() reads, leaving the audit event without them.

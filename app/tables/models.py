@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.timeutil import utcnow
+
+if TYPE_CHECKING:  # mapped classes of other packages, which relationships name
+    from app.agreements.models import Agreement
+    from app.auth.models import User
 
 ACTIVE, FINISHED = "actief", "afgerond"
 OPEN, CLOSED = "open", "gesloten"
@@ -29,7 +34,7 @@ class ThematicTable(db.Model):
 
     __mapper_args__ = {"version_id_col": version}
 
-    chair: Mapped[User | None] = relationship()  # noqa: F821
+    chair: Mapped[User | None] = relationship()
 
 
 class TableMember(db.Model):
@@ -41,7 +46,7 @@ class TableMember(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    user: Mapped[User] = relationship()  # noqa: F821
+    user: Mapped[User] = relationship()
 
 
 class Conversation(db.Model):
@@ -70,9 +75,9 @@ class Conversation(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
     table: Mapped[ThematicTable] = relationship()
-    author: Mapped[User | None] = relationship(foreign_keys=[author_id])  # noqa: F821
-    closed_by: Mapped[User | None] = relationship(foreign_keys=[closed_by_id])  # noqa: F821
-    agreement: Mapped[Agreement | None] = relationship()  # noqa: F821
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id])
+    closed_by: Mapped[User | None] = relationship(foreign_keys=[closed_by_id])
+    agreement: Mapped[Agreement | None] = relationship()
 
 
 class ConversationEvent(db.Model):
@@ -87,7 +92,7 @@ class ConversationEvent(db.Model):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    user: Mapped[User | None] = relationship()  # noqa: F821
+    user: Mapped[User | None] = relationship()
 
 
 class Comment(db.Model):
@@ -111,8 +116,8 @@ class Comment(db.Model):
 
     __mapper_args__ = {"version_id_col": version}
 
-    author: Mapped[User] = relationship(foreign_keys=[author_id])  # noqa: F821
-    hidden_by: Mapped[User | None] = relationship(foreign_keys=[hidden_by_id])  # noqa: F821
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
+    hidden_by: Mapped[User | None] = relationship(foreign_keys=[hidden_by_id])
 
 
 class CommentRevision(db.Model):
@@ -185,7 +190,7 @@ class MeetingAttendee(db.Model):
     # None: not recorded yet; True: present; False: afwezig.
     present: Mapped[bool | None]
 
-    user: Mapped[User] = relationship()  # noqa: F821
+    user: Mapped[User] = relationship()
 
 
 class MeetingDecision(db.Model):
@@ -198,9 +203,5 @@ class MeetingDecision(db.Model):
     agreement_id: Mapped[int | None] = mapped_column(ForeignKey("agreement.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    owner: Mapped[User | None] = relationship()  # noqa: F821
-    agreement: Mapped[Agreement | None] = relationship()  # noqa: F821
-
-
-from app.agreements.models import Agreement  # noqa: E402
-from app.auth.models import User  # noqa: E402
+    owner: Mapped[User | None] = relationship()
+    agreement: Mapped[Agreement | None] = relationship()

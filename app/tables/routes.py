@@ -18,6 +18,7 @@ from flask_login import current_user
 from sqlalchemy import inspect
 
 from app.errors import ServiceError
+from app.exports.ics import calendar, event, ics_response
 from app.extensions import db
 from app.forms import is_id, select_choices
 from app.partnerships.services import members_of as partnership_members
@@ -642,8 +643,6 @@ def decision_to_agreement(slug: str, table_id: int, meeting_id: int, decision_id
 @bp.get("/<int:table_id>/meetings/<int:meeting_id>.ics")
 @requires("table.view")
 def meeting_ics(slug: str, table_id: int, meeting_id: int):
-    from app.exports.ics import calendar, event, ics_response
-
     table, _access = _table(table_id)
     meeting = _meeting(table, meeting_id)
     url = url_for("tables.meeting", slug=slug, table_id=table.id, meeting_id=meeting.id,

@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 from app.activity.notifications import comment_posted, follow_automatically, notify
 from app.activity.services import record
 from app.agreements import services as agreements
+from app.agreements.models import Agreement
 from app.auth.models import User
 from app.errors import ServiceError
 from app.extensions import db
@@ -663,8 +664,6 @@ def make_agreement_from_decision(decision: MeetingDecision, meeting: Meeting, us
 
 def outcomes_of(table: ThematicTable) -> list[tuple[str, object, object]]:
     """What came of the table: (kind, source, agreement) for conclusions and decisions."""
-    from app.agreements.models import Agreement
-
     conclusions = db.session.execute(
         select(Conversation, Agreement)
         .join(Agreement, Agreement.id == Conversation.agreement_id)

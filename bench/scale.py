@@ -1,5 +1,8 @@
 """`flask seed scale --factor N`: one large demo partnership, for load tests (issue 10).
 
+It lives with the benchmark, outside the app package: `flask seed` loads it only when
+the command runs (see app/seeds.py).
+
 Fills the database of the app's configuration (DATABASE_URL, or the default SQLite) with
 one partnership, slug ``schaal`` ("Schaalproef Jeugdhulpregio (demo)"), and refuses when
 the database holds a partnership already: run it against a separate, freshly migrated
@@ -37,7 +40,8 @@ factor such as 0.01 still gives every page something to show):
   11 decided by every organisation's bestuurder, with a frozen summary, and the current
   half-year running ("monitoren") with measurements for most indicators;
 - an audit event for every created object of the main kinds, with the ``changes`` the
-  services would record (agreements: create, activate, update, revisit; risks: create
+  services would record (computed by the services' own created_changes() and
+  updated_changes() of app.activity.services) (agreements: create, activate, update, revisit; risks: create
   and a reassessment per assessment; comments, reviews, lessons, measures, ...).
 
 Rows go in with SQLAlchemy Core bulk inserts in chunks, never through the services
@@ -66,7 +70,7 @@ from sqlalchemy import bindparam, func, insert, select, update
 from werkzeug.security import generate_password_hash
 
 from app.activity.models import AuditEvent
-from app.activity.services import HIDDEN_FIELDS
+from app.activity.services import created_changes, plain, updated_changes
 from app.agreements.models import Agreement, AgreementParty, AgreementVersion, Revisit
 from app.auth.models import User
 from app.cycles.models import (
@@ -78,6 +82,7 @@ from app.cycles.models import (
     Measurement,
     PhaseChange,
 )
+from app.cycles.services import summary_for
 from app.extensions import db
 from app.manifest.models import (
     ChangeProposal,
@@ -99,6 +104,7 @@ from app.risks.models import (
     RiskBearer,
     RiskCategory,
 )
+from app.search.services import reindex_all
 from app.tables.models import (
     Comment,
     CommentRevision,
@@ -112,7 +118,7 @@ from app.tables.models import (
     TableMember,
     ThematicTable,
 )
-from app.timeutil import utcnow
+from app.timeutil import today, utcnow
 
 SLUG = "schaal"
 NAME = "Schaalproef Jeugdhulpregio (demo)"
@@ -532,21 +538,6 @@ CYCLE_PROPOSALS = (
 # --- helpers ---------------------------------------------------------------------------------------
 
 
-def _plain(value):
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return value
-
-
-def created(row: dict) -> dict:
-    """The changes of a "create" event, as record() writes them: every field but the hidden."""
-    return {k: [None, _plain(v)] for k, v in row.items() if k != "id" and k not in HIDDEN_FIELDS}
-
-
-def diff(before: dict, after: dict) -> dict:
-    return {k: [before.get(k), after.get(k)] for k in after if before.get(k) != after.get(k)}
-
-
 def _ascii(text: str) -> str:
     normal = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return "".join(ch for ch in normal.lower() if ch.isalnum())
@@ -594,8 +585,6 @@ def _split(total: int, parts: int, rng: random.Random) -> list[int]:
 
 class ScaleLoader:
     def __init__(self, factor: float, seed: int = 42):
-        from app.agreements.services import today
-
         self.plan = plan(factor)
         self.rng = random.Random(seed)
         self.now = utcnow().replace(microsecond=0)
@@ -682,7 +671,7 @@ class ScaleLoader:
             "created_at": datetime.combine(self.start - timedelta(days=60), time(9, 0)),
         }  # fmt: skip
         (self.pid,) = bulk(Partnership, [row])
-        self.audit(row["created_at"], "create", "Partnership", self.pid, created(row))
+        self.audit(row["created_at"], "create", "Partnership", self.pid, created_changes(row))
 
     def organisations(self) -> None:
         n = self.plan.organisations
@@ -708,9 +697,9 @@ class ScaleLoader:
         ]
         pids = bulk(Participation, participations)
         for i, row in zip(ids, rows, strict=True):
-            self.audit(moment, "create", "Organisation", i, created(row))
+            self.audit(moment, "create", "Organisation", i, created_changes(row))
         for i, row in zip(pids, participations, strict=True):
-            self.audit(moment, "create", "Participation", i, created(row))
+            self.audit(moment, "create", "Participation", i, created_changes(row))
 
     def people(self) -> None:
         rng = self.rng
@@ -761,9 +750,9 @@ class ScaleLoader:
             })  # fmt: skip
         membership_ids = bulk(Membership, memberships)
         for uid, row in zip(user_ids, users, strict=True):
-            self.audit(moment, "create", "User", uid, created(row))
+            self.audit(moment, "create", "User", uid, created_changes(row))
         for mid, row in zip(membership_ids, memberships, strict=True):
-            self.audit(moment, "create", "Membership", mid, created(row))
+            self.audit(moment, "create", "Membership", mid, created_changes(row))
 
         self.users = {}
         self.by_role: dict[str, list[int]] = defaultdict(list)
@@ -821,7 +810,9 @@ class ScaleLoader:
                 "practice": "- bespreken in de casuïstiektafel\n- toetsen in de halfjaarlijkse evaluatie",
             })  # fmt: skip
         for text_id, text in zip(bulk(PrincipleText, texts), texts, strict=True):
-            self.audit(row["created_at"], "create", "PrincipleText", text_id, created(text), author)
+            self.audit(
+                row["created_at"], "create", "PrincipleText", text_id, created_changes(text), author
+            )
         # Most organisations endorsed; two have not yet (the dashboard shows that).
         endorsing = list(self.bestuurder_of.items())[: max(1, len(self.bestuurder_of) - 2)]
         endorsements = [
@@ -830,7 +821,7 @@ class ScaleLoader:
             for org, uid in endorsing
         ]  # fmt: skip
         for eid, e in zip(bulk(Endorsement, endorsements), endorsements, strict=True):
-            self.audit(e["at"], "create", "Endorsement", eid, created(e), e["user_id"])
+            self.audit(e["at"], "create", "Endorsement", eid, created_changes(e), e["user_id"])
         proposals = []
         for i in range(3):
             proposals.append({
@@ -846,7 +837,9 @@ class ScaleLoader:
         proposal_ids = bulk(ChangeProposal, proposals)
         comments = []
         for pid, p in zip(proposal_ids, proposals, strict=True):
-            self.audit(p["created_at"], "create", "ChangeProposal", pid, created(p), p["author_id"])
+            self.audit(
+                p["created_at"], "create", "ChangeProposal", pid, created_changes(p), p["author_id"]
+            )
             for _ in range(rng.randint(1, 4)):
                 comments.append({
                     "proposal_id": pid, "author_id": self.worker(),
@@ -855,7 +848,12 @@ class ScaleLoader:
                 })  # fmt: skip
         for cid, c in zip(bulk(ProposalComment, comments), comments, strict=True):
             self.audit(
-                c["created_at"], "create", "ProposalComment", cid, created(c), c["author_id"]
+                c["created_at"],
+                "create",
+                "ProposalComment",
+                cid,
+                created_changes(c),
+                c["author_id"],
             )
 
     def links(self, source_type: str, relation: str, pairs: list[tuple[int, list[int]]], moment):
@@ -942,7 +940,7 @@ class ScaleLoader:
                 "created_at": s["created"], "updated_at": s["created"],
             }  # fmt: skip
             # (at, action, changes, actor) for the audit trail; version rows; a revisit row.
-            events = [(row["created_at"], "create", created(row), s["owner"])]
+            events = [(row["created_at"], "create", created_changes(row), s["owner"])]
             party_ids = list(s["parties"])
             versions = [(row["created_at"], content(row, party_ids, s["principles"]),
                          "Aangemaakt (demo)", s["owner"])]  # fmt: skip
@@ -976,7 +974,7 @@ class ScaleLoader:
             actor = row["owner_id"]
             after = content(row, party_ids, s["principles"])
             versions.append((moments[0], after, rng.choice(CHANGE_NOTES), actor))
-            events.append((moments[0], "update", diff(before, after), actor))
+            events.append((moments[0], "update", updated_changes(before, after), actor))
             # Version 3: a revisit decision (a concept gets another edit instead).
             before = after
             if s["status"] == "concept":
@@ -985,7 +983,7 @@ class ScaleLoader:
                 ]
                 after = content(row, party_ids, s["principles"])
                 versions.append((moments[1], after, "Concept aangevuld voor bespreking", actor))
-                events.append((moments[1], "update", diff(before, after), actor))
+                events.append((moments[1], "update", updated_changes(before, after), actor))
             else:
                 if s["status"] == "beeindigd":
                     decision = "beeindigen"
@@ -1006,7 +1004,7 @@ class ScaleLoader:
                     (moments[1], after, f"{DECISION_LABELS[decision]}: {reason}", actor)
                 )
                 events.append((moments[1], "revisit",
-                               {"decision": [None, decision], **diff(before, after)}, actor))  # fmt: skip
+                               {"decision": [None, decision], **updated_changes(before, after)}, actor))  # fmt: skip
                 revisit = {
                     "decision": decision, "reason": reason, "previous_revisit_on": s["revisit"],
                     "new_revisit_on": row["revisit_on"], "version_number": 3,
@@ -1121,7 +1119,7 @@ class ScaleLoader:
             initial = {**row, **first, "inherent_score": first["inherent_likelihood"] * first["inherent_impact"],
                        "residual_score": first["residual_likelihood"] * first["residual_impact"],
                        "updated_at": row["created_at"], "archived_at": None}  # fmt: skip
-            self.audit(row["created_at"], "create", "Risk", rid, created(initial), owner)
+            self.audit(row["created_at"], "create", "Risk", rid, created_changes(initial), owner)
             previous = initial
             for i, (stamp, figures) in enumerate(zip(s["stamps"], s["figures"], strict=True)):
                 values = dict(zip(names4, figures, strict=True))
@@ -1134,8 +1132,8 @@ class ScaleLoader:
                     current = {**values,
                                "inherent_score": values["inherent_likelihood"] * values["inherent_impact"],
                                "residual_score": values["residual_likelihood"] * values["residual_impact"]}  # fmt: skip
-                    changes = diff({k: previous[k] for k in current}, current)
-                    changes["updated_at"] = [_plain(previous["updated_at"]), stamp.isoformat()]
+                    changes = updated_changes({k: previous[k] for k in current}, current)
+                    changes["updated_at"] = [plain(previous["updated_at"]), stamp.isoformat()]
                     self.audit(
                         stamp, "reassess", "Risk", rid, changes, assessments[-1]["assessed_by_id"]
                     )
@@ -1160,7 +1158,7 @@ class ScaleLoader:
         bulk(RiskAssessment, assessments, returning=False)
         bulk(RiskBearer, bearers, returning=False)
         for mid, m in zip(bulk(Measure, measures), measures, strict=True):
-            self.audit(m["created_at"], "create", "Measure", mid, created(m), m["owner_id"])
+            self.audit(m["created_at"], "create", "Measure", mid, created_changes(m), m["owner_id"])
         when = {rid: s["created"] for rid, s in zip(ids, specs, strict=True)}
         self.links("risk", "threatens", [(rid, s["principles"]) for rid, s in zip(ids, specs, strict=True)],
                    when.__getitem__)  # fmt: skip
@@ -1212,11 +1210,11 @@ class ScaleLoader:
                 "create",
                 "ThematicTable",
                 tid,
-                created(table),
+                created_changes(table),
                 table["chair_id"],
             )
         for mid, m in zip(member_ids, member_rows, strict=True):
-            self.audit(m["added_at"], "create", "TableMember", mid, created(m))
+            self.audit(m["added_at"], "create", "TableMember", mid, created_changes(m))
         self.table_ids = table_ids
 
         # Conversations: the big one first, then the others over the tables.
@@ -1265,7 +1263,12 @@ class ScaleLoader:
                 "closed_by_id": None,
             }
             self.audit(
-                row["created_at"], "create", "Conversation", cid, created(initial), row["author_id"]
+                row["created_at"],
+                "create",
+                "Conversation",
+                cid,
+                created_changes(initial),
+                row["author_id"],
             )
             if row["closed_at"]:
                 events.append({"conversation_id": cid, "action": "close", "text": row["conclusion"],
@@ -1353,7 +1356,9 @@ class ScaleLoader:
                 last_at[index] = row["created_at"]
             if row["parent_id"] is None:
                 tops_of[index].append(cid)
-            self.audit(row["created_at"], "create", "Comment", cid, created(row), row["author_id"])
+            self.audit(
+                row["created_at"], "create", "Comment", cid, created_changes(row), row["author_id"]
+            )
             if row["edited_at"]:
                 revisions.append({"comment_id": cid, "body": row["body"] + " (eerdere versie)",
                                   "replaced_at": row["edited_at"]})  # fmt: skip
@@ -1432,7 +1437,9 @@ class ScaleLoader:
         ids = bulk(Meeting, meetings)
         attendees, decisions = [], []
         for mid, m, (t, future) in zip(ids, meetings, attendees_of, strict=True):
-            self.audit(m["created_at"], "create", "Meeting", mid, created(m), m["created_by_id"])
+            self.audit(
+                m["created_at"], "create", "Meeting", mid, created_changes(m), m["created_by_id"]
+            )
             for uid in members_of[t]:
                 attendees.append({"meeting_id": mid, "user_id": uid,
                                   "present": None if future else rng.random() < 0.85})  # fmt: skip
@@ -1445,7 +1452,7 @@ class ScaleLoader:
                     })  # fmt: skip
         bulk(MeetingAttendee, attendees, returning=False)
         for did, d in zip(bulk(MeetingDecision, decisions), decisions, strict=True):
-            self.audit(d["created_at"], "create", "MeetingDecision", did, created(d))
+            self.audit(d["created_at"], "create", "MeetingDecision", did, created_changes(d))
 
     # --- reviews ---------------------------------------------------------------------------------------
 
@@ -1615,7 +1622,9 @@ class ScaleLoader:
         indicator_ids = bulk(Indicator, indicators)
         approvals = []
         for iid, ind in zip(indicator_ids, indicators, strict=True):
-            self.audit(ind["created_at"], "create", "Indicator", iid, created(ind), municipal_pm)
+            self.audit(
+                ind["created_at"], "create", "Indicator", iid, created_changes(ind), municipal_pm
+            )
             approvals.append({"indicator_id": iid, "user_id": municipal_pm,
                               "organisation_id": self.users[municipal_pm]["org"], "at": proposed_at})  # fmt: skip
             if ind["status"] == "vastgesteld" and provider_pm != municipal_pm:
@@ -1654,7 +1663,9 @@ class ScaleLoader:
         level = {iid: rng.uniform(1.1, 1.5) for iid, _ in adopted}
         for cid, row in zip(cycle_ids, rows, strict=True):
             running = row["phase"] == "monitoren"
-            self.audit(row["created_at"], "create", "Cycle", cid, created(row), municipal_pm)
+            self.audit(
+                row["created_at"], "create", "Cycle", cid, created_changes(row), municipal_pm
+            )
             if running:
                 entered = max(self.now - timedelta(days=rng.randint(1, 20)),
                               datetime.combine(row["period_from"], time(9, 0)))  # fmt: skip
@@ -1719,7 +1730,9 @@ class ScaleLoader:
             })  # fmt: skip
         action_ids = bulk(Action, actions)
         for (cid, row), aid, action in zip(closed, action_ids, actions, strict=True):
-            self.audit(action["created_at"], "create", "Action", aid, created(action), municipal_pm)
+            self.audit(
+                action["created_at"], "create", "Action", aid, created_changes(action), municipal_pm
+            )
             for position in range(1, 4):
                 proposals.append({
                     "cycle_id": cid, "position": position,
@@ -1770,8 +1783,6 @@ class ScaleLoader:
     def _freeze(self, closed, closing, deciders) -> None:
         """The summary each closed cycle froze when it was submitted, composed by the cycles
         service over the data now in the database (a fixed number of queries per cycle)."""
-        from app.cycles.services import summary_for
-
         for cid, row in closed:
             cycle = db.session.get(Cycle, cid)
             snapshot = summary_for(cycle)
@@ -1862,14 +1873,9 @@ def load_scale(factor: float) -> dict[str, int] | None:
     return result
 
 
-def index_for_search() -> int | None:
-    """Rebuild the search index when the app has one (app/search is being built alongside);
-    the bulk inserts bypass the session hook that indexes ORM changes. Returns the number of
-    documents, or None without search."""
-    try:
-        from app.search.services import reindex_all
-    except ImportError:
-        return None
+def index_for_search() -> int:
+    """Rebuild the search index: the bulk inserts bypass the session hook that indexes ORM
+    changes. Returns the number of documents."""
     indexed = reindex_all()
     db.session.commit()
     return indexed
