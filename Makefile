@@ -62,14 +62,18 @@ lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# The tests run in parallel (pytest-xdist), each worker on a database of its own;
+# TEST_WORKERS=0 runs them in this process.
+TEST_WORKERS ?= 2
+
 test-sqlite:
-	$(BIN)/pytest -m "not e2e"
+	$(BIN)/pytest -m "not e2e" -n $(TEST_WORKERS)
 
 test-postgres:
-	bash scripts/with-postgres.sh $(BIN)/pytest -m "not e2e"
+	bash scripts/with-postgres.sh $(BIN)/pytest -m "not e2e" -n $(TEST_WORKERS)
 
 test-e2e:
-	$(BIN)/pytest -m e2e tests/e2e
+	$(BIN)/pytest -m e2e tests/e2e -n $(TEST_WORKERS) --dist loadfile
 
 clean:
 	rm -rf $(VENV) node_modules app/static/vendor

@@ -61,6 +61,8 @@ def load(instance_path: Path) -> dict:
         "BABEL_DEFAULT_TIMEZONE": "Europe/Amsterdam",
         "LANGUAGES": ("nl", "en"),
         "SAMENSPEL_BASE_URL": os.environ.get("SAMENSPEL_BASE_URL", "").rstrip("/"),
+        # werkzeug's method for hashing new passwords (app/auth/models.py).
+        "SAMENSPEL_PASSWORD_METHOD": os.environ.get("SAMENSPEL_PASSWORD_METHOD", "scrypt"),
         "SAMENSPEL_LOGIN_LIMIT": int(os.environ.get("SAMENSPEL_LOGIN_LIMIT", "5")),
         "SAMENSPEL_INVITATION_DAYS": 7,
         "SAMENSPEL_PAGE_SIZE": 25,

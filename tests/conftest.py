@@ -3,6 +3,7 @@ per test, a real SMTP server on loopback, and a partnership with a member in eve
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import socket
@@ -14,24 +15,55 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 from flask_migrate import upgrade
-from sqlalchemy import text
+from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy import create_engine, make_url, text
 
 os.environ.setdefault("SAMENSPEL_SECRET_KEY", "test-secret-key-not-for-production")
 
 from app import create_app, pagecache  # noqa: E402
-from app.auth.models import User  # noqa: E402
+from app.auth.models import PASSWORD_METHOD, User  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.partnerships.models import ROLES, Membership, Organisation, Participation, Partnership  # noqa: E402
 
 PASSWORD = "correct horse battery staple"
-_TMP = tempfile.mkdtemp(prefix="samenspel-test-")
+# Real scrypt costs ~70 ms a hash; the tests hash with one round of PBKDF2 instead, except
+# the tests of hashing itself (tests/auth/), which use production_password_hashing.
+TEST_PASSWORD_METHOD = "pbkdf2:sha256:1"
+_TMP = tempfile.mkdtemp(prefix="samenspel-test-")  # one per process, so one per xdist worker
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")  # "gw0", "gw1" … under pytest-xdist
+
+
+def _postgres_url(url: str) -> str:
+    return url.replace("postgresql://", "postgresql+psycopg://", 1)
 
 
 def _database_url() -> str:
+    """SQLite in this process's temporary folder, or, when DATABASE_URL is set, a PostgreSQL
+    database of this worker's own (the given name suffixed with the worker id)."""
     url = os.environ.get("DATABASE_URL", "")
-    if url:
-        return url.replace("postgresql://", "postgresql+psycopg://", 1)
-    return f"sqlite:///{Path(_TMP) / 'test.db'}"
+    if not url:
+        return f"sqlite:///{Path(_TMP) / 'test.db'}"
+    url = make_url(_postgres_url(url))
+    if WORKER:
+        url = url.set(database=f"{url.database}_{WORKER}")
+        _recreate_postgres_database(url)
+    return url.render_as_string(hide_password=False)
+
+
+def _maintenance(url):
+    """An engine on the cluster's `postgres` database, for CREATE and DROP DATABASE."""
+    return create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+
+
+def _recreate_postgres_database(url, template: str | None = None) -> None:
+    engine = _maintenance(url)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+            source = f' TEMPLATE "{template}"' if template else ""
+            connection.execute(text(f'CREATE DATABASE "{url.database}"{source}'))
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -43,8 +75,12 @@ def app():
             "MAIL_ECHO": False,
             "MAIL_HOST": "",
             "SAMENSPEL_BASE_URL": "http://samenspel.test",
+            "SAMENSPEL_PASSWORD_METHOD": TEST_PASSWORD_METHOD,
         }
     )
+    # Lock files (`notify send`) in this process's folder, not the checkout's instance/.
+    app.instance_path = str(Path(_TMP) / "instance")
+    Path(app.instance_path).mkdir(exist_ok=True)
     with app.app_context():
         upgrade()  # the real migration chain, on SQLite or PostgreSQL
     return app
@@ -52,15 +88,32 @@ def app():
 
 @pytest.fixture(scope="session")
 def password_hash(app) -> str:
-    # Hashing with scrypt is slow on purpose: compute the test password's hash once.
-    user = User(email="x@example.test", name="x")
-    user.set_password(PASSWORD)
-    return user.password_hash
+    # Compute the test password's hash once (with the tests' cheap method).
+    with app.app_context():
+        user = User(email="x@example.test", name="x")
+        user.set_password(PASSWORD)
+        return user.password_hash
+
+
+@pytest.fixture
+def production_password_hashing(app):
+    """New passwords hashed with the app's default method (scrypt), as in production."""
+    cheap = app.config["SAMENSPEL_PASSWORD_METHOD"]
+    app.config["SAMENSPEL_PASSWORD_METHOD"] = PASSWORD_METHOD
+    yield PASSWORD_METHOD
+    app.config["SAMENSPEL_PASSWORD_METHOD"] = cheap
+
+
+def _tables() -> list[str]:
+    return [t.name for t in reversed(db.metadata.sorted_tables)]
 
 
 @pytest.fixture(autouse=True)
 def clean_database(request):
-    """Empty every table after a test that used the app (and so the database)."""
+    """Empty every table after a test that used the app (and so the database).
+
+    Only the tables that have rows are emptied: one query finds them. On PostgreSQL their
+    id sequences start again at 1, as on SQLite, where a table's ids restart when empty."""
     yield
     if "app" not in request.fixturenames:
         return
@@ -68,14 +121,71 @@ def clean_database(request):
     with app.app_context():
         db.session.remove()
         pagecache.clear()  # the tables are emptied below, past the session's hooks
-        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        tables = _tables()
+        probe = " UNION ALL ".join(
+            f'SELECT {i} FROM (SELECT 1 FROM "{name}" LIMIT 1) AS t{i}'
+            for i, name in enumerate(tables)
+        )
         with db.engine.begin() as connection:
-            if connection.dialect.name == "postgresql":
-                quoted = ", ".join(f'"{name}"' for name in tables)
-                connection.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+            used = [tables[i] for i in sorted(connection.execute(text(probe)).scalars())]
+            for name in used:
+                connection.execute(text(f'DELETE FROM "{name}"'))
+            if used and connection.dialect.name == "postgresql":
+                connection.execute(
+                    text(
+                        "SELECT setval(s.seq, 1, false) FROM ("
+                        " SELECT pg_get_serial_sequence(quote_ident(t), 'id') AS seq"
+                        " FROM unnest(CAST(:tables AS text[])) AS t) AS s"
+                        " WHERE s.seq IS NOT NULL"
+                    ),
+                    {"tables": [name for name in used if "id" in db.metadata.tables[name].c]},
+                )
+
+
+# --- the demo, loaded once per process ----------------------------------------------
+
+_DEMO: dict = {}  # "created": what the first load created; the copy it was saved to
+
+
+def _snapshot_sqlite(source: Path, target: Path) -> None:
+    import sqlite3
+
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    src.close()
+    dst.close()
+
+
+@pytest.fixture
+def demo_database(app) -> int:
+    """The database as `load_demo()` leaves an empty one; returns what that load created.
+
+    The demo is loaded once per process, then saved whole (SQLite: a copy of the file,
+    PostgreSQL: a template database); later tests start from a fresh copy of it."""
+    from app.seeds import load_demo
+
+    with app.app_context():
+        db.session.remove()
+        pagecache.clear()
+        url = db.engine.url
+        if "created" not in _DEMO:
+            _DEMO["created"] = load_demo()
+            db.session.remove()
+            db.engine.dispose()
+            if url.get_backend_name() == "sqlite":
+                _DEMO["copy"] = Path(_TMP) / "demo.db"
+                _snapshot_sqlite(Path(url.database), _DEMO["copy"])
             else:
-                for name in tables:
-                    connection.execute(text(f'DELETE FROM "{name}"'))
+                _DEMO["copy"] = f"{url.database}_demo"
+                template = url.set(database=_DEMO["copy"])
+                _recreate_postgres_database(template, template=url.database)
+        else:
+            db.engine.dispose()
+            if url.get_backend_name() == "sqlite":
+                _snapshot_sqlite(_DEMO["copy"], Path(url.database))
+            else:
+                _recreate_postgres_database(url, template=_DEMO["copy"])
+    return _DEMO["created"]
 
 
 @pytest.fixture
@@ -164,6 +274,22 @@ CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 def csrf_token(client) -> str:
+    """The CSRF token a form shown to this client's session would carry.
+
+    Computed as Flask-WTF's generate_csrf() does (the raw token kept in the session, signed
+    with the secret key), instead of fetching a page: tests/test_security.py shows that a
+    token taken from a page works the same."""
+    app = client.application
+    with client.session_transaction() as session:
+        if "csrf_token" not in session:
+            session["csrf_token"] = hashlib.sha1(os.urandom(64)).hexdigest()  # noqa: S324
+        raw = session["csrf_token"]
+    secret = app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key
+    return URLSafeTimedSerializer(secret, salt="wtf-csrf-token").dumps(raw)
+
+
+def scraped_csrf_token(client) -> str:
+    """The CSRF token on a page fetched by this client (as a browser gets it)."""
     page = client.get("/toegankelijkheid").get_data(as_text=True)
     match = CSRF.search(page)
     assert match, "no CSRF token on the page"
@@ -178,17 +304,52 @@ def post(client, url: str, data: dict | None = None, **kwargs):
 
 
 def login(client, email: str, password: str = PASSWORD, **extra):
+    """Log in through the login form (for tests of logging in itself)."""
     return post(client, "/login", {"email": email, "password": password, **extra})
+
+
+def sign_in(client, user: User | str):
+    """Sign the client in as user (or the user with this e-mail address) without the form.
+
+    Leaves the database and the session as a successful login does: the login recorded
+    (app.auth.services.note_login) and a fresh session (keeping the chosen language) with
+    Flask-Login's keys. The one place that knows how a session is signed in; tests of the
+    login itself use login()."""
+    from flask_login.utils import _create_identifier
+    from sqlalchemy import select
+
+    from app.auth.services import note_login
+
+    app = client.application
+    with app.test_request_context():
+        if isinstance(user, str):
+            query = select(User).where(User.email == user)
+        else:
+            query = select(User).where(User.id == user.id)
+        fresh = db.session.execute(query).scalar_one()
+        assert fresh.active, f"{fresh.email} is not active"
+        note_login(fresh)  # what a successful login records (time, audit event)
+        user_id = fresh.get_id()
+        db.session.remove()
+    with app.test_request_context(environ_base=client.environ_base):
+        identifier = _create_identifier()
+    with client.session_transaction() as session:
+        language = session.get("lang")
+        session.clear()
+        if language:
+            session["lang"] = language
+        session["_user_id"] = user_id
+        session["_fresh"] = True
+        session["_id"] = identifier
+    return client
 
 
 @pytest.fixture
 def login_as(client):
-    """login_as(world, "beheerder") logs the client in as that role's user."""
+    """login_as(world, "beheerder") signs the client in as that role's user."""
 
     def do(world: World, role: str):
-        response = login(client, world.users[role].email)
-        assert response.status_code == 302, response.get_data(as_text=True)[:500]
-        return client
+        return sign_in(client, world.users[role])
 
     return do
 

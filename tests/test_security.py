@@ -9,7 +9,15 @@ import pytest
 from app import config
 from app.activity.models import AuditEvent
 from app.partnerships.models import Organisation
-from tests.conftest import count_rows, csrf_token, login, message
+from tests.conftest import (
+    PASSWORD,
+    count_rows,
+    csrf_token,
+    login,
+    message,
+    scraped_csrf_token,
+    sign_in,
+)
 
 STRICT_REFERRER = {"no-referrer", "same-origin", "strict-origin", "strict-origin-when-cross-origin"}
 
@@ -119,6 +127,43 @@ def test_csrf_token_of_another_session_is_refused(app, client, login_as, world):
         data={"csrf_token": foreign_token},
     )
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize("token_of", [scraped_csrf_token, csrf_token])
+def test_a_token_from_a_page_and_a_computed_token_are_both_accepted(app, client, world, token_of):
+    # The tests' csrf_token() computes what the page's form carries; both work alike.
+    sign_in(client, world.users["beheerder"])
+    token = token_of(client)
+    response = client.post(
+        "/p/testverband/admin/organisations",
+        data={"name": "Via het formulier", "kind": "overig", "csrf_token": token},
+    )
+    assert response.status_code == 302
+    assert count_rows(app, Organisation, name="Via het formulier") == 1
+
+
+def test_a_token_from_a_page_logs_in_through_the_form(app, client, world):
+    token = scraped_csrf_token(client)
+    response = client.post(
+        "/login",
+        data={"email": world.users["lezer"].email, "password": PASSWORD, "csrf_token": token},
+    )
+    assert response.status_code == 302
+    assert client.get("/account").status_code == 200
+    assert count_rows(app, AuditEvent, action="login") == 1
+
+
+def test_signing_in_without_the_form_gives_the_session_a_login_gives(app, world):
+    by_form, direct = app.test_client(), app.test_client()
+    assert login(by_form, world.users["lezer"].email).status_code == 302
+    sign_in(direct, world.users["lezer"])
+    with by_form.session_transaction() as one, direct.session_transaction() as other:
+        assert set(one) == set(other) == {"_user_id", "_fresh", "_id"}
+        assert {key: one[key] for key in one} == {key: other[key] for key in other}
+    for client in (by_form, direct):
+        page = client.get("/account")
+        assert page.status_code == 200
+        assert world.users["lezer"].email in page.get_data(as_text=True)
 
 
 def test_logout_and_language_without_csrf_token_are_refused(client, login_as, world):

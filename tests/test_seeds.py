@@ -24,8 +24,8 @@ def row_counts() -> dict[str, int]:
 
 
 @pytest.fixture
-def demo(ctx):
-    assert load_demo() > 0
+def demo(demo_database, ctx):
+    assert demo_database > 0
     return row_counts()
 
 

@@ -67,12 +67,17 @@ def authenticate(email: str, password: str, address: str) -> User:
         db.session.commit()
         raise ServiceError(_l("The e-mail address or password is not correct."))
 
+    note_login(user, now)
+    return user
+
+
+def note_login(user: User, now=None) -> None:
+    """Record a successful login: its time and audit event, and a session token if none."""
     if not user.session_token:
         user.session_token = secrets.token_hex(16)
-    user.last_login_at = now
+    user.last_login_at = now or utcnow()
     record("login", user, changes={}, actor_id=user.id)  # not logged in yet: name the actor
     db.session.commit()
-    return user
 
 
 def set_language(user: User, language: str) -> None:

@@ -15,7 +15,7 @@ from app.auth.models import User
 from app.extensions import db
 from app.partnerships.models import Membership, Organisation, Participation
 from app.timeutil import LOCAL
-from tests.conftest import World, login
+from tests.conftest import World, sign_in
 
 
 def uid(world: World, key: str) -> int:
@@ -188,10 +188,8 @@ def bell_count(page: str) -> int:
 
 
 def logged_in(app, email: str):
-    """A new client with its own session, logged in as email."""
-    client = app.test_client()
-    assert login(client, email).status_code == 302
-    return client
+    """A new client with its own session, signed in as email."""
+    return sign_in(app.test_client(), email)
 
 
 def parts(message) -> tuple[str, str]:

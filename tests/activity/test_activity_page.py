@@ -20,7 +20,7 @@ from app.reviews.models import PrivacyConfirmation
 from app.timeutil import utcnow
 from tests.activity.history_helpers import HIDDEN, add_events, events_on, html
 from tests.agreements.helpers import in_context, make_in
-from tests.conftest import alert_text, find, login, message
+from tests.conftest import alert_text, find, message, sign_in
 from tests.reviews.helpers import (
     SECRET_BETTER,
     SECRET_CASE,
@@ -43,9 +43,8 @@ def csv_url(world, path: str = "") -> str:
 
 
 def logged_in(app, email: str):
-    client = app.test_client()
-    assert login(client, email).status_code == 302
-    return client
+    """A new client with its own session, signed in as email."""
+    return sign_in(app.test_client(), email)
 
 
 def as_role(app, world, role: str):

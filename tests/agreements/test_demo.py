@@ -25,8 +25,7 @@ def agreements_of(pid: int) -> list[Agreement]:
     )
 
 
-def test_demo_agreements_for_eemland_have_due_revisits_versions_and_decisions(ctx):
-    load_demo()
+def test_demo_agreements_for_eemland_have_due_revisits_versions_and_decisions(demo_database, ctx):
     pid = partnership_id("eemland-bsa")
     agreements = agreements_of(pid)
     today = services.today()
@@ -77,8 +76,7 @@ def test_demo_agreements_for_eemland_have_due_revisits_versions_and_decisions(ct
     assert len(agreements_of(partnership_id("noordoost-brabant"))) >= 1
 
 
-def test_loading_the_demo_twice_changes_nothing(ctx):
-    load_demo()
+def test_loading_the_demo_twice_changes_nothing(demo_database, ctx):
     before = state()
     total = db.session.execute(select(func.count(Agreement.id))).scalar_one()
 

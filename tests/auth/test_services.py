@@ -101,7 +101,7 @@ def test_throttle_uses_the_configured_limit(app, ctx, world, monkeypatch):
         services.authenticate(email, PASSWORD, "10.0.0.1")
 
 
-def test_passwords_are_hashed_with_scrypt(ctx, world):
+def test_passwords_are_hashed_with_scrypt(ctx, world, production_password_hashing):
     lezer = db.session.get(User, world.users["lezer"].id)
     services.change_password(lezer, PASSWORD, NEW_PASSWORD, NEW_PASSWORD)
     assert lezer.password_hash.startswith("scrypt:")

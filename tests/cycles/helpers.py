@@ -205,12 +205,10 @@ def section(page: str, anchor: str) -> str:
 
 
 def logged_in(app, email: str):
-    """A new client with its own session, logged in as email."""
-    from tests.conftest import login
+    """A new client with its own session, signed in as email."""
+    from tests.conftest import sign_in
 
-    client = app.test_client()
-    assert login(client, email).status_code == 302
-    return client
+    return sign_in(app.test_client(), email)
 
 
 def alerts(page: str) -> list[str]:

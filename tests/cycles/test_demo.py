@@ -16,8 +16,8 @@ from tests.cycles.helpers import state
 DEMO_PASSWORD = "samenspel-demo"
 
 
-def test_the_demo_cycles_and_loading_them_twice(ctx, app):
-    assert load_demo() > 0
+def test_the_demo_cycles_and_loading_them_twice(demo_database, ctx, app):
+    assert demo_database > 0
     pid = db.session.execute(
         select(Partnership.id).where(Partnership.slug == "eemland-bsa")
     ).scalar_one()

@@ -48,7 +48,10 @@ class LiveServer:
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory) -> Iterator[LiveServer]:
-    """The app with the demo data, served by a threaded werkzeug server on 127.0.0.1."""
+    """The app with the demo data, served by a threaded werkzeug server on 127.0.0.1.
+
+    One per process: under pytest-xdist every worker serves its own copy of the demo on
+    its own port, and the files of a test module run in order on one worker (loadfile)."""
     from flask_migrate import upgrade
     from werkzeug.serving import WSGIRequestHandler, make_server
 
@@ -62,6 +65,7 @@ def live_server(tmp_path_factory) -> Iterator[LiveServer]:
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
             "MAIL_ECHO": False,
             "MAIL_HOST": "",
+            "SAMENSPEL_PASSWORD_METHOD": "pbkdf2:sha256:1",  # the demo's passwords, cheaply
         }
     )
     with app.app_context():

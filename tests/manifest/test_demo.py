@@ -14,10 +14,8 @@ from tests.manifest.helpers import manifest_state
 SLUGS = ("eemland-bsa", "noordoost-brabant")
 
 
-def test_demo_manifests_and_a_second_load_changes_nothing(ctx):
-    # One test: loading the whole demo is slow, and the second load is the idempotency check.
-    load_demo()
-
+def test_demo_manifests_and_a_second_load_changes_nothing(demo_database, ctx):
+    # The demo as loaded once per process (demo_database); a second load must change nothing.
     for slug in SLUGS:
         partnership = db.session.execute(
             select(Partnership).where(Partnership.slug == slug)

@@ -224,12 +224,10 @@ def text_of(fragment: str) -> str:
 
 
 def logged_in(app, email: str):
-    """A new client with its own session, logged in as email."""
-    from tests.conftest import login
+    """A new client with its own session, signed in as email."""
+    from tests.conftest import sign_in
 
-    client = app.test_client()
-    assert login(client, email).status_code == 302
-    return client
+    return sign_in(app.test_client(), email)
 
 
 def flashed(client, response) -> str:

@@ -45,8 +45,7 @@ def review_state() -> dict:
 
 
 @pytest.fixture
-def demo(ctx):
-    load_demo()
+def demo(demo_database, ctx):
     return db.session.execute(
         select(Partnership).where(Partnership.slug == "eemland-bsa")
     ).scalar_one()

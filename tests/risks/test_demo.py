@@ -27,8 +27,7 @@ def risks_of(pid: int) -> list[Risk]:
     )
 
 
-def test_the_demo_risks_and_loading_them_twice(ctx):
-    load_demo()
+def test_the_demo_risks_and_loading_them_twice(demo_database, ctx):
     first = state()
 
     brabant = risks_of(partnership_id("noordoost-brabant"))

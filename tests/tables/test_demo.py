@@ -25,8 +25,7 @@ from tests.tables.helpers import state
 TABLES = {"Gezinsgericht werken", "18-/18+", "Informatiepositie en sturingsinformatie"}
 
 
-def test_the_demo_tables_and_loading_them_twice(ctx):
-    load_demo()
+def test_the_demo_tables_and_loading_them_twice(demo_database, ctx):
     first = state()
 
     eemland = db.session.execute(
