@@ -27,7 +27,7 @@ from app.forms import is_id
 from app.partnerships.models import Membership
 from app.partnerships.services import partnerships_of
 from app.policy import authenticated, public, requires
-from app.views import is_htmx, page_number, safe_next
+from app.views import page_number, safe_next
 
 bp = Blueprint("activity", __name__)
 
@@ -86,7 +86,7 @@ def open_notification(notification_id: int):
 def read(notification_id: int):
     notification = _own(notification_id)
     notes.mark_read(current_user.id, notification.id)
-    if is_htmx():
+    if request.htmx:
         # The item in place, and the bell's count out of band.
         return render_template("activity/_notification.html", notification=notification,
                                describe=notes.describe) + render_template(
@@ -206,7 +206,7 @@ def follow(slug: str, kind: str, object_id: int):
         abort(403)  # one follows the reviews of one's own organisation
     following = request.form.get("follow") == "1"
     notes.set_following(current_user.id, g.partnership.id, kind, object_id, following)
-    if is_htmx():
+    if request.htmx:
         return render_template("activity/_follow.html", kind=kind, object_id=object_id,
                                following=following)  # fmt: skip
     flash(_("You follow this now.") if following else _("You no longer follow this."), "success")

@@ -37,7 +37,7 @@ from app.tables.forms import (
 )
 from app.tables.models import Comment, Conversation, Meeting, MeetingDecision, ThematicTable
 from app.timeutil import local
-from app.views import ensure_current, is_htmx, page_number, show_service_error
+from app.views import ensure_current, page_number, show_service_error
 
 bp = Blueprint("tables", __name__, url_prefix="/p/<slug>/tables")
 
@@ -259,7 +259,7 @@ def conversation(slug: str, table_id: int, conversation_id: int):
 def _show_conversation(table, access, conversation, form, status: int = 200, reply_form=None,
                        page_no: int | None = None):  # fmt: skip
     last_read = services.last_read(conversation, current_user.id)
-    more = is_htmx() and request.args.get("more")
+    more = bool(request.htmx) and request.args.get("more")
     if not more:
         # Before loading the comments: mark_read commits, which would expire every loaded
         # comment and reload each one on its own while the template renders (N+1).
@@ -309,7 +309,7 @@ def post_comment(slug: str, table_id: int, conversation_id: int):
             db.session.rollback()
             show_service_error(form, error)
         else:
-            if is_htmx():
+            if request.htmx:
                 db.session.refresh(conversation)
                 return render_template(
                     "tables/_comment_posted.html", table=table, access=access,
@@ -330,7 +330,7 @@ def post_comment(slug: str, table_id: int, conversation_id: int):
     # A reply form exists on the page only for a top-level comment of this conversation;
     # any other parent (a reply, another conversation's comment) errs in the main form.
     reply_to = _reply_parent(conversation, parent)
-    if is_htmx():
+    if request.htmx:
         # Put the form with its error back in place of the form that was sent.
         form_id = f"reply-form-{reply_to.id}" if reply_to else "comment-form"
         response = make_response(render_template(
