@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from flask import render_template, request, url_for
-from flask import request as flask_request
+from flask import flash, render_template, request, url_for
 
-from app.errors import EditConflict
+from app.errors import EditConflict, ServiceError
+from app.extensions import db
 from app.forms import is_id
-
-
-def is_htmx() -> bool:
-    return flask_request.headers.get("HX-Request") == "true"
 
 
 def render(full: str, partial: str | None = None, status: int = 200, **context):
     """Render the partial for an htmx request and the full page otherwise."""
-    template = partial if partial and is_htmx() else full
+    # request.htmx comes from htmx-flask: true when the HX-Request header is "true".
+    template = partial if partial and request.htmx else full
     return render_template(template, **context), status
 
 
@@ -47,6 +47,59 @@ def show_service_error(form, error) -> None:
         field.errors = [*field.errors, error.message]
     else:
         form.form_errors.append(error.message)
+
+
+@dataclass
+class Outcome:
+    """What a service_errors() block ended with: the refusal, or None when it went through."""
+
+    error: ServiceError | None = None
+
+    @property
+    def refused(self) -> bool:
+        return self.error is not None
+
+    @property
+    def message(self) -> str | None:
+        return self.error.message if self.error is not None else None
+
+
+@contextmanager
+def service_errors(form=None, *, quiet: bool = False) -> Iterator[Outcome]:
+    """Run a service call; a ServiceError it raises is shown to the user, not a crash.
+
+    The session is rolled back (nothing of the refused write is kept) and the message
+    goes next to its field of ``form`` (or above the form). Without a form, for the
+    buttons of a page, the message is flashed as an error; with ``quiet=True`` it is
+    only kept in the yielded ``Outcome.error`` for the view to show itself. The block
+    stops at the error and the view goes on after it, so the success path stays in
+    the block and the refused form is rendered below it::
+
+        if form.validate_on_submit():
+            with service_errors(form):
+                agreement = services.create_agreement(pid, form.data, current_user.id)
+                flash(_("Agreement created."), "success")
+                return redirect(url_for("agreements.show", ...))
+        return render_template("agreements/form.html", form=form), form_status()
+
+    Any other exception (EditConflict, HTTP errors) passes through untouched.
+    """
+    outcome = Outcome()
+    try:
+        yield outcome
+    except ServiceError as error:
+        db.session.rollback()
+        outcome.error = error
+        if form is not None:
+            show_service_error(form, error)
+        elif not quiet:
+            flash(error.message, "error")
+
+
+def form_status() -> int:
+    """The status of a page with a form: 200 when it is first shown, 422 when a
+    submitted form comes back (refused by its validators or by the service)."""
+    return 422 if request.method == "POST" else 200
 
 
 def ensure_current(obj, form, fields: dict) -> None:

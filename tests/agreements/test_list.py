@@ -185,7 +185,7 @@ def test_the_filter_is_in_the_url_of_the_page(world, catalogue, login_as):
 
     page = html(client.get(url(world, f"/?{query}&q=voorrang")))
 
-    assert 'method="get"' in page and 'hx-push-url="true"' in page
+    assert 'method="get"' in page and 'data-hx-push-url="true"' in page
     assert selected(page, "status") == {"actief"}
     assert selected(page, "kind") == {"werkbaar"}
     assert selected(page, "due") == {"30"}

@@ -325,7 +325,7 @@ def test_conversation_reflows_at_320_pixels(narrow_page: Page):
 
 def test_mention_suggestions_are_replaced_and_enter_does_not_post(page: Page):
     """Each search replaces the suggestions (they used to pile up: the box inherited the
-    form's hx-swap="beforeend"); Enter in the box does not post the half-written comment;
+    form's data-hx-swap="beforeend"); Enter in the box does not post the half-written comment;
     a chosen @handle is kept apart from the text before it (else it is no mention)."""
     log_in(page, CHAIR)
     visit(page, f"{TABLES}/")

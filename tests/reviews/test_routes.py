@@ -251,7 +251,8 @@ def test_the_live_privacy_check_returns_the_hits_partial(app, world, login_as):
     assert said(app, "e-mail address") in page
     response = post(client, url(world, "/privacy-check"), {"case_description": "Niets bijzonders."})
     assert said(app, "The privacy guard finds no personal data in the text.") in html(response)
-    assert 'hx-post="' + url(world, "/privacy-check") + '"' in html(client.get(url(world, "/new")))
+    form_page = html(client.get(url(world, "/new")))
+    assert 'data-hx-post="' + url(world, "/privacy-check") + '"' in form_page
 
 
 def test_the_team_edits_its_concept(app, reviewed, login_as):

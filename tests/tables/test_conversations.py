@@ -303,7 +303,7 @@ def test_with_htmx_the_comment_and_a_fresh_form_come_back(app, seated, login_as)
     assert "<html" not in page
     assert f'id="comment-{comment.id}"' in page and "<em>htmx</em>" in page
     form = re.search(r'<form[^>]*id="comment-form"[^>]*>', page).group(0)
-    assert 'hx-swap-oob="true"' in form
+    assert 'data-hx-swap-oob="true"' in form
     assert re.search(r'<textarea[^>]*id="comment-body"[^>]*></textarea>', page)
 
 
@@ -318,7 +318,7 @@ def test_with_htmx_a_reply_comes_back_with_a_fresh_reply_form(app, seated, login
     reply = comments(app, seated)[-1]
     page = html(response)
     assert f'id="comment-{reply.id}"' in page
-    assert re.search(rf'<form[^>]*id="reply-form-{first}"[^>]*hx-swap-oob="true"', page)
+    assert re.search(rf'<form[^>]*id="reply-form-{first}"[^>]*data-hx-swap-oob="true"', page)
 
 
 @pytest.mark.parametrize(
@@ -680,7 +680,7 @@ def test_a_long_conversation_shows_fifty_comments_and_a_load_more_link(app, seat
     assert shown(page) == ids[:50]
     link = re.search(r'<p[^>]*class="[^"]*ss-load-more[^"]*"[^>]*>\s*<a([^>]*)>', page).group(1)
     href = unescape(re.search(r'href="([^"]*)"', link).group(1))
-    hx_get = unescape(re.search(r'hx-get="([^"]*)"', link).group(1))
+    hx_get = unescape(re.search(r'data-hx-get="([^"]*)"', link).group(1))
     assert "page=2" in href and "more" not in href
     assert "page=2" in hx_get and "more=1" in hx_get
 

@@ -1,0 +1,107 @@
+"""The shared view helpers: service_errors() and form_status() of the form skeleton, and
+render() choosing the htmx partial through htmx-flask's request.htmx."""
+
+from __future__ import annotations
+
+import pytest
+from flask import get_flashed_messages, request
+from werkzeug.exceptions import NotFound
+
+from app.errors import EditConflict, ServiceError
+from app.extensions import db
+from app.partnerships.forms import OrganisationForm
+from app.partnerships.models import Organisation
+from app.views import form_status, render, service_errors
+from tests.conftest import count_rows
+
+
+def _add_organisation(name: str) -> None:
+    db.session.add(Organisation(name=name, kind="gemeente"))
+    db.session.flush()
+
+
+def test_a_refusal_rolls_back_and_shows_the_message_next_to_its_field(app):
+    with app.test_request_context(method="POST"):
+        form = OrganisationForm(meta={"csrf": False})
+        with service_errors(form) as outcome:
+            _add_organisation("Gemeente Half")
+            raise ServiceError("Deze naam is al in gebruik.", "name")
+        assert outcome.refused and outcome.error.field == "name"
+        assert form.name.errors == ["Deze naam is al in gebruik."]
+        assert form.form_errors == []
+        assert get_flashed_messages() == []  # shown in the form, not flashed as well
+        db.session.commit()  # what the block wrote was rolled back: nothing to commit
+    assert count_rows(app, Organisation, name="Gemeente Half") == 0
+
+
+def test_a_refusal_without_a_field_is_shown_above_the_form(app):
+    with app.test_request_context(method="POST"):
+        form = OrganisationForm(meta={"csrf": False})
+        with service_errors(form):
+            raise ServiceError("Dit kan niet meer.")
+        assert form.form_errors == ["Dit kan niet meer."]
+        assert not form.name.errors and not form.kind.errors
+
+
+def test_a_refused_button_is_flashed_as_an_error(app):
+    with app.test_request_context(method="POST"):
+        with service_errors() as outcome:
+            _add_organisation("Gemeente Knop")
+            raise ServiceError("Alleen een open uitnodiging kan worden ingetrokken.")
+        assert outcome.refused
+        assert get_flashed_messages(with_categories=True) == [
+            ("error", "Alleen een open uitnodiging kan worden ingetrokken.")
+        ]
+        db.session.commit()
+    assert count_rows(app, Organisation, name="Gemeente Knop") == 0
+
+
+def test_a_quiet_refusal_is_only_kept_for_the_view(app):
+    with app.test_request_context(method="POST"):
+        with service_errors(quiet=True) as outcome:
+            raise ServiceError("Vul een getal in.", "value_3")
+        assert outcome.refused and outcome.message == "Vul een getal in."
+        assert get_flashed_messages() == []
+
+
+def test_a_block_that_goes_through_keeps_its_writes_and_runs_to_its_end(app):
+    reached = []
+    with app.test_request_context(method="POST"):
+        form = OrganisationForm(meta={"csrf": False})
+        with service_errors(form) as outcome:
+            _add_organisation("Gemeente Heel")
+            reached.append("end of block")
+        db.session.commit()
+        assert not outcome.refused and outcome.error is None and outcome.message is None
+        assert not form.form_errors and not form.name.errors
+    assert reached == ["end of block"]
+    assert count_rows(app, Organisation, name="Gemeente Heel") == 1
+
+
+@pytest.mark.parametrize("error", [NotFound(), EditConflict(object(), {}, {}), ValueError("x")])
+def test_other_exceptions_pass_through_for_their_own_handlers(app, error):
+    with app.test_request_context(method="POST"):
+        form = OrganisationForm(meta={"csrf": False})
+        with pytest.raises(type(error)), service_errors(form):
+            raise error
+        assert not form.form_errors and not form.name.errors
+
+
+@pytest.mark.parametrize(("method", "status"), [("GET", 200), ("POST", 422)])
+def test_a_form_page_is_422_only_when_a_submitted_form_comes_back(app, method, status):
+    with app.test_request_context(method=method):
+        assert form_status() == status
+
+
+@pytest.mark.parametrize(
+    ("headers", "partial"),
+    [({"HX-Request": "true"}, True), ({"HX-Request": "false"}, False), ({}, False)],
+)
+def test_render_gives_the_partial_to_htmx_and_the_full_page_otherwise(app, headers, partial):
+    with app.test_request_context(headers=headers):
+        assert bool(request.htmx) is partial
+        # Both templates exist; which one was chosen shows in the page: only the full
+        # page has the document around it.
+        body, status = render("errors/error.html", "activity/_bell.html", unread=0)
+        assert status == 200
+        assert ("<html" in body) is not partial
