@@ -139,6 +139,8 @@ NOTIFICATIONS = {
     ),
 }
 
+INDEXERS = [Indexer(Agreement, index_agreement, everything=lambda: select(Agreement))]
+
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
@@ -149,8 +151,7 @@ def init_app(app: Flask) -> None:
         registry.notification_kinds.register(kind, notification)
     registry.reminders.register("agreement revisits", remind_revisits)
     registry.calendar_sources.register("agreement revisits", revisit_dates)
-    registry.indexers.register(
-        Agreement, Indexer(Agreement, index_agreement, everything=lambda: select(Agreement))
-    )
+    for indexer in INDEXERS:
+        registry.indexers.register(indexer.model, indexer)
     registry.panels.register("agreements", agreements_attention)
     registry.describers.register("agreement", describe_agreements)

@@ -85,6 +85,11 @@ NOTIFICATIONS = {
     ),
 }
 
+INDEXERS = [
+    Indexer(Cycle, index_cycle, everything=lambda: select(Cycle)),
+    Indexer(CycleProposal, index_cycle_proposal),
+]
+
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
@@ -94,7 +99,7 @@ def init_app(app: Flask) -> None:
         registry.audit_types.register(name, audit_type)
     for kind, notification in NOTIFICATIONS.items():
         registry.notification_kinds.register(kind, notification)
-    registry.indexers.register(Cycle, Indexer(Cycle, index_cycle, everything=lambda: select(Cycle)))
-    registry.indexers.register(CycleProposal, Indexer(CycleProposal, index_cycle_proposal))
+    for indexer in INDEXERS:
+        registry.indexers.register(indexer.model, indexer)
     registry.panels.register("cycles", cycles_attention)
     registry.origins.register("cycle", cycle_url)

@@ -112,6 +112,14 @@ NOTIFICATIONS = {
     "proposal_declined": NotificationKind(_l("Your change proposal “%(title)s” was declined")),
 }
 
+INDEXERS = [
+    Indexer(
+        ManifestVersion, index_manifest,
+        everything=lambda: select(ManifestVersion).where(ManifestVersion.status == ADOPTED),
+    ),
+    Indexer(PrincipleText, index_principle_text),
+]  # fmt: skip
+
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
@@ -121,9 +129,6 @@ def init_app(app: Flask) -> None:
         registry.audit_types.register(name, audit_type)
     for kind, notification in NOTIFICATIONS.items():
         registry.notification_kinds.register(kind, notification)
-    registry.indexers.register(ManifestVersion, Indexer(
-        ManifestVersion, index_manifest,
-        everything=lambda: select(ManifestVersion).where(ManifestVersion.status == ADOPTED),
-    ))  # fmt: skip
-    registry.indexers.register(PrincipleText, Indexer(PrincipleText, index_principle_text))
+    for indexer in INDEXERS:
+        registry.indexers.register(indexer.model, indexer)
     registry.panels.register("manifest", endorsements_due)

@@ -212,6 +212,11 @@ NOTIFICATIONS = {
     "review_finalised": NotificationKind(_l("%(title)s was finalised")),
 }
 
+INDEXERS = [
+    Indexer(Review, index_review, everything=lambda: select(Review)),
+    Indexer(Lesson, index_lesson),
+]
+
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
@@ -224,10 +229,8 @@ def init_app(app: Flask) -> None:
         registry.notification_kinds.register(kind, notification)
     registry.reminders.register("actions", remind_actions)
     registry.calendar_sources.register("actions", action_dates)
-    registry.indexers.register(
-        Review, Indexer(Review, index_review, everything=lambda: select(Review))
-    )
-    registry.indexers.register(Lesson, Indexer(Lesson, index_lesson))
+    for indexer in INDEXERS:
+        registry.indexers.register(indexer.model, indexer)
     registry.panels.register("reviews", reviews_attention)
     registry.describers.register("review", describe_reviews)
     registry.describers.register("lesson", describe_lessons)

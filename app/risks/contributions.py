@@ -167,6 +167,8 @@ NOTIFICATIONS = {
     ),
 }
 
+INDEXERS = [Indexer(Risk, index_risk, everything=lambda: select(Risk))]
+
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
@@ -179,7 +181,8 @@ def init_app(app: Flask) -> None:
     registry.reminders.register("measures", remind_measures)
     registry.calendar_sources.register("risk reviews", review_dates)
     registry.calendar_sources.register("measures", measure_dates)
-    registry.indexers.register(Risk, Indexer(Risk, index_risk, everything=lambda: select(Risk)))
+    for indexer in INDEXERS:
+        registry.indexers.register(indexer.model, indexer)
     registry.panels.register("risks", risks_attention)
     registry.describers.register("risk", describe_risks)
     registry.agreement_sections.register("measures", measures_of_agreement)

@@ -172,6 +172,17 @@ AUDIT_TYPES = {
     "MeetingDecision": AuditType(_l("Meeting decision")),
 }
 
+INDEXERS = [
+    Indexer(Conversation, index_conversation, everything=lambda: select(Conversation)),
+    # In order: a comment's document id then follows the order the comments were written,
+    # which is how search lists comments (newest first).
+    Indexer(
+        Comment, index_comment,
+        everything=lambda: select(Comment).where(Comment.hidden_at.is_(None)).order_by(Comment.id),
+    ),
+    Indexer(Meeting, index_meeting, everything=lambda: select(Meeting)),
+]  # fmt: skip
+
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
@@ -181,19 +192,8 @@ def init_app(app: Flask) -> None:
     for name, audit_type in AUDIT_TYPES.items():
         registry.audit_types.register(name, audit_type)
     registry.calendar_sources.register("meetings", meeting_dates)
-    registry.indexers.register(
-        Conversation,
-        Indexer(Conversation, index_conversation, everything=lambda: select(Conversation)),
-    )
-    # In order: a comment's document id then follows the order the comments were written,
-    # which is how search lists comments (newest first).
-    registry.indexers.register(Comment, Indexer(
-        Comment, index_comment,
-        everything=lambda: select(Comment).where(Comment.hidden_at.is_(None)).order_by(Comment.id),
-    ))  # fmt: skip
-    registry.indexers.register(
-        Meeting, Indexer(Meeting, index_meeting, everything=lambda: select(Meeting))
-    )
+    for indexer in INDEXERS:
+        registry.indexers.register(indexer.model, indexer)
     registry.search_filters.register("tables", readable_tables)
     registry.panels.register("tables", tables_attention)
     registry.origins.register("conversation", conversation_url)

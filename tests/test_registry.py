@@ -1,0 +1,73 @@
+"""app/registry.py: what the areas register from init_app(), once however many apps are
+made, and the Registry itself."""
+
+from __future__ import annotations
+
+from app import AREAS, LAYERS, create_app, registry
+from app.registry import Registry
+
+KINDS = (
+    "objects", "audit_types", "audit_redactions", "notification_kinds", "reminders",
+    "calendar_sources", "indexers", "search_filters", "panels", "describers", "origins",
+    "agreement_sections",
+)  # fmt: skip
+
+
+def contents() -> dict[str, list]:
+    return {kind: getattr(registry, kind).items() for kind in KINDS}
+
+
+def test_every_area_contributes_what_the_shared_layers_show(app):
+    assert registry.objects.keys() == [
+        "principle", "proposal", "agreement", "risk", "table", "conversation", "meeting",
+        "review", "cycle", "indicator",
+    ]  # fmt: skip
+    assert registry.panels.keys() == [
+        "manifest", "agreements", "risks", "tables", "reviews", "cycles"
+    ]  # fmt: skip
+    assert registry.reminders.keys() == [
+        "agreement revisits",
+        "risk reviews",
+        "measures",
+        "actions",
+    ]
+    assert set(registry.describers.keys()) == {"agreement", "risk", "review", "lesson"}
+    assert set(registry.origins.keys()) == {"conversation", "meeting_decision", "cycle"}
+    assert {model.__name__ for model in registry.indexers.keys()} == {  # noqa: SIM118
+        "ManifestVersion", "PrincipleText", "Agreement", "Risk", "Conversation", "Comment",
+        "Meeting", "Review", "Lesson", "Cycle", "CycleProposal",
+    }  # fmt: skip
+    # Every kind of object with a history page has its audit type named.
+    history = {t.history_kind for t in registry.audit_types if t.history_kind}
+    assert history == set(registry.objects.keys())
+    assert [package.__name__ for package in (*LAYERS, *AREAS)] == [
+        f"app.{name}.contributions"
+        for name in ("auth", "partnerships", "activity", "search", "manifest", "agreements",
+                     "risks", "tables", "reviews", "cycles")
+    ]  # fmt: skip
+
+
+def test_a_second_app_registers_nothing_twice(app):
+    before = contents()
+
+    other = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+    assert contents() == before
+    assert set(other.blueprints) == set(app.blueprints)
+    # The second app serves the same pages with the same contributions.
+    assert {r.rule for r in other.url_map.iter_rules()} == {
+        r.rule for r in app.url_map.iter_rules()
+    }
+
+
+def test_a_registry_keeps_the_first_order_and_replaces_by_key():
+    numbers: Registry[int] = Registry("numbers")
+    numbers.register("one", 1)
+    numbers.register("two", 2)
+    numbers.register("one", 10)
+
+    assert list(numbers) == [10, 2]
+    assert numbers.keys() == ["one", "two"]
+    assert numbers.get("one") == 10 and numbers["two"] == 2
+    assert numbers.get("three") is None and "three" not in numbers
+    assert len(numbers) == 2
