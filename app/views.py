@@ -59,6 +59,10 @@ class Outcome:
     def refused(self) -> bool:
         return self.error is not None
 
+    @property
+    def message(self) -> str | None:
+        return self.error.message if self.error is not None else None
+
 
 @contextmanager
 def service_errors(form=None, *, quiet: bool = False) -> Iterator[Outcome]:

@@ -27,7 +27,7 @@ from app.forms import is_id
 from app.partnerships.models import Membership
 from app.partnerships.services import partnerships_of
 from app.policy import authenticated, public, requires
-from app.views import page_number, safe_next
+from app.views import form_status, page_number, safe_next, service_errors
 
 bp = Blueprint("activity", __name__)
 
@@ -111,24 +111,20 @@ def read_all():
 @authenticated
 def settings():
     partnerships = partnerships_of(current_user)
-    status, error = 200, None
-    if request.method == "POST":
-        partnership_id = request.form.get("partnership", "")
-        try:
+    with service_errors(quiet=True) as outcome:
+        if request.method == "POST":
+            partnership_id = request.form.get("partnership", "")
             notes.set_mode(
                 current_user.id, int(partnership_id) if is_id(partnership_id) else None,
                 request.form.get("mode", ""),
             )  # fmt: skip
-        except ServiceError as problem:
-            error, status = problem.message, 422
-        else:
             flash(_("Your mail setting has been saved."), "success")
             return redirect(url_for("activity.settings"))
     return render_template(
         "activity/settings.html", partnerships=partnerships, modes=notes.modes_of(current_user.id),
-        mode_labels=notes.MODE_LABELS, default_mode=notes.DEFAULT_MODE, error=error,
+        mode_labels=notes.MODE_LABELS, default_mode=notes.DEFAULT_MODE, error=outcome.message,
         feed=notes.has_feed(current_user), new_feed_url=None,
-    ), status  # fmt: skip
+    ), form_status()  # fmt: skip
 
 
 @bp.route("/mail-setting/<token>", methods=["GET", "POST"])
@@ -144,20 +140,19 @@ def mail_setting(token: str):
     if found is None:
         return render_template("activity/mail_setting_invalid.html"), 404
     user, partnership = found
-    status, error, saved = 200, None, False
-    if request.method == "POST":
-        mode = request.form.get("mode") or ("never" if "List-Unsubscribe" in request.form else "")
-        try:
+    saved = False
+    with service_errors(quiet=True) as outcome:
+        if request.method == "POST":
+            mode = request.form.get("mode") or (
+                "never" if "List-Unsubscribe" in request.form else ""
+            )
             notes.set_mode(user.id, partnership.id, mode)
-        except ServiceError as problem:
-            error, status = problem.message, 422
-        else:
             saved = True
     current = notes.modes_of(user.id).get(partnership.id, notes.DEFAULT_MODE)
     return render_template(
         "activity/mail_setting.html", user=user, mail_partnership=partnership, current=current,
-        mode_labels=notes.MODE_LABELS, error=error, saved=saved, token=token,
-    ), status  # fmt: skip
+        mode_labels=notes.MODE_LABELS, error=outcome.message, saved=saved, token=token,
+    ), (422 if outcome.refused else 200)  # fmt: skip
 
 
 @bp.post("/account/calendar")

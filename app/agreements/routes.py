@@ -26,13 +26,12 @@ from app.agreements.models import (
     ENDED,
     REVISIT_DUE,
 )
-from app.errors import ServiceError
 from app.extensions import db
 from app.forms import select_choices
 from app.manifest.links import linked_principle_ids, register_describer
 from app.manifest.services import principle_choices
 from app.policy import requires
-from app.views import ensure_current, page_number, render, show_service_error
+from app.views import ensure_current, form_status, page_number, render, service_errors
 
 bp = Blueprint("agreements", __name__, url_prefix="/p/<slug>/agreements")
 
@@ -201,21 +200,13 @@ def new(slug: str):
         form.kind.data = "werkbaar"
         form.start_on.data = services.today()
         form.owner_id.data = current_user.id
-    status = 200
     if form.validate_on_submit():
-        try:
+        with service_errors(form):
             agreement = services.create_agreement(g.partnership.id, form.data, current_user.id)
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-            status = 422
-        else:
             flash(_("Agreement %(ref)s has been created as a concept.", ref=agreement.reference),
                   "success")  # fmt: skip
             return redirect(url_for("agreements.show", slug=slug, number=agreement.number))
-    elif request.method == "POST":
-        status = 422
-    return render_template("agreements/form.html", form=form, agreement=None), status
+    return render_template("agreements/form.html", form=form, agreement=None), form_status()
 
 
 @bp.route("/<int:number>/edit", methods=["GET", "POST"])
@@ -227,36 +218,24 @@ def edit(slug: str, number: int):
     if request.method == "GET":
         form.parties.data = [o.id for o in agreement.parties]
         form.principles.data = linked_principle_ids("agreement", agreement.id, "implements")
-    status = 200
     if form.validate_on_submit():
         ensure_current(
             agreement, form,
             {"title": _("Title"), "summary": _("The agreement in one sentence"),
              "explanation": _("Explanation"), "revisit_on": _("Revisit date")},
         )  # fmt: skip
-        try:
+        with service_errors(form):
             services.update_agreement(agreement, form.data, form.change_note.data, current_user.id)
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-            status = 422
-        else:
             flash(_("The agreement has been saved as version %(n)s.", n=agreement.current_version),
                   "success")  # fmt: skip
             return redirect(url_for("agreements.show", slug=slug, number=number))
-    elif request.method == "POST":
-        status = 422
-    return render_template("agreements/form.html", form=form, agreement=agreement), status
+    return render_template("agreements/form.html", form=form, agreement=agreement), form_status()
 
 
 def _action(number: int, action, message: str):
     agreement = _agreement_or_404(number)
-    try:
+    with service_errors():
         action(agreement)
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
         flash(message, "success")
     return redirect(url_for("agreements.show", slug=g.partnership.slug, number=number))
 
@@ -291,29 +270,21 @@ def revisit(slug: str, number: int):
         form.title.data, form.summary.data = agreement.title, agreement.summary
         form.explanation.data = agreement.explanation
         form.version.data = agreement.version
-    status = 200
     if form.validate_on_submit():
         ensure_current(agreement, form, {"summary": _("The agreement in one sentence")})
-        try:
+        with service_errors(form):
             services.revisit(
                 agreement, form.decision.data, form.reason.data, current_user.id,
                 new_revisit_on=form.new_revisit_on.data,
                 amended={"title": form.title.data, "summary": form.summary.data,
                          "explanation": form.explanation.data},
             )  # fmt: skip
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-            status = 422
-        else:
             flash(_("The revisit decision has been recorded."), "success")
             return redirect(url_for("agreements.show", slug=slug, number=number))
-    elif request.method == "POST":
-        status = 422
     return render_template(
         "agreements/revisit.html", form=form, agreement=agreement,
         due=services.is_due(agreement), decisions=DECISIONS,
-    ), status  # fmt: skip
+    ), form_status()  # fmt: skip
 
 
 @bp.post("/<int:number>/comments")
@@ -322,12 +293,8 @@ def comment(slug: str, number: int):
     agreement = _agreement_or_404(number)
     form = CommentForm()
     if form.validate_on_submit():
-        try:
+        with service_errors(form):
             services.add_comment(agreement, current_user.id, form.body.data)
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-        else:
             flash(_("Your comment has been placed."), "success")
             return redirect(url_for("agreements.show", slug=slug, number=number) + "#timeline")
     return _show(agreement, form, 422)

@@ -10,7 +10,7 @@ from app.auth import services
 from app.auth.forms import AcceptInvitationForm, AccountForm, LoginForm, PasswordForm
 from app.errors import ServiceError
 from app.policy import authenticated, public
-from app.views import safe_next, show_service_error
+from app.views import form_status, safe_next, service_errors
 
 bp = Blueprint("auth", __name__)
 
@@ -59,47 +59,33 @@ def logout():
 @authenticated
 def account():
     form = AccountForm(obj=current_user)
-    status = 200
     if form.validate_on_submit():
-        try:
+        with service_errors(form):
             services.update_account(current_user, form.name.data, form.language.data)
-        except ServiceError as error:
-            show_service_error(form, error)
-            status = 422
-        else:
             session["lang"] = current_user.language
             flash(_("Your details have been saved."), "success")
             return redirect(url_for("auth.account"))
-    elif request.method == "POST":
-        status = 422
-    return render_template("auth/account.html", form=form), status
+    return render_template("auth/account.html", form=form), form_status()
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @authenticated
 def change_password():
     form = PasswordForm()
-    status = 200
     if form.validate_on_submit():
-        try:
+        with service_errors(form):
             services.change_password(
                 current_user,
                 form.current_password.data,
                 form.new_password.data,
                 form.repeat_password.data,
             )
-        except ServiceError as error:
-            show_service_error(form, error)
-            status = 422
-        else:
             # Keep this session: its id carries the new token. Pass the user, not the
             # current_user proxy, or current_user would resolve to itself forever.
             login_user(current_user._get_current_object())
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("auth.account"))
-    elif request.method == "POST":
-        status = 422
-    return render_template("auth/password.html", form=form), status
+    return render_template("auth/password.html", form=form), form_status()
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
@@ -118,30 +104,21 @@ def accept_invitation(token: str):
             return render_template("auth/invitation_login.html", invitation=invitation, token=token)
         if request.method == "POST":
             # CSRFProtect has checked the token of this button-only form.
-            try:
+            with service_errors():
                 services.accept_invitation_existing_user(invitation, current_user)
-            except ServiceError as error:
-                flash(error.message, "error")
-                return redirect(url_for("auth.accept_invitation", token=token))
-            flash(_("Welcome to %(name)s.", name=invitation.partnership.name), "success")
-            return redirect(url_for("partnerships.dashboard", slug=invitation.partnership.slug))
+                flash(_("Welcome to %(name)s.", name=invitation.partnership.name), "success")
+                return redirect(url_for("partnerships.dashboard", slug=invitation.partnership.slug))
+            return redirect(url_for("auth.accept_invitation", token=token))
         return render_template("auth/invitation_join.html", invitation=invitation)
 
     form = AcceptInvitationForm(name=invitation.name or None)
-    status = 200
     if form.validate_on_submit():
-        try:
+        with service_errors(form):
             user = services.accept_invitation_new_user(
                 invitation, form.name.data, form.new_password.data, form.repeat_password.data
             )
-        except ServiceError as error:
-            show_service_error(form, error)
-            status = 422
-        else:
             session.clear()
             login_user(user)
             flash(_("Welcome to %(name)s.", name=invitation.partnership.name), "success")
             return redirect(url_for("partnerships.dashboard", slug=invitation.partnership.slug))
-    elif request.method == "POST":
-        status = 422
-    return render_template("auth/invitation.html", form=form, invitation=invitation), status
+    return render_template("auth/invitation.html", form=form, invitation=invitation), form_status()

@@ -20,11 +20,10 @@ from app.cycles.forms import (
     InterpretationForm,
 )
 from app.cycles.models import PHASES, CycleProposal, Indicator
-from app.errors import ServiceError
 from app.extensions import db
 from app.forms import is_id, select_choices
 from app.policy import can, requires
-from app.views import show_service_error
+from app.views import form_status, service_errors
 
 bp = Blueprint("cycles", __name__, url_prefix="/p/<slug>")
 
@@ -67,21 +66,13 @@ def _indicator_form(obj=None):
 @requires("indicator.propose")
 def new_indicator(slug: str):
     form = _indicator_form()
-    status = 200
     if form.validate_on_submit():
-        try:
+        with service_errors(form):
             services.propose_indicator(g.membership, form.data)
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-            status = 422
-        else:
             flash(_("The indicator has been proposed. A programme manager of the other side agrees to adopt it."),
                   "success")  # fmt: skip
             return redirect(url_for("cycles.indicators", slug=slug))
-    elif request.method == "POST":
-        status = 422
-    return render_template("cycles/indicator_form.html", form=form, indicator=None), status
+    return render_template("cycles/indicator_form.html", form=form, indicator=None), form_status()
 
 
 def _indicator_or_404(indicator_id: int) -> Indicator:
@@ -96,32 +87,22 @@ def _indicator_or_404(indicator_id: int) -> Indicator:
 def edit_indicator(slug: str, indicator_id: int):
     indicator = _indicator_or_404(indicator_id)
     form = _indicator_form(indicator)
-    status = 200
     if form.validate_on_submit():
-        try:
+        with service_errors(form):
             services.update_indicator(indicator, g.membership, form.data)
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-            status = 422
-        else:
             flash(_("The indicator has been saved."), "success")
             return redirect(url_for("cycles.indicators", slug=slug))
-    elif request.method == "POST":
-        status = 422
-    return render_template("cycles/indicator_form.html", form=form, indicator=indicator), status
+    return render_template(
+        "cycles/indicator_form.html", form=form, indicator=indicator
+    ), form_status()
 
 
 @bp.post("/indicators/<int:indicator_id>/approve")
 @requires("indicator.propose")
 def approve_indicator(slug: str, indicator_id: int):
     indicator = _indicator_or_404(indicator_id)
-    try:
+    with service_errors():
         adopted = services.approve_indicator(indicator, g.membership)
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
         flash(
             _("The indicator has been adopted.")
             if adopted
@@ -135,12 +116,8 @@ def approve_indicator(slug: str, indicator_id: int):
 @requires("indicator.propose")
 def retire_indicator(slug: str, indicator_id: int):
     indicator = _indicator_or_404(indicator_id)
-    try:
+    with service_errors():
         services.retire_indicator(indicator, g.membership)
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
         flash(_("The indicator has been retired."), "success")
     return redirect(url_for("cycles.indicators", slug=slug))
 
@@ -158,22 +135,14 @@ def index(slug: str):
 @requires("cycle.manage")
 def new(slug: str):
     form = CycleForm()
-    status = 200
     if form.validate_on_submit():
-        try:
+        with service_errors(form):
             cycle = services.create_cycle(
                 g.membership, form.title.data, form.period_from.data, form.period_to.data
             )
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-            status = 422
-        else:
             flash(_("Cycle %(ref)s has been created.", ref=cycle.reference), "success")
             return redirect(url_for("cycles.show", slug=slug, number=cycle.number))
-    elif request.method == "POST":
-        status = 422
-    return render_template("cycles/form.html", form=form), status
+    return render_template("cycles/form.html", form=form), form_status()
 
 
 def _cycle_or_404(number: int):
@@ -240,12 +209,8 @@ def _charts(indicators) -> dict[int, dict]:
 @requires("cycle.manage")
 def next_phase(slug: str, number: int):
     cycle = _cycle_or_404(number)
-    try:
+    with service_errors():
         phase = services.next_phase(cycle, g.membership)
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
         flash(_("The cycle is now in the phase “%(phase)s”.", phase=PHASE_LABELS[phase]), "success")
     return redirect(url_for("cycles.show", slug=slug, number=number))
 
@@ -256,31 +221,25 @@ def measurements(slug: str, number: int):
     cycle = _cycle_or_404(number)
     indicators = services.indicators_of(g.partnership.id, ("vastgesteld",))
     current = services.measurements_of(cycle)
-    error = None
-    status = 200
     values = {
         i.id: ((current[i.id].value_text or _number(current[i.id].value_number)) if i.id in current else "",
                current[i.id].explanation if i.id in current else "")
         for i in indicators
     }  # fmt: skip
-    if request.method == "POST":
-        values = {
-            int(key.removeprefix("value_")): (request.form.get(key, ""),
-                                              request.form.get(f"explanation_{key.removeprefix('value_')}", ""))
-            for key in request.form if key.startswith("value_") and is_id(key.removeprefix("value_"))
-        }  # fmt: skip
-        try:
+    with service_errors(quiet=True) as outcome:
+        if request.method == "POST":
+            values = {
+                int(key.removeprefix("value_")): (request.form.get(key, ""),
+                                                  request.form.get(f"explanation_{key.removeprefix('value_')}", ""))
+                for key in request.form if key.startswith("value_") and is_id(key.removeprefix("value_"))
+            }  # fmt: skip
             services.save_measurements(cycle, g.membership, values)
-        except ServiceError as exc:
-            db.session.rollback()
-            error = exc
-            status = 422
-        else:
             flash(_("The measurements have been saved."), "success")
             return redirect(url_for("cycles.show", slug=slug, number=number) + "#indicators")
     return render_template(
-        "cycles/measurements.html", cycle=cycle, indicators=indicators, values=values, error=error
-    ), status  # fmt: skip
+        "cycles/measurements.html", cycle=cycle, indicators=indicators, values=values,
+        error=outcome.error,
+    ), form_status()  # fmt: skip
 
 
 def _number(value) -> str:
@@ -297,33 +256,21 @@ def interpretation(slug: str, number: int):
         interpretation=cycle.interpretation, dilemmas=cycle.dilemmas,
         proposals="\n".join(p.text for p in services.proposals_of(cycle)),
     )  # fmt: skip
-    status = 200
     if form.validate_on_submit():
-        try:
+        with service_errors(form):
             services.save_interpretation(cycle, g.membership, form.interpretation.data, form.dilemmas.data,
                                          form.proposals.data)  # fmt: skip
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-            status = 422
-        else:
             flash(_("The interpretation has been saved."), "success")
             return redirect(url_for("cycles.show", slug=slug, number=number) + "#interpretation")
-    elif request.method == "POST":
-        status = 422
-    return render_template("cycles/interpretation.html", form=form, cycle=cycle), status
+    return render_template("cycles/interpretation.html", form=form, cycle=cycle), form_status()
 
 
 @bp.post("/cycles/<int:number>/submit")
 @requires("cycle.manage")
 def submit(slug: str, number: int):
     cycle = _cycle_or_404(number)
-    try:
+    with service_errors():
         services.submit(cycle, g.membership)
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
         flash(_("The summary has been frozen and submitted to the boards."), "success")
     return redirect(url_for("cycles.show", slug=slug, number=number))
 
@@ -338,14 +285,10 @@ def decide(slug: str, number: int):
         for key, value in request.form.items():
             if key.startswith("vote_") and is_id(key.removeprefix("vote_")):
                 votes[int(key.removeprefix("vote_"))] = value
-        try:
+        with service_errors(form):
             services.decide(
                 cycle, g.membership, form.decision.data, form.comment.data, form.reason.data, votes
             )
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-        else:
             flash(_("The decision of %(organisation)s has been recorded.",
                     organisation=g.membership.organisation.name), "success")  # fmt: skip
             return redirect(url_for("cycles.show", slug=slug, number=number) + "#decisions")
@@ -359,19 +302,16 @@ def follow_up(slug: str, number: int, proposal_id: int, kind: str):
     proposal = db.session.get(CycleProposal, proposal_id)
     if proposal is None or proposal.cycle_id != cycle.id or kind not in ("action", "agreement"):
         abort(404)
-    try:
+    with service_errors():
         made = services.follow_up_proposal(cycle, proposal, g.membership, kind)
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+        if kind == "agreement":
+            flash(
+                _("Draft agreement %(ref)s has been made from the proposal.", ref=made.reference),
+                "success",
+            )
+            return redirect(url_for("agreements.show", slug=slug, number=made.number))
+        flash(_("An action has been made from the proposal."), "success")
         return redirect(url_for("cycles.show", slug=slug, number=number) + "#proposals")
-    if kind == "agreement":
-        flash(
-            _("Draft agreement %(ref)s has been made from the proposal.", ref=made.reference),
-            "success",
-        )
-        return redirect(url_for("agreements.show", slug=slug, number=made.number))
-    flash(_("An action has been made from the proposal."), "success")
     return redirect(url_for("cycles.show", slug=slug, number=number) + "#proposals")
 
 

@@ -6,7 +6,6 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.errors import ServiceError
 from app.extensions import db
 from app.forms import is_id, select_choices
 from app.manifest import services
@@ -23,7 +22,7 @@ from app.manifest.forms import (
 from app.manifest.links import sections_for
 from app.manifest.models import OPEN, ChangeProposal, Principle, PrincipleText
 from app.policy import can, get_scoped_or_404, requires
-from app.views import ensure_current, page_number, show_service_error
+from app.views import ensure_current, form_status, page_number, service_errors
 
 bp = Blueprint("manifest", __name__, url_prefix="/p/<slug>/manifest")
 
@@ -132,14 +131,11 @@ def compare(slug: str):
 @bp.post("/versions")
 @requires("manifest.edit")
 def open_draft(slug: str):
-    try:
+    with service_errors():
         draft = services.open_draft(g.partnership, current_user.id)
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("manifest.index", slug=slug))
-    flash(_("Draft version %(n)s has been opened.", n=draft.number), "success")
-    return _to_version(draft)
+        flash(_("Draft version %(n)s has been opened.", n=draft.number), "success")
+        return _to_version(draft)
+    return redirect(url_for("manifest.index", slug=slug))
 
 
 @bp.route("/versions/<int:number>/preamble", methods=["GET", "POST"])
@@ -150,21 +146,13 @@ def edit_preamble(slug: str, number: int):
         flash(_("Version %(n)s has been adopted and can no longer be changed.", n=number), "error")
         return _to_version(version)
     form = PreambleForm(obj=version)
-    status = 200
     if form.validate_on_submit():
         ensure_current(version, form, {"preamble": _("Preamble")})
-        try:
+        with service_errors(form):
             services.update_preamble(version, form.preamble.data)
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-            status = 422
-        else:
             flash(_("The preamble has been saved."), "success")
             return _to_version(version)
-    elif request.method == "POST":
-        status = 422
-    return render_template("manifest/preamble_form.html", form=form, version=version), status
+    return render_template("manifest/preamble_form.html", form=form, version=version), form_status()
 
 
 @bp.route("/versions/<int:number>/principles/new", methods=["GET", "POST"])
@@ -175,22 +163,14 @@ def add_principle(slug: str, number: int):
         flash(_("Version %(n)s has been adopted and can no longer be changed.", n=number), "error")
         return _to_version(version)
     form = PrincipleForm()
-    status = 200
     if form.validate_on_submit():
-        try:
+        with service_errors(form):
             services.add_principle(version, form.data)
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-            status = 422
-        else:
             flash(_("The principle has been added."), "success")
             return _to_version(version)
-    elif request.method == "POST":
-        status = 422
     return render_template(
         "manifest/principle_form.html", form=form, version=version, text=None
-    ), status
+    ), form_status()
 
 
 @bp.route("/versions/<int:number>/principles/<int:principle_id>", methods=["GET", "POST"])
@@ -202,7 +182,6 @@ def edit_principle(slug: str, number: int, principle_id: int):
         flash(_("Version %(n)s has been adopted and can no longer be changed.", n=number), "error")
         return _to_version(version)
     form = PrincipleForm(obj=text)
-    status = 200
     if form.validate_on_submit():
         ensure_current(
             text,
@@ -210,31 +189,20 @@ def edit_principle(slug: str, number: int, principle_id: int):
             {"title": _("Title"), "core_sentence": _("Core sentence"), "explanation": _("Explanation"),
              "origin": _("Origin"), "practice": _("What this means in practice")},
         )  # fmt: skip
-        try:
+        with service_errors(form):
             services.update_principle(text, form.data)
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-            status = 422
-        else:
             flash(_("The principle has been saved."), "success")
             return _to_version(version)
-    elif request.method == "POST":
-        status = 422
     return render_template(
         "manifest/principle_form.html", form=form, version=version, text=text
-    ), status
+    ), form_status()
 
 
 def _draft_action(number: int, principle_id: int, action, message: str):
     version = _version_or_404(number)
     text = _text_or_404(version, principle_id)
-    try:
+    with service_errors():
         action(text)
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
         flash(message, "success")
     return _to_version(version)
 
@@ -266,12 +234,8 @@ def retire_principle(slug: str, number: int, principle_id: int):
 @requires("manifest.edit")
 def reinstate_principle(slug: str, number: int, principle_id: int):
     version = _version_or_404(number)
-    try:
+    with service_errors():
         services.reinstate_principle(version, principle_id)
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
         flash(_("The principle is back in the draft."), "success")
     return _to_version(version)
 
@@ -281,22 +245,14 @@ def reinstate_principle(slug: str, number: int, principle_id: int):
 def adopt(slug: str, number: int):
     version = _version_or_404(number)
     form = AdoptForm()
-    status = 200
     if form.validate_on_submit():
-        try:
+        with service_errors(form):
             services.adopt(version, form.note.data, current_user.id)
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-            status = 422
-        else:
             flash(_("Version %(n)s has been adopted.", n=number), "success")
             return _to_version(version)
-    elif request.method == "POST":
-        status = 422
     return render_template(
         "manifest/adopt.html", form=form, version=version, texts=services.texts_of(version)
-    ), status
+    ), form_status()
 
 
 # --- endorsement -----------------------------------------------------------------------
@@ -309,12 +265,8 @@ def endorse(slug: str, number: int):
     form = EndorseForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
+    with service_errors():
         services.endorse(version, g.membership, form.note.data)
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
         flash(
             _("%(organisation)s has endorsed version %(n)s.",
               organisation=g.membership.organisation.name, n=number),
@@ -392,9 +344,8 @@ def new_proposal(slug: str):
                 practice=text.practice,
             )  # fmt: skip
             form.principle_id.choices = choices
-    status = 200
     if form.validate_on_submit():
-        try:
+        with service_errors(form):
             chosen = form.principle_id.data
             proposal = services.propose_change(
                 g.partnership.id,
@@ -403,16 +354,9 @@ def new_proposal(slug: str):
                 form.data,
                 form.reason.data,
             )
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-            status = 422
-        else:
             flash(_("Your proposal has been submitted."), "success")
             return redirect(url_for("manifest.proposal", slug=slug, proposal_id=proposal.id))
-    elif request.method == "POST":
-        status = 422
-    return render_template("manifest/proposal_form.html", form=form), status
+    return render_template("manifest/proposal_form.html", form=form), form_status()
 
 
 @bp.get("/proposals/<int:proposal_id>")
@@ -449,12 +393,8 @@ def comment(slug: str, proposal_id: int):
     proposal = get_scoped_or_404(ChangeProposal, proposal_id)
     form = CommentForm()
     if form.validate_on_submit():
-        try:
+        with service_errors(form):
             services.comment_on_proposal(proposal, current_user.id, form.body.data)
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-        else:
             flash(_("Your comment has been placed."), "success")
             return redirect(url_for("manifest.proposal", slug=slug, proposal_id=proposal.id))
     return _show_proposal(proposal, form, DeclineForm(), 422)
@@ -464,14 +404,11 @@ def comment(slug: str, proposal_id: int):
 @requires("manifest.decide")
 def accept(slug: str, proposal_id: int):
     proposal = get_scoped_or_404(ChangeProposal, proposal_id)
-    try:
+    with service_errors():
         draft = services.accept_proposal(proposal, current_user.id, g.partnership)
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("manifest.proposal", slug=slug, proposal_id=proposal.id))
-    flash(_("The proposal has been taken into draft version %(n)s.", n=draft.number), "success")
-    return _to_version(draft)
+        flash(_("The proposal has been taken into draft version %(n)s.", n=draft.number), "success")
+        return _to_version(draft)
+    return redirect(url_for("manifest.proposal", slug=slug, proposal_id=proposal.id))
 
 
 @bp.post("/proposals/<int:proposal_id>/decline")
@@ -480,12 +417,8 @@ def decline(slug: str, proposal_id: int):
     proposal = get_scoped_or_404(ChangeProposal, proposal_id)
     form = DeclineForm()
     if form.validate_on_submit():
-        try:
+        with service_errors(form):
             services.decline_proposal(proposal, current_user.id, form.reason.data)
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-        else:
             flash(_("The proposal has been declined."), "success")
             return redirect(url_for("manifest.proposal", slug=slug, proposal_id=proposal.id))
     return _show_proposal(proposal, CommentForm(), form, 422)

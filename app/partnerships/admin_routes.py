@@ -26,7 +26,7 @@ from app.partnerships import services
 from app.partnerships.forms import InviteForm, MembershipForm, OrganisationForm
 from app.partnerships.models import ROLE_LABELS, ROLES, Membership
 from app.policy import get_scoped_or_404, requires, scoped
-from app.views import ensure_current, page_number, render, show_service_error
+from app.views import ensure_current, form_status, page_number, render, service_errors
 
 bp = Blueprint("admin", __name__, url_prefix="/p/<slug>/admin")
 
@@ -48,21 +48,13 @@ def home(slug: str):
 @requires("partnership.admin")
 def organisations(slug: str):
     form = OrganisationForm()
-    status = 200
     if form.validate_on_submit():
-        try:
+        with service_errors(form):
             organisation = services.add_organisation(g.partnership, form.name.data, form.kind.data)
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-            status = 422
-        else:
             flash(_("%(name)s takes part in the partnership.", name=organisation.name), "success")
             return redirect(url_for("admin.organisations", slug=slug))
-    elif request.method == "POST":
-        status = 422
     rows = services.organisations_with_counts(g.partnership, include_archived=True)
-    return render_template("admin/organisations.html", form=form, rows=rows), status
+    return render_template("admin/organisations.html", form=form, rows=rows), form_status()
 
 
 def _participation_or_404(organisation_id: int):
@@ -77,25 +69,17 @@ def _participation_or_404(organisation_id: int):
 def edit_organisation(slug: str, organisation_id: int):
     organisation = _participation_or_404(organisation_id).organisation
     form = OrganisationForm(obj=organisation)
-    status = 200
     if form.validate_on_submit():
         ensure_current(organisation, form, {"name": _("Name"), "kind": _("Kind")})
-        try:
+        with service_errors(form):
             services.update_organisation(
                 g.partnership, organisation, form.name.data, form.kind.data
             )
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-            status = 422
-        else:
             flash(_("The organisation has been saved."), "success")
             return redirect(url_for("admin.organisations", slug=slug))
-    elif request.method == "POST":
-        status = 422
     return render_template(
         "admin/organisation_edit.html", form=form, organisation=organisation
-    ), status
+    ), form_status()
 
 
 @bp.post("/organisations/<int:organisation_id>/archive")
@@ -112,12 +96,8 @@ def restore_organisation(slug: str, organisation_id: int):
 
 def _set_participation(organisation_id: int, active: bool):
     participation = _participation_or_404(organisation_id)
-    try:
+    with service_errors():
         services.set_participation_active(participation, active)
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
         name = participation.organisation.name
         if active:
             flash(_("%(name)s takes part again.", name=name), "success")
@@ -157,21 +137,13 @@ def edit_member(slug: str, membership_id: int):
     membership = get_scoped_or_404(Membership, membership_id)
     form = MembershipForm(obj=membership)
     form.organisation_id.choices = _organisation_choices()
-    status = 200
     if form.validate_on_submit():
         ensure_current(membership, form, {"organisation_id": _("Organisation"), "role": _("Role")})
-        try:
+        with service_errors(form):
             services.update_membership(membership, form.organisation_id.data, form.role.data)
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-            status = 422
-        else:
             flash(_("%(name)s has been saved.", name=membership.user.name), "success")
             return redirect(url_for("admin.members", slug=slug))
-    elif request.method == "POST":
-        status = 422
-    return render_template("admin/member_edit.html", form=form, member=membership), status
+    return render_template("admin/member_edit.html", form=form, member=membership), form_status()
 
 
 @bp.post("/members/<int:membership_id>/deactivate")
@@ -188,12 +160,8 @@ def restore_member(slug: str, membership_id: int):
 
 def _set_member(membership_id: int, active: bool):
     membership = get_scoped_or_404(Membership, membership_id)
-    try:
+    with service_errors():
         services.set_membership_active(membership, active, current_user.id)
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
         name = membership.user.name
         if active:
             flash(_("%(name)s has access again.", name=name), "success")
@@ -210,38 +178,36 @@ def _set_member(membership_id: int, active: bool):
 def invitations(slug: str):
     form = InviteForm()
     form.organisation_id.choices = _organisation_choices()
-    status = 200
+    status = form_status()
     if form.validate_on_submit():
         organisation = services.participation_of(g.partnership, form.organisation_id.data)
-        try:
+        with service_errors(form):
             if organisation is None or not organisation.active:
                 raise ServiceError(
                     _("Choose an organisation of this partnership."), "organisation_id"
                 )
-            invitation, _token = auth_services.invite(
-                g.partnership,
-                organisation.organisation,
-                form.role.data,
-                form.email.data,
-                form.name.data or "",
-                current_user,
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-            status = 422
-        except OSError:
-            db.session.rollback()
-            form.form_errors.append(
-                _("The invitation could not be sent: the mail server did not answer. "
-                  "Nothing was saved; try again later.")
-            )  # fmt: skip
-            status = 503
-        else:
-            flash(_("An invitation has been sent to %(email)s.", email=invitation.email), "success")
-            return redirect(url_for("admin.invitations", slug=slug))
-    elif request.method == "POST":
-        status = 422
+            try:
+                invitation, _token = auth_services.invite(
+                    g.partnership,
+                    organisation.organisation,
+                    form.role.data,
+                    form.email.data,
+                    form.name.data or "",
+                    current_user,
+                )
+            except OSError:
+                db.session.rollback()
+                form.form_errors.append(
+                    _("The invitation could not be sent: the mail server did not answer. "
+                      "Nothing was saved; try again later.")
+                )  # fmt: skip
+                status = 503
+            else:
+                flash(
+                    _("An invitation has been sent to %(email)s.", email=invitation.email),
+                    "success",
+                )
+                return redirect(url_for("admin.invitations", slug=slug))
     page = db.paginate(
         scoped(Invitation)
         .options(joinedload(Invitation.organisation), joinedload(Invitation.invited_by))
@@ -257,11 +223,8 @@ def invitations(slug: str):
 @requires("partnership.admin")
 def revoke_invitation(slug: str, invitation_id: int):
     invitation = get_scoped_or_404(Invitation, invitation_id)
-    try:
+    with service_errors():
         auth_services.revoke_invitation(invitation)
-    except ServiceError as error:
-        flash(error.message, "error")
-    else:
         flash(
             _("The invitation to %(email)s has been withdrawn.", email=invitation.email), "success"
         )

@@ -18,7 +18,6 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.agreements.services import members_of
-from app.errors import ServiceError
 from app.extensions import db
 from app.forms import is_id, select_choices
 from app.manifest.links import register_describer
@@ -38,7 +37,7 @@ from app.reviews.forms import (
     ReviewForm,
 )
 from app.reviews.models import AIMS, Action, Lesson, Review
-from app.views import ensure_current, page_number, render, show_service_error
+from app.views import ensure_current, form_status, page_number, render, service_errors
 
 bp = Blueprint("reviews", __name__, url_prefix="/p/<slug>/reviews")
 
@@ -151,22 +150,14 @@ def new(slug: str):
     if request.method == "GET":
         form.kind.data = "casusbespreking"
         form.held_on.data = services.today()
-    status = 200
     if form.validate_on_submit():
-        try:
+        with service_errors(form):
             review = services.create_review(g.membership, _review_data(form))
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-            status = 422
-        else:
             flash(_("Review %(ref)s has been saved as a concept.", ref=review.reference), "success")
             return redirect(url_for("reviews.show", slug=slug, number=review.number))
-    elif request.method == "POST":
-        status = 422
     return render_template(
         "reviews/form.html", form=form, review=None, hits=_live_hits(form)
-    ), status  # fmt: skip
+    ), form_status()  # fmt: skip
 
 
 def _live_hits(form) -> list:
@@ -245,23 +236,15 @@ def edit(slug: str, number: int):
     if request.method == "GET":
         for aim in AIMS:
             form[f"aim_{aim}"].data = (review.aims or {}).get(aim, "")
-    status = 200
     if form.validate_on_submit():
         ensure_current(review, form, {"title": _("Title")})
-        try:
+        with service_errors(form):
             services.update_review(review, g.membership, _review_data(form))
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-            status = 422
-        else:
             flash(_("The review has been saved."), "success")
             return redirect(url_for("reviews.show", slug=slug, number=number))
-    elif request.method == "POST":
-        status = 422
     return render_template(
         "reviews/form.html", form=form, review=review, hits=_live_hits(form)
-    ), status  # fmt: skip
+    ), form_status()  # fmt: skip
 
 
 @bp.post("/privacy-check")
@@ -282,8 +265,6 @@ def scores(slug: str, number: int):
     _editable_or_403(review)
     texts = services.principle_texts(g.partnership.id)
     current = services.scores_of(review)
-    error = None
-    status = 200
     values = {t.principle_id: (current[t.principle_id].score if t.principle_id in current else None,
                                current[t.principle_id].explanation if t.principle_id in current else "")
               for t in texts}  # fmt: skip
@@ -293,18 +274,14 @@ def scores(slug: str, number: int):
                              request.form.get(f"explanation_{t.principle_id}", ""))
             for t in texts
         }  # fmt: skip
-        try:
+    with service_errors(quiet=True) as outcome:
+        if request.method == "POST":
             services.set_scores(review, g.membership, values)
-        except ServiceError as exc:
-            db.session.rollback()
-            error = exc
-            status = 422
-        else:
             flash(_("The scores have been saved."), "success")
             return redirect(url_for("reviews.show", slug=slug, number=number) + "#scores")
     return render_template(
-        "reviews/scores.html", review=review, texts=texts, values=values, error=error
-    ), status  # fmt: skip
+        "reviews/scores.html", review=review, texts=texts, values=values, error=outcome.error
+    ), form_status()  # fmt: skip
 
 
 def _lesson_form() -> LessonForm:
@@ -341,20 +318,12 @@ def new_lesson(slug: str, number: int):
     review = _review_or_404(number)
     _editable_or_403(review)
     form = _lesson_form()
-    status = 200
     if form.validate_on_submit():
-        try:
+        with service_errors(form):
             services.add_lesson(review, g.membership, form.data)
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-            status = 422
-        else:
             flash(_("The lesson has been added."), "success")
             return redirect(url_for("reviews.show", slug=slug, number=number) + "#lessons")
-    elif request.method == "POST":
-        status = 422
-    return render_template("reviews/lesson_form.html", form=form, review=review), status
+    return render_template("reviews/lesson_form.html", form=form, review=review), form_status()
 
 
 @bp.post("/<int:number>/lessons/<int:lesson_id>/remove")
@@ -365,12 +334,8 @@ def remove_lesson(slug: str, number: int, lesson_id: int):
     lesson = db.session.get(Lesson, lesson_id)
     if lesson is None or lesson.review_id != review.id:
         abort(404)
-    try:
+    with service_errors():
         services.remove_lesson(review, g.membership, lesson)
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
         flash(_("The lesson has been removed."), "success")
     return redirect(url_for("reviews.show", slug=slug, number=number) + "#lessons")
 
@@ -383,26 +348,20 @@ def remove_lesson(slug: str, number: int, lesson_id: int):
 def finalise(slug: str, number: int):
     review = _review_or_404(number)
     _editable_or_403(review)
-    status = 200
-    error = None
-    if request.method == "POST":  # CSRFProtect has checked the token
-        try:
+    with service_errors(quiet=True) as outcome:
+        if request.method == "POST":  # CSRFProtect has checked the token
             services.finalise(review, g.membership)
-        except ServiceError as exc:
-            db.session.rollback()
-            error = exc.message
-            status = 422
-        else:
             flash(_("Review %(ref)s has been finalised and shared with the partnership.",
                     ref=review.reference), "success")  # fmt: skip
             return redirect(url_for("reviews.show", slug=slug, number=number))
     found = services.findings(review)
     return render_template(
-        "reviews/finalise.html", review=review, findings=found, error=error,
+        "reviews/finalise.html", review=review, findings=found,
+        error=outcome.message,
         blocked=any(f.hit.kind == privacy.BSN for f in found),
         open_count=sum(1 for f in found if not f.confirmed),
         field_label=_field_label,
-    ), status  # fmt: skip
+    ), form_status()  # fmt: skip
 
 
 def _field_label(name: str) -> str:
@@ -429,14 +388,10 @@ def confirm(slug: str, number: int):
     _editable_or_403(review)
     form = ConfirmHitForm()
     if form.validate_on_submit():
-        try:
+        with service_errors():
             services.confirm_hit(
                 review, g.membership, form.kind.data, form.fragment.data, form.reason.data
             )
-        except ServiceError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
             flash(_("The hit has been confirmed with your reason."), "success")
     else:
         flash(_("Give the reason why this is not personal data."), "error")
@@ -504,12 +459,8 @@ def action_status(slug: str, action_id: int):
         abort(404)
     form = ActionStatusForm()
     if form.validate_on_submit():
-        try:
+        with service_errors():
             services.set_action_status(action, g.membership, form.status.data)
-        except ServiceError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
             flash(_("The action has been updated."), "success")
     return redirect(url_for("reviews.actions", slug=slug))
 
@@ -518,17 +469,9 @@ def action_status(slug: str, action_id: int):
 @requires("review.settings")
 def settings(slug: str):
     form = RetentionForm(retention_months=services.retention_months(g.partnership.id))
-    status = 200
     if form.validate_on_submit():
-        try:
+        with service_errors(form):
             services.set_retention(g.partnership.id, form.retention_months.data, current_user.id)
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-            status = 422
-        else:
             flash(_("The settings have been saved."), "success")
             return redirect(url_for("reviews.settings", slug=slug))
-    elif request.method == "POST":
-        status = 422
-    return render_template("reviews/settings.html", form=form), status
+    return render_template("reviews/settings.html", form=form), form_status()

@@ -18,7 +18,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.agreements.services import members_of, organisations_of
-from app.errors import ServiceError
 from app.extensions import db
 from app.forms import select_choices
 from app.manifest.links import linked_principle_ids, register_describer
@@ -39,7 +38,7 @@ from app.risks.forms import (
     ThresholdsForm,
 )
 from app.risks.models import Measure, RiskCategory
-from app.views import ensure_current, page_number, render, show_service_error
+from app.views import ensure_current, form_status, page_number, render, service_errors
 
 bp = Blueprint("risks", __name__, url_prefix="/p/<slug>/risks")
 
@@ -245,20 +244,12 @@ def new(slug: str):
     if request.method == "GET":
         form.owner_id.data = current_user.id
         form.strategy.data = "verminderen"
-    status = 200
     if form.validate_on_submit():
-        try:
+        with service_errors(form):
             risk = services.create_risk(g.partnership.id, form.data, current_user.id)
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-            status = 422
-        else:
             flash(_("Risk %(ref)s has been added.", ref=risk.reference), "success")
             return redirect(url_for("risks.show", slug=slug, number=risk.number))
-    elif request.method == "POST":
-        status = 422
-    return render_template("risks/form.html", form=form, risk=None), status
+    return render_template("risks/form.html", form=form, risk=None), form_status()
 
 
 @bp.route("/<int:number>/edit", methods=["GET", "POST"])
@@ -270,25 +261,17 @@ def edit(slug: str, number: int):
     if request.method == "GET":
         form.bearers.data = [o.id for o in risk.bearers]
         form.principles.data = linked_principle_ids("risk", risk.id, "threatens")
-    status = 200
     if form.validate_on_submit():
         ensure_current(
             risk, form,
             {"title": _("Title"), "description": _("Description"), "status": _("Status"),
              "review_on": _("Review date")},
         )  # fmt: skip
-        try:
+        with service_errors(form):
             services.update_risk(risk, form.data, current_user.id)
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-            status = 422
-        else:
             flash(_("The risk has been saved."), "success")
             return redirect(url_for("risks.show", slug=slug, number=number))
-    elif request.method == "POST":
-        status = 422
-    return render_template("risks/form.html", form=form, risk=risk), status
+    return render_template("risks/form.html", form=form, risk=risk), form_status()
 
 
 @bp.route("/<int:number>/reassess", methods=["GET", "POST"])
@@ -301,33 +284,23 @@ def reassess(slug: str, number: int):
         for name in ("inherent_likelihood", "inherent_impact", "residual_likelihood",
                      "residual_impact"):  # fmt: skip
             form[name].data = str(getattr(risk, name))
-    status = 200
     if form.validate_on_submit():
         ensure_current(risk, form, {"reason": _("Why the assessment changes")})
-        try:
+        with service_errors(form):
             services.reassess(
                 risk, form.data, form.reason.data, current_user.id, form.next_review_on.data
             )
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-            status = 422
-        else:
             flash(_("The new assessment has been recorded."), "success")
             return redirect(url_for("risks.show", slug=slug, number=number))
-    elif request.method == "POST":
-        status = 422
-    return render_template("risks/reassess.html", form=form, risk=risk, level_of=_level), status
+    return render_template(
+        "risks/reassess.html", form=form, risk=risk, level_of=_level
+    ), form_status()
 
 
 def _action(number: int, action, message: str):
     risk = _risk_or_404(number)
-    try:
+    with service_errors():
         action(risk)
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
         flash(message, "success")
     return redirect(url_for("risks.show", slug=g.partnership.slug, number=number))
 
@@ -352,12 +325,8 @@ def comment(slug: str, number: int):
     risk = _risk_or_404(number)
     form = CommentForm()
     if form.validate_on_submit():
-        try:
+        with service_errors(form):
             services.add_comment(risk, current_user.id, form.body.data)
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-        else:
             flash(_("Your comment has been placed."), "success")
             return redirect(url_for("risks.show", slug=slug, number=number) + "#comments")
     return _show(risk, form, 422)
@@ -372,20 +341,14 @@ def new_measure(slug: str, number: int):
     risk = _risk_or_404(number)
     form = MeasureForm()
     _measure_choices(form)
-    status = 200
     if form.validate_on_submit():
-        try:
+        with service_errors(form):
             services.add_measure(risk, form.data, current_user.id)
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-            status = 422
-        else:
             flash(_("The measure has been added."), "success")
             return redirect(url_for("risks.show", slug=slug, number=number) + "#measures")
-    elif request.method == "POST":
-        status = 422
-    return render_template("risks/measure_form.html", form=form, risk=risk, measure=None), status
+    return render_template(
+        "risks/measure_form.html", form=form, risk=risk, measure=None
+    ), form_status()
 
 
 @bp.route("/<int:number>/measures/<int:measure_id>", methods=["GET", "POST"])
@@ -397,21 +360,15 @@ def edit_measure(slug: str, number: int, measure_id: int):
         abort(404)
     form = MeasureForm(obj=measure)
     _measure_choices(form)
-    status = 200
     if form.validate_on_submit():
         ensure_current(measure, form, {"description": _("Measure"), "status": _("Status")})
-        try:
+        with service_errors(form):
             services.update_measure(measure, form.data, current_user.id)
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-            status = 422
-        else:
             flash(_("The measure has been saved."), "success")
             return redirect(url_for("risks.show", slug=slug, number=number) + "#measures")
-    elif request.method == "POST":
-        status = 422
-    return render_template("risks/measure_form.html", form=form, risk=risk, measure=measure), status
+    return render_template(
+        "risks/measure_form.html", form=form, risk=risk, measure=measure
+    ), form_status()
 
 
 # --- settings ---------------------------------------------------------------------------
@@ -425,12 +382,11 @@ def settings(slug: str):
         prefix="t", medium_from=medium, high_from=high, critical_from=critical
     )
     category_form = CategoryForm(prefix="c")
-    status = 200
     if request.method == "POST":
         target = request.form.get("form")
         form = thresholds_form if target == "thresholds" else category_form
         if form.validate_on_submit():
-            try:
+            with service_errors(form):
                 if target == "thresholds":
                     services.update_thresholds(
                         g.partnership.id, form.medium_from.data, form.high_from.data,
@@ -438,19 +394,12 @@ def settings(slug: str):
                     )  # fmt: skip
                 else:
                     services.add_category(g.partnership.id, form.name.data)
-            except ServiceError as error:
-                db.session.rollback()
-                show_service_error(form, error)
-                status = 422
-            else:
                 flash(_("The settings have been saved."), "success")
                 return redirect(url_for("risks.settings", slug=slug))
-        else:
-            status = 422
     return render_template(
         "risks/settings.html", thresholds_form=thresholds_form, category_form=category_form,
         categories=services.categories_of(g.partnership.id, include_archived=True),
-    ), status  # fmt: skip
+    ), form_status()  # fmt: skip
 
 
 @bp.post("/settings/categories/<int:category_id>/<action>")

@@ -18,7 +18,6 @@ from flask_login import current_user
 from sqlalchemy import inspect
 
 from app.agreements.services import members_of as partnership_members
-from app.errors import ServiceError
 from app.extensions import db
 from app.forms import is_id, select_choices
 from app.policy import TABLE_MANAGE, TABLE_NONE, TABLE_READ, TABLE_TAKE_PART, can, requires
@@ -37,7 +36,7 @@ from app.tables.forms import (
 )
 from app.tables.models import Comment, Conversation, Meeting, MeetingDecision, ThematicTable
 from app.timeutil import local
-from app.views import ensure_current, page_number, show_service_error
+from app.views import ensure_current, form_status, page_number, service_errors
 
 bp = Blueprint("tables", __name__, url_prefix="/p/<slug>/tables")
 
@@ -106,20 +105,12 @@ def new(slug: str):
     _member_choices(form.chair_id)
     if request.method == "GET":
         form.chair_id.data = current_user.id
-    status = 200
     if form.validate_on_submit():
-        try:
+        with service_errors(form):
             table = services.create_table(g.partnership.id, form.data, current_user.id)
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-            status = 422
-        else:
             flash(_("The table has been created."), "success")
             return redirect(url_for("tables.show", slug=slug, table_id=table.id))
-    elif request.method == "POST":
-        status = 422
-    return render_template("tables/form.html", form=form, table=None), status
+    return render_template("tables/form.html", form=form, table=None), form_status()
 
 
 @bp.get("/<int:table_id>")
@@ -147,21 +138,13 @@ def edit(slug: str, table_id: int):
     table, _access = _table(table_id, TABLE_MANAGE)
     form = TableForm(obj=table)
     _member_choices(form.chair_id)
-    status = 200
     if form.validate_on_submit():
         ensure_current(table, form, {"name": _("Name"), "status": _("Status")})
-        try:
+        with service_errors(form):
             services.update_table(table, form.data, current_user.id)
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-            status = 422
-        else:
             flash(_("The table has been saved."), "success")
             return redirect(url_for("tables.show", slug=slug, table_id=table.id))
-    elif request.method == "POST":
-        status = 422
-    return render_template("tables/form.html", form=form, table=table), status
+    return render_template("tables/form.html", form=form, table=table), form_status()
 
 
 @bp.route("/<int:table_id>/members", methods=["GET", "POST"])
@@ -175,32 +158,22 @@ def members(slug: str, table_id: int):
         [("", _("Choose a person"))]
         + [(uid, name) for uid, name in partnership_members(g.partnership.id) if uid not in present]
     )
-    status = 200
     if form.validate_on_submit():
-        try:
+        with service_errors(form):
             services.add_member(table, form.user_id.data, current_user.id)
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-            status = 422
-        else:
             flash(_("The member has been added."), "success")
             return redirect(url_for("tables.members", slug=slug, table_id=table.id))
-    elif request.method == "POST":
-        status = 422
-    return render_template("tables/members.html", table=table, members=current, form=form), status
+    return render_template(
+        "tables/members.html", table=table, members=current, form=form
+    ), form_status()
 
 
 @bp.post("/<int:table_id>/members/<int:user_id>/remove")
 @requires("table.view")
 def remove_member(slug: str, table_id: int, user_id: int):
     table, _access = _table(table_id, TABLE_MANAGE)
-    try:
+    with service_errors():
         services.remove_member(table, user_id, current_user.id)
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
         flash(_("The member has been removed from the table."), "success")
     return redirect(url_for("tables.members", slug=slug, table_id=table.id))
 
@@ -223,22 +196,14 @@ def mention_suggestions(slug: str, table_id: int):
 def new_conversation(slug: str, table_id: int):
     table, access = _table(table_id, TABLE_TAKE_PART)
     form = ConversationForm()
-    status = 200
     if form.validate_on_submit():
-        try:
+        with service_errors(form):
             conversation = services.start_conversation(
                 table, access, current_user.id, form.title.data, form.introduction.data
             )
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-            status = 422
-        else:
             flash(_("The conversation has been started."), "success")
             return redirect(_conversation_url(conversation))
-    elif request.method == "POST":
-        status = 422
-    return render_template("tables/conversation_form.html", form=form, table=table), status
+    return render_template("tables/conversation_form.html", form=form, table=table), form_status()
 
 
 def _conversation_url(conversation, **args) -> str:
@@ -300,15 +265,11 @@ def post_comment(slug: str, table_id: int, conversation_id: int):
     form = CommentForm()
     parent = form.parent_id.data or None
     if form.validate_on_submit():
-        try:
+        with service_errors(form):
             comment = services.post_comment(
                 conversation, access, current_user.id, form.body.data,
                 int(parent) if parent and is_id(parent) else (None if not parent else -1),
             )  # fmt: skip
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-        else:
             if request.htmx:
                 db.session.refresh(conversation)
                 return render_template(
@@ -387,23 +348,15 @@ def edit_comment(slug: str, table_id: int, conversation_id: int, comment_id: int
     if comment.author_id != current_user.id:
         abort(403)
     form = EditCommentForm(obj=comment)
-    status = 200
     if form.validate_on_submit():
-        try:
+        with service_errors(form):
             services.edit_comment(comment, current_user.id, form.body.data)
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-            status = 422
-        else:
             flash(_("Your comment has been changed."), "success")
             return redirect(_conversation_url(conversation) + f"#comment-{comment.id}")
-    elif request.method == "POST":
-        status = 422
     return render_template(
         "tables/comment_edit.html", form=form, table=table, conversation=conversation,
         comment=comment, editable=services.may_edit(comment, current_user.id),
-    ), status  # fmt: skip
+    ), form_status()  # fmt: skip
 
 
 @bp.get("/<int:table_id>/conversations/<int:conversation_id>/comments/<int:comment_id>/history")
@@ -430,23 +383,15 @@ def hide_comment(slug: str, table_id: int, conversation_id: int, comment_id: int
     conversation = _conversation(table, conversation_id)
     comment = _comment(conversation, comment_id)
     form = ReasonForm()
-    status = 200
     if form.validate_on_submit():
-        try:
+        with service_errors(form):
             services.hide_comment(comment, access, current_user.id, form.reason.data)
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-            status = 422
-        else:
             flash(_("The comment has been hidden; its text is kept."), "success")
             return redirect(_conversation_url(conversation) + f"#comment-{comment.id}")
-    elif request.method == "POST":
-        status = 422
     return render_template(
         "tables/comment_hide.html", form=form, table=table, conversation=conversation,
         comment=comment,
-    ), status  # fmt: skip
+    ), form_status()  # fmt: skip
 
 
 @bp.post("/<int:table_id>/conversations/<int:conversation_id>/close")
@@ -456,12 +401,8 @@ def close(slug: str, table_id: int, conversation_id: int):
     conversation = _conversation(table, conversation_id)
     form = ConclusionForm()
     if form.validate_on_submit():
-        try:
+        with service_errors():
             services.close_conversation(conversation, access, current_user.id, form.conclusion.data)
-        except ServiceError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
             flash(_("The conversation has been closed with a conclusion."), "success")
         return redirect(_conversation_url(conversation) + "#conclusion")
     return _conversation_with_forms(table, access, conversation, conclusion_form=form)
@@ -474,12 +415,8 @@ def reopen(slug: str, table_id: int, conversation_id: int):
     conversation = _conversation(table, conversation_id)
     form = ReasonForm()
     if form.validate_on_submit():
-        try:
+        with service_errors():
             services.reopen_conversation(conversation, access, current_user.id, form.reason.data)
-        except ServiceError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
             flash(_("The conversation has been reopened."), "success")
         return redirect(_conversation_url(conversation))
     return _conversation_with_forms(table, access, conversation, reopen_form=form)
@@ -504,15 +441,12 @@ def _conversation_with_forms(table, access, conversation, **forms):
 def conclusion_to_agreement(slug: str, table_id: int, conversation_id: int):
     table, _access = _table(table_id)
     conversation = _conversation(table, conversation_id)
-    try:
+    with service_errors():
         agreement = services.make_agreement_from_conclusion(conversation, current_user.id)
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(_conversation_url(conversation))
-    flash(_("Draft agreement %(ref)s has been made from the conclusion.", ref=agreement.reference),
-          "success")  # fmt: skip
-    return redirect(url_for("agreements.show", slug=slug, number=agreement.number))
+        flash(_("Draft agreement %(ref)s has been made from the conclusion.", ref=agreement.reference),
+              "success")  # fmt: skip
+        return redirect(url_for("agreements.show", slug=slug, number=agreement.number))
+    return redirect(_conversation_url(conversation))
 
 
 # --- meetings ---------------------------------------------------------------------------------
@@ -536,21 +470,15 @@ def _meeting_form(table, meeting=None, formdata=True):
 def new_meeting(slug: str, table_id: int):
     table, access = _table(table_id, TABLE_MANAGE)
     form = _meeting_form(table)
-    status = 200
     if form.validate_on_submit():
-        try:
+        with service_errors(form):
             meeting = services.create_meeting(table, access, form.data, current_user.id)
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-            status = 422
-        else:
             flash(_("The meeting has been planned."), "success")
             return redirect(url_for("tables.meeting", slug=slug, table_id=table.id,
                                     meeting_id=meeting.id))  # fmt: skip
-    elif request.method == "POST":
-        status = 422
-    return render_template("tables/meeting_form.html", form=form, table=table, meeting=None), status
+    return render_template(
+        "tables/meeting_form.html", form=form, table=table, meeting=None
+    ), form_status()
 
 
 @bp.get("/<int:table_id>/meetings/<int:meeting_id>")
@@ -573,25 +501,17 @@ def edit_meeting(slug: str, table_id: int, meeting_id: int):
     table, access = _table(table_id, TABLE_MANAGE)
     meeting = _meeting(table, meeting_id)
     form = _meeting_form(table, meeting)
-    status = 200
     if form.validate_on_submit():
         ensure_current(meeting, form, {"title": _("Title"), "minutes": _("Minutes")})
-        try:
+        with service_errors(form):
             services.update_meeting(meeting, access, form.data, set(form.present.data or []),
                                     current_user.id)  # fmt: skip
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-            status = 422
-        else:
             flash(_("The meeting has been saved."), "success")
             return redirect(url_for("tables.meeting", slug=slug, table_id=table.id,
                                     meeting_id=meeting.id))  # fmt: skip
-    elif request.method == "POST":
-        status = 422
     return render_template(
         "tables/meeting_form.html", form=form, table=table, meeting=meeting
-    ), status
+    ), form_status()
 
 
 @bp.post("/<int:table_id>/meetings/<int:meeting_id>/decisions")
@@ -602,13 +522,9 @@ def add_decision(slug: str, table_id: int, meeting_id: int):
     form = DecisionForm()
     _member_choices(form.owner_id)
     if form.validate_on_submit():
-        try:
+        with service_errors(form):
             services.add_decision(meeting, access, form.text.data, form.owner_id.data,
                                   current_user.id)  # fmt: skip
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-        else:
             flash(_("The decision has been recorded."), "success")
             return redirect(url_for("tables.meeting", slug=slug, table_id=table.id,
                                     meeting_id=meeting.id) + "#decisions")  # fmt: skip
@@ -627,16 +543,13 @@ def decision_to_agreement(slug: str, table_id: int, meeting_id: int, decision_id
     decision = db.session.get(MeetingDecision, decision_id)
     if decision is None or decision.meeting_id != meeting.id:
         abort(404)
-    try:
+    with service_errors():
         agreement = services.make_agreement_from_decision(decision, meeting, current_user.id)
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("tables.meeting", slug=slug, table_id=table.id,
-                                meeting_id=meeting.id))  # fmt: skip
-    flash(_("Draft agreement %(ref)s has been made from the decision.", ref=agreement.reference),
-          "success")  # fmt: skip
-    return redirect(url_for("agreements.show", slug=slug, number=agreement.number))
+        flash(_("Draft agreement %(ref)s has been made from the decision.", ref=agreement.reference),
+              "success")  # fmt: skip
+        return redirect(url_for("agreements.show", slug=slug, number=agreement.number))
+    return redirect(url_for("tables.meeting", slug=slug, table_id=table.id,
+                            meeting_id=meeting.id))  # fmt: skip
 
 
 @bp.get("/<int:table_id>/meetings/<int:meeting_id>.ics")
