@@ -60,7 +60,7 @@ def test_a_quiet_refusal_is_only_kept_for_the_view(app):
     with app.test_request_context(method="POST"):
         with service_errors(quiet=True) as outcome:
             raise ServiceError("Vul een getal in.", "value_3")
-        assert outcome.error.message == "Vul een getal in."
+        assert outcome.refused and outcome.message == "Vul een getal in."
         assert get_flashed_messages() == []
 
 
@@ -72,7 +72,7 @@ def test_a_block_that_goes_through_keeps_its_writes_and_runs_to_its_end(app):
             _add_organisation("Gemeente Heel")
             reached.append("end of block")
         db.session.commit()
-        assert not outcome.refused and outcome.error is None
+        assert not outcome.refused and outcome.error is None and outcome.message is None
         assert not form.form_errors and not form.name.errors
     assert reached == ["end of block"]
     assert count_rows(app, Organisation, name="Gemeente Heel") == 1
