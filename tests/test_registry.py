@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from app import AREAS, LAYERS, create_app, registry
 from app.activity import labels
+from app.activity import notifications as notes
 from app.registry import Registry
 
 KINDS = (
     "objects", "audit_types", "audit_redactions", "notification_kinds", "reminders",
-    "calendar_sources", "indexers", "search_filters", "panels", "describers", "origins",
+    "calendar_sources", "indexers", "search_kinds", "search_filters", "panels", "describers", "origins",
     "agreement_sections",
 )  # fmt: skip
 
@@ -38,6 +39,11 @@ def test_every_area_contributes_what_the_shared_layers_show(app):
         "ManifestVersion", "PrincipleText", "Agreement", "Risk", "Conversation", "Comment",
         "Meeting", "Review", "Lesson", "Cycle", "CycleProposal",
     }  # fmt: skip
+    assert notes.followable() == {"agreement", "risk", "conversation", "review", "cycle"}
+    assert registry.search_kinds.keys() == [
+        "principle", "agreement", "risk", "conversation", "comment", "meeting", "review",
+        "case", "lesson", "cycle",
+    ]  # fmt: skip
     # Every kind of object with a history page has its audit type named.
     history = {t.history_kind for t in registry.audit_types if t.history_kind}
     assert history == set(registry.objects.keys())
