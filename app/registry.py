@@ -84,6 +84,16 @@ class Target:
 # member's partnership or the member may not read it.
 ObjectResolver = Callable[[int, "Membership"], Target | None]
 
+
+@dataclass(frozen=True)
+class ObjectKind:
+    """A kind of object with a history page: how to find one, and whether members can
+    follow it (and so get notified of its comments and reminders)."""
+
+    resolve: ObjectResolver
+    followable: bool = False
+
+
 # (events on one page of the activity list, the reader's membership) -> ids of the
 # events whose values this member may not read.
 AuditRedaction = Callable[[list[Any], "Membership"], set[int]]
@@ -172,8 +182,8 @@ AgreementSection = Callable[[Any], dict | None]
 
 # --- the registries ------------------------------------------------------------------------
 
-# object kind ("agreement", "risk", ...) -> resolver
-objects: Registry[ObjectResolver] = Registry("objects")
+# object kind ("agreement", "risk", ...) -> how to find one, whether it can be followed
+objects: Registry[ObjectKind] = Registry("objects")
 # audit object type ("Agreement", ...) -> its name and history page
 audit_types: Registry[AuditType] = Registry("audit types")
 # name -> redaction of the activity list
@@ -186,6 +196,9 @@ reminders: Registry[Reminder] = Registry("reminders")
 calendar_sources: Registry[CalendarSource] = Registry("calendar sources")
 # model class -> indexer
 indexers: Registry[Indexer] = Registry("search indexers")
+# document kind ("principle", "agreement", ...) -> its group heading in the results,
+# shown in registration order
+search_kinds: Registry[LazyString | str] = Registry("search kinds")
 # name -> search filter
 search_filters: Registry[SearchFilter] = Registry("search filters")
 # name -> dashboard panel, shown in registration order

@@ -4,11 +4,13 @@ made, and the Registry itself."""
 from __future__ import annotations
 
 from app import AREAS, LAYERS, create_app, registry
+from app.activity import labels
+from app.activity import notifications as notes
 from app.registry import Registry
 
 KINDS = (
     "objects", "audit_types", "audit_redactions", "notification_kinds", "reminders",
-    "calendar_sources", "indexers", "search_filters", "panels", "describers", "origins",
+    "calendar_sources", "indexers", "search_kinds", "search_filters", "panels", "describers", "origins",
     "agreement_sections",
 )  # fmt: skip
 
@@ -37,6 +39,11 @@ def test_every_area_contributes_what_the_shared_layers_show(app):
         "ManifestVersion", "PrincipleText", "Agreement", "Risk", "Conversation", "Comment",
         "Meeting", "Review", "Lesson", "Cycle", "CycleProposal",
     }  # fmt: skip
+    assert notes.followable() == {"agreement", "risk", "conversation", "review", "cycle"}
+    assert registry.search_kinds.keys() == [
+        "principle", "agreement", "risk", "conversation", "comment", "meeting", "review",
+        "case", "lesson", "cycle",
+    ]  # fmt: skip
     # Every kind of object with a history page has its audit type named.
     history = {t.history_kind for t in registry.audit_types if t.history_kind}
     assert history == set(registry.objects.keys())
@@ -71,3 +78,22 @@ def test_a_registry_keeps_the_first_order_and_replaces_by_key():
     assert numbers.get("one") == 10 and numbers["two"] == 2
     assert numbers.get("three") is None and "three" not in numbers
     assert len(numbers) == 2
+
+
+def test_the_activity_filter_offers_every_registered_type_by_its_name(app):
+    with app.test_request_context():
+        offered = labels.filterable_types()
+        names = [labels.type_label(name) for name in offered]
+    assert set(offered) == {
+        "Agreement", "AgreementComment", "Risk", "Measure", "RiskComment", "ManifestVersion",
+        "PrincipleText", "Endorsement", "ChangeProposal", "ProposalComment", "ThematicTable",
+        "TableMember", "Conversation", "Comment", "Meeting", "MeetingDecision", "Review",
+        "Lesson", "Action", "Indicator", "Cycle", "BoardDecision", "Membership", "Invitation",
+        "Organisation", "Participation",
+    }  # fmt: skip
+    assert names == sorted(names, key=str.casefold)
+    assert labels.history_kinds() == {
+        "Agreement": "agreement", "Risk": "risk", "Principle": "principle",
+        "ChangeProposal": "proposal", "ThematicTable": "table", "Conversation": "conversation",
+        "Meeting": "meeting", "Review": "review", "Cycle": "cycle", "Indicator": "indicator",
+    }  # fmt: skip

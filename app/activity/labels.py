@@ -54,8 +54,10 @@ def type_label(name: str) -> str:
 
 
 def filterable_types() -> list[str]:
-    """The object types offered in the activity page's filter."""
-    return [name for name, kind in audit_types.items() if kind.filterable]
+    """The object types offered in the activity page's filter, by name in the reader's
+    language."""
+    names = [name for name, kind in audit_types.items() if kind.filterable]
+    return sorted(names, key=lambda name: type_label(name).casefold())
 
 
 def history_kinds() -> dict[str, str]:

@@ -34,11 +34,10 @@ from app.auth.models import User
 from app.errors import ServiceError
 from app.extensions import db
 from app.partnerships.models import Membership, Partnership
-from app.registry import NotificationKind, notification_kinds, reminders
+from app.registry import NotificationKind, notification_kinds, objects, reminders
 from app.timeutil import local, show_date, utcnow
 from app.urls import path_for
 
-FOLLOWABLE = ("agreement", "risk", "conversation", "review", "cycle")
 MODES = ("immediate", "daily", "never")
 DEFAULT_MODE = "daily"
 MODE_LABELS = {
@@ -60,6 +59,11 @@ COMMON_KINDS = {
 # --- following ---------------------------------------------------------------------
 
 
+def followable() -> frozenset[str]:
+    """The kinds of object members can follow (as their areas register them)."""
+    return frozenset(kind for kind, entry in objects.items() if entry.followable)
+
+
 def _follow_row(user_id: int, object_type: str, object_id: int) -> Follow | None:
     return db.session.execute(
         select(Follow).where(
@@ -73,7 +77,7 @@ def follow_automatically(
     user_ids: Iterable[int | None], partnership_id: int, object_type: str, object_id: int
 ) -> None:
     """Follow what one creates, owns or comments on, unless one unfollowed it before."""
-    assert object_type in FOLLOWABLE, object_type
+    assert object_type in followable(), object_type
     wanted = {uid for uid in user_ids if uid}
     if not wanted:
         return
@@ -94,7 +98,7 @@ def follow_automatically(
 def set_following(user_id: int, partnership_id: int, object_type: str, object_id: int,
                   following: bool) -> None:  # fmt: skip
     """Follow or unfollow on request (access to the object is checked by the caller)."""
-    if object_type not in FOLLOWABLE:
+    if object_type not in followable():
         raise ServiceError(_l("This cannot be followed."))
     row = _follow_row(user_id, object_type, object_id)
     if row is None:
@@ -170,7 +174,7 @@ def comment_posted(
 ) -> None:  # fmt: skip
     """The author now follows the object; its other followers are told (those in
     `exclude` were told otherwise, e.g. mentioned; `readers` filters who may read it)."""
-    assert object_type in FOLLOWABLE, object_type
+    assert object_type in followable(), object_type
     # One query for both: whether the author has a follow row (an unfollow is kept, and
     # respected), and who follows now.
     rows = db.session.execute(

@@ -23,5 +23,5 @@ def in_partnership(model: type, object_id: int, membership: Membership) -> Any:
 
 def resolve(kind: str, object_id: int, membership: Membership) -> Target | None:
     """The object if it exists in the member's partnership and they may read it."""
-    resolver = objects.get(kind)
-    return resolver(object_id, membership) if resolver else None
+    registered = objects.get(kind)
+    return registered.resolve(object_id, membership) if registered else None

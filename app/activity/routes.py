@@ -45,7 +45,7 @@ def audit_labels():
 
     return {
         "is_following": is_following,
-        "followable_kinds": notes.FOLLOWABLE,
+        "followable_kinds": notes.followable(),
         "audit_type_label": labels.type_label,
         "audit_action_label": labels.action_label,
         "field_label": labels.field_label,
@@ -193,7 +193,7 @@ def calendar(token: str):
 @bp.post("/p/<slug>/follow/<kind>/<int:object_id>")
 @requires("partnership.view")
 def follow(slug: str, kind: str, object_id: int):
-    if kind not in notes.FOLLOWABLE:
+    if kind not in notes.followable():
         abort(404)
     target = resolve(kind, object_id, g.membership)
     if target is None:

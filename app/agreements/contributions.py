@@ -31,7 +31,7 @@ from app.agreements.routes import bp
 from app.exports.ics import day_event
 from app.extensions import db
 from app.partnerships.models import Membership
-from app.registry import AuditType, CalendarQuery, Indexer, NotificationKind
+from app.registry import AuditType, CalendarQuery, Indexer, NotificationKind, ObjectKind
 from app.search.services import Doc, join_text
 from app.urls import path_for, path_in
 
@@ -141,10 +141,14 @@ NOTIFICATIONS = {
 
 INDEXERS = [Indexer(Agreement, index_agreement, everything=lambda: select(Agreement))]
 
+SEARCH_KINDS = {
+    "agreement": _l("Agreements"),
+}
+
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
-    registry.objects.register("agreement", resolve_agreement)
+    registry.objects.register("agreement", ObjectKind(resolve_agreement, followable=True))
     for name, audit_type in AUDIT_TYPES.items():
         registry.audit_types.register(name, audit_type)
     for kind, notification in NOTIFICATIONS.items():
@@ -153,5 +157,7 @@ def init_app(app: Flask) -> None:
     registry.calendar_sources.register("agreement revisits", revisit_dates)
     for indexer in INDEXERS:
         registry.indexers.register(indexer.model, indexer)
+    for kind, heading in SEARCH_KINDS.items():
+        registry.search_kinds.register(kind, heading)
     registry.panels.register("agreements", agreements_attention)
     registry.describers.register("agreement", describe_agreements)

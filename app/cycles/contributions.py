@@ -15,7 +15,7 @@ from app.cycles.models import BoardDecision, Cycle, CycleProposal, Indicator
 from app.cycles.routes import bp
 from app.extensions import db
 from app.partnerships.models import Membership
-from app.registry import AuditType, Indexer, NotificationKind
+from app.registry import AuditType, Indexer, NotificationKind, ObjectKind
 from app.search.services import Doc, join_text
 from app.urls import path_in
 
@@ -90,16 +90,22 @@ INDEXERS = [
     Indexer(CycleProposal, index_cycle_proposal),
 ]
 
+SEARCH_KINDS = {
+    "cycle": _l("Cycles"),
+}
+
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
-    registry.objects.register("cycle", resolve_cycle)
-    registry.objects.register("indicator", resolve_indicator)
+    registry.objects.register("cycle", ObjectKind(resolve_cycle, followable=True))
+    registry.objects.register("indicator", ObjectKind(resolve_indicator))
     for name, audit_type in AUDIT_TYPES.items():
         registry.audit_types.register(name, audit_type)
     for kind, notification in NOTIFICATIONS.items():
         registry.notification_kinds.register(kind, notification)
     for indexer in INDEXERS:
         registry.indexers.register(indexer.model, indexer)
+    for kind, heading in SEARCH_KINDS.items():
+        registry.search_kinds.register(kind, heading)
     registry.panels.register("cycles", cycles_attention)
     registry.origins.register("cycle", cycle_url)

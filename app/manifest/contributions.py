@@ -21,7 +21,7 @@ from app.manifest.models import (
 )
 from app.manifest.routes import bp
 from app.partnerships.models import Membership
-from app.registry import AuditType, Indexer, NotificationKind
+from app.registry import AuditType, Indexer, NotificationKind, ObjectKind
 from app.search.services import Doc, join_text
 from app.urls import path_in
 
@@ -120,15 +120,21 @@ INDEXERS = [
     Indexer(PrincipleText, index_principle_text),
 ]  # fmt: skip
 
+SEARCH_KINDS = {
+    "principle": _l("Principles"),
+}
+
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
-    registry.objects.register("principle", resolve_principle)
-    registry.objects.register("proposal", resolve_proposal)
+    registry.objects.register("principle", ObjectKind(resolve_principle))
+    registry.objects.register("proposal", ObjectKind(resolve_proposal))
     for name, audit_type in AUDIT_TYPES.items():
         registry.audit_types.register(name, audit_type)
     for kind, notification in NOTIFICATIONS.items():
         registry.notification_kinds.register(kind, notification)
     for indexer in INDEXERS:
         registry.indexers.register(indexer.model, indexer)
+    for kind, heading in SEARCH_KINDS.items():
+        registry.search_kinds.register(kind, heading)
     registry.panels.register("manifest", endorsements_due)

@@ -24,7 +24,7 @@ from app.exports.ics import day_event
 from app.extensions import db
 from app.partnerships.models import Membership
 from app.policy import may_read_case_details, may_see_review
-from app.registry import AuditType, CalendarQuery, Indexer, NotificationKind
+from app.registry import AuditType, CalendarQuery, Indexer, NotificationKind, ObjectKind
 from app.reviews.cli import reviews_cli
 from app.reviews.dashboard import reviews_attention
 from app.reviews.models import FINAL, OPEN_ACTIONS, Action, Lesson, PrivacyConfirmation, Review
@@ -217,11 +217,17 @@ INDEXERS = [
     Indexer(Lesson, index_lesson),
 ]
 
+SEARCH_KINDS = {
+    "review": _l("Reviews"),
+    "case": _l("Case details"),
+    "lesson": _l("Lessons"),
+}
+
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.cli.add_command(reviews_cli)
-    registry.objects.register("review", resolve_review)
+    registry.objects.register("review", ObjectKind(resolve_review, followable=True))
     for name, audit_type in AUDIT_TYPES.items():
         registry.audit_types.register(name, audit_type)
     registry.audit_redactions.register("review case details", hidden_review_events)
@@ -231,6 +237,8 @@ def init_app(app: Flask) -> None:
     registry.calendar_sources.register("actions", action_dates)
     for indexer in INDEXERS:
         registry.indexers.register(indexer.model, indexer)
+    for kind, heading in SEARCH_KINDS.items():
+        registry.search_kinds.register(kind, heading)
     registry.panels.register("reviews", reviews_attention)
     registry.describers.register("review", describe_reviews)
     registry.describers.register("lesson", describe_lessons)

@@ -22,7 +22,7 @@ from app.activity.objects import Target, in_partnership
 from app.exports.ics import day_event
 from app.extensions import db
 from app.partnerships.models import Membership
-from app.registry import AuditType, CalendarQuery, Indexer, NotificationKind
+from app.registry import AuditType, CalendarQuery, Indexer, NotificationKind, ObjectKind
 from app.risks import services
 from app.risks.dashboard import risks_attention
 from app.risks.models import Measure, Risk, RiskComment
@@ -169,10 +169,14 @@ NOTIFICATIONS = {
 
 INDEXERS = [Indexer(Risk, index_risk, everything=lambda: select(Risk))]
 
+SEARCH_KINDS = {
+    "risk": _l("Risks"),
+}
+
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
-    registry.objects.register("risk", resolve_risk)
+    registry.objects.register("risk", ObjectKind(resolve_risk, followable=True))
     for name, audit_type in AUDIT_TYPES.items():
         registry.audit_types.register(name, audit_type)
     for kind, notification in NOTIFICATIONS.items():
@@ -183,6 +187,8 @@ def init_app(app: Flask) -> None:
     registry.calendar_sources.register("measures", measure_dates)
     for indexer in INDEXERS:
         registry.indexers.register(indexer.model, indexer)
+    for kind, heading in SEARCH_KINDS.items():
+        registry.search_kinds.register(kind, heading)
     registry.panels.register("risks", risks_attention)
     registry.describers.register("risk", describe_risks)
     registry.agreement_sections.register("measures", measures_of_agreement)

@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from app.errors import ServiceError
 from app.extensions import db
 from app.partnerships.models import Membership
-from app.registry import indexers, search_filters
+from app.registry import indexers, search_filters, search_kinds
 from app.search.models import SearchDocument
 
 QUERY_LIMIT = 200
@@ -65,19 +65,11 @@ STOP_WORDS = frozenset({
     "andere",
 })  # fmt: skip
 
-# Kinds in the order results are shown, with their group headings.
-KINDS: dict[str, Any] = {
-    "principle": _l("Principles"),
-    "agreement": _l("Agreements"),
-    "risk": _l("Risks"),
-    "conversation": _l("Conversations"),
-    "comment": _l("Comments"),
-    "meeting": _l("Meetings"),
-    "review": _l("Reviews"),
-    "case": _l("Case details"),
-    "lesson": _l("Lessons"),
-    "cycle": _l("Cycles"),
-}
+
+def kinds() -> dict[str, Any]:
+    """Document kinds in the order results are shown, with their group headings (as the
+    areas register them)."""
+    return dict(search_kinds.items())
 
 
 _STEMS: dict[str, str] = {}
@@ -343,7 +335,7 @@ def search(membership: Membership, query: str, kind: str | None = None, page: in
     """What the member may read that matches the query, grouped by kind: the best
     matches first, and comments newest first (at most COMMENT_LIMIT of them)."""
     query = check_query(query)
-    if kind not in KINDS:
+    if kind not in search_kinds:
         kind = None
     readable = [
         SearchDocument.partnership_id == membership.partnership_id,
@@ -376,7 +368,7 @@ def search(membership: Membership, query: str, kind: str | None = None, page: in
         if len(comment_ids) > COMMENT_LIMIT:
             results.more.add(COMMENT)
             comment_ids = comment_ids[:COMMENT_LIMIT]  # the one more only told there are
-    results.counts = {k: counts[k] for k in KINDS if k in counts}
+    results.counts = {k: counts[k] for k in kinds() if k in counts}
     stems = set(query_stems(query))
     if kind:
         total = results.counts.get(kind, 0)
@@ -408,7 +400,7 @@ def search(membership: Membership, query: str, kind: str | None = None, page: in
         results.groups.setdefault(doc.kind, []).append(
             Hit(doc.kind, highlight(doc.title, stems), snippet(doc.body, stems), doc.url)
         )
-    results.groups = {k: results.groups[k] for k in KINDS if k in results.groups}
+    results.groups = {k: results.groups[k] for k in kinds() if k in results.groups}
     return results
 
 

@@ -15,7 +15,7 @@ from app.exports.ics import event
 from app.extensions import db
 from app.partnerships.models import Membership
 from app.policy import TABLE_MANAGE, TABLE_NONE
-from app.registry import AuditType, CalendarQuery, Indexer
+from app.registry import AuditType, CalendarQuery, Indexer, ObjectKind
 from app.search.services import Doc, join_text
 from app.tables.dashboard import tables_attention
 from app.tables.models import (
@@ -183,17 +183,25 @@ INDEXERS = [
     Indexer(Meeting, index_meeting, everything=lambda: select(Meeting)),
 ]  # fmt: skip
 
+SEARCH_KINDS = {
+    "conversation": _l("Conversations"),
+    "comment": _l("Comments"),
+    "meeting": _l("Meetings"),
+}
+
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
-    registry.objects.register("table", resolve_table)
-    registry.objects.register("conversation", resolve_conversation)
-    registry.objects.register("meeting", resolve_meeting)
+    registry.objects.register("table", ObjectKind(resolve_table))
+    registry.objects.register("conversation", ObjectKind(resolve_conversation, followable=True))
+    registry.objects.register("meeting", ObjectKind(resolve_meeting))
     for name, audit_type in AUDIT_TYPES.items():
         registry.audit_types.register(name, audit_type)
     registry.calendar_sources.register("meetings", meeting_dates)
     for indexer in INDEXERS:
         registry.indexers.register(indexer.model, indexer)
+    for kind, heading in SEARCH_KINDS.items():
+        registry.search_kinds.register(kind, heading)
     registry.search_filters.register("tables", readable_tables)
     registry.panels.register("tables", tables_attention)
     registry.origins.register("conversation", conversation_url)
