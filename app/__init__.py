@@ -52,6 +52,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(config.load(Path(app.instance_path)))
     if overrides:
         app.config.update(overrides)
+    from app import inputs
+
+    inputs.init_app(app)  # the id converter, before any route is registered
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
