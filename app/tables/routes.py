@@ -83,8 +83,8 @@ def _meeting(table: ThematicTable, meeting_id: int) -> Meeting:
     return meeting
 
 
-def _member_choices(form_field, with_empty: bool = True, empty_label=None):
-    options = partnership_members(g.partnership.id)
+def _member_choices(form_field, with_empty: bool = True, empty_label=None, options=None):
+    options = partnership_members(g.partnership.id) if options is None else options
     if with_empty:
         options = [("", empty_label or _("(nobody)"))] + options
     form_field.choices = select_choices(options)
@@ -103,7 +103,7 @@ def index(slug: str):
 @requires("table.manage")
 def new(slug: str):
     form = TableForm()
-    _member_choices(form.chair_id)
+    _member_choices(form.chair_id, options=services.chair_candidates(g.partnership.id))
     if request.method == "GET":
         form.chair_id.data = current_user.id
     status = 200
@@ -146,7 +146,7 @@ def show(slug: str, table_id: int):
 def edit(slug: str, table_id: int):
     table, _access = _table(table_id, TABLE_MANAGE)
     form = TableForm(obj=table)
-    _member_choices(form.chair_id)
+    _member_choices(form.chair_id, options=services.chair_candidates(g.partnership.id))
     status = 200
     if form.validate_on_submit():
         ensure_current(table, form, {"name": _("Name"), "status": _("Status")})
