@@ -109,6 +109,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.cli.add_command(reviews_cli)
     app.cli.add_command(notify_cli)
     app.cli.add_command(search_cli)
+    from app.doctor import doctor_command
+
+    app.cli.add_command(doctor_command)
     errors.register(app)
     _init_templates(app)
     from app import pagecache

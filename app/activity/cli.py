@@ -60,7 +60,7 @@ notify_cli = AppGroup("notify", help="Notifications and their mail.")
 @click.option("--now", "now_text", default="", help="Act as if it is this UTC time (ISO 8601).")
 def send(now_text: str) -> None:
     """Add due reminders, compose mails per each person's setting, and send them."""
-    from app.activity.notifications import send_due
+    from app.activity.notifications import OUTSIDE_REQUEST, send_due
 
     now = None
     if now_text:
@@ -77,7 +77,8 @@ def send(now_text: str) -> None:
             click.echo("Een andere `flask notify send` is nog bezig; deze run doet niets.")
             return
         with current_app.test_request_context(
-            base_url=current_app.config.get("SAMENSPEL_BASE_URL") or None
+            base_url=current_app.config.get("SAMENSPEL_BASE_URL") or None,
+            environ_overrides={OUTSIDE_REQUEST: True},
         ):
             result = send_due(now)
     click.echo(

@@ -642,12 +642,13 @@ def decision_to_agreement(slug: str, table_id: int, meeting_id: int, decision_id
 @bp.get("/<int:table_id>/meetings/<int:meeting_id>.ics")
 @requires("table.view")
 def meeting_ics(slug: str, table_id: int, meeting_id: int):
+    from app.activity.notifications import base_url
     from app.exports.ics import calendar, event, ics_response
 
     table, _access = _table(table_id)
     meeting = _meeting(table, meeting_id)
-    url = url_for("tables.meeting", slug=slug, table_id=table.id, meeting_id=meeting.id,
-                  _external=True)  # fmt: skip
+    url = base_url() + url_for("tables.meeting", slug=slug, table_id=table.id,
+                               meeting_id=meeting.id)  # fmt: skip
     text = calendar([
         event(f"meeting-{meeting.id}@samenspel", f"{table.name}: {meeting.title}",
               meeting.starts_at, meeting.ends_at, meeting.place, meeting.agenda, url)
