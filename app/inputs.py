@@ -21,8 +21,9 @@ MAX_ID = 2**31 - 1
 MIN_YEAR, MAX_YEAR = 1900, 2200
 # Longest text field without a tighter limit of its own (Text columns).
 MAX_TEXT = 20_000
-# Longest value of one query parameter (?q=, filters, page, sort).
-MAX_QUERY_VALUE = 500
+# Longest value of one query parameter (?q=, filters, page, sort) a view gets to see; the
+# views refuse or cut shorter ones themselves (search: 200, with a message).
+MAX_QUERY_VALUE = 10_000
 # Kept in text: tab, line feed and carriage return.
 ALLOWED_CONTROLS = frozenset("\t\n\r")
 
