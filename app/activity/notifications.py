@@ -398,11 +398,17 @@ def renew_setting_link(link: MailSettingLink) -> bool:
     url = base_url() + path_for("activity.mail_setting", token=token)
     with force_locale(user.language or "nl"):
         context = {"partnership": partnership, "url": url, "days": SETTING_LINK_DAYS}
-        send_mail(
-            user.email,
-            str(_l("Samenspel – %(partnership)s: your mail setting", partnership=partnership.name)),
-            render_template("activity/mail/setting_link.txt", **context),
-        )
+        try:
+            send_mail(
+                user.email,
+                str(_l("Samenspel – %(partnership)s: your mail setting",
+                       partnership=partnership.name)),
+                render_template("activity/mail/setting_link.txt", **context),
+            )  # fmt: skip
+        except (OSError, MessageError):  # smtplib errors are OSErrors
+            # No mail, no change: the old links stay as they were.
+            db.session.rollback()
+            return False
     db.session.commit()
     return True
 

@@ -241,3 +241,21 @@ def test_a_new_calendar_link_uses_the_address_of_the_request(app, world, no_base
 
     assert re.search(r"http://localhost/calendar/[\w-]+\.ics", token)
     assert count_rows(app, MailSettingLink) == 0
+
+
+def test_a_new_link_that_cannot_be_mailed_changes_nothing(app, world, client, smtp, mailed):
+    import socket
+
+    link = links(app)[0]
+    change_row(app, MailSettingLink, link.id, expires_at=link.created_at - timedelta(seconds=1))
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        app.config["MAIL_PORT"] = probe.getsockname()[1]
+
+    response = client.post(mailed, data={"action": "renew"})
+
+    assert response.status_code == 410
+    assert message(
+        app, "No new link can be sent for this link. Log in to change your setting."
+    ) in html(response)
+    assert [(s.id, s.revoked_at) for s in links(app)] == [(link.id, None)]
