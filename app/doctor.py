@@ -44,9 +44,11 @@ def base_url(app: Flask) -> list[Finding]:
         Finding(
             "waarschuwing",
             "SAMENSPEL_BASE_URL is niet gezet. Links in mails en agenda-feeds gebruiken dan "
-            "het adres van het verzoek dat ze veroorzaakte; herinneringen van `flask notify "
-            f"send` ontstaan buiten een verzoek en wijzen naar {FALLBACK_BASE_URL}. Zet "
-            "SAMENSPEL_BASE_URL op het openbare adres, bijvoorbeeld https://samenspel.example.nl.",
+            "het adres (de Host-header) van het verzoek dat ze veroorzaakte; herinneringen van "
+            f"`flask notify send` ontstaan buiten een verzoek en wijzen naar {FALLBACK_BASE_URL}. "
+            "Zet SAMENSPEL_BASE_URL op het openbare adres, bijvoorbeeld "
+            "https://samenspel.example.nl, zeker als de server verzoeken met een willekeurige "
+            "Host-header doorlaat.",
         )
     ]
 
