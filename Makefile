@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := app:create_app
 
-.PHONY: run test bench setup setup-test vendor translations db demo lint test-sqlite test-postgres test-e2e clean
+.PHONY: run test bench fuzz setup setup-test vendor translations db demo lint test-sqlite test-postgres test-e2e clean
 
 run: setup db demo
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
@@ -74,6 +74,12 @@ test-postgres:
 
 test-e2e:
 	$(BIN)/pytest -m e2e tests/e2e -n $(TEST_WORKERS) --dist loadfile
+
+# The property-based fuzz suite (tests/test_fuzz.py) with a long budget and a random seed,
+# on SQLite and on PostgreSQL; `make test` runs it with a small fixed budget.
+fuzz: setup-test
+	SAMENSPEL_FUZZ_PROFILE=long $(BIN)/pytest -s -p no:logging tests/test_fuzz.py
+	SAMENSPEL_FUZZ_PROFILE=long bash scripts/with-postgres.sh $(BIN)/pytest -s -p no:logging tests/test_fuzz.py
 
 clean:
 	rm -rf $(VENV) node_modules app/static/vendor

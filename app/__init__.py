@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from app import (
     config,
     errors,
+    inputs,
     pagecache,
     site,
     sqlite_writes,  # noqa: F401  (SQLite writers queue; see the module)
@@ -22,6 +23,7 @@ from app.activity import contributions as activity
 from app.agreements import contributions as agreements
 from app.auth import contributions as auth
 from app.cycles import contributions as cycles
+from app.doctor import doctor_command
 from app.extensions import babel, csrf, db, htmx, migrate
 from app.manifest import contributions as manifest
 from app.markdown import render_markdown
@@ -80,6 +82,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(config.load(Path(app.instance_path)))
     if overrides:
         app.config.update(overrides)
+    inputs.init_app(app)  # the id converter, before any route is registered
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
@@ -95,6 +98,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     for package in (*LAYERS, *AREAS):
         package.init_app(app)
     app.cli.add_command(seed_cli)
+    app.cli.add_command(doctor_command)
     errors.register(app)
     _init_templates(app)
     pagecache.init_app(app)

@@ -60,6 +60,8 @@ def load(instance_path: Path) -> dict:
         "BABEL_DEFAULT_LOCALE": "nl",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Amsterdam",
         "LANGUAGES": ("nl", "en"),
+        # Larger request bodies are refused (413) before they are read.
+        "MAX_CONTENT_LENGTH": int(float(os.environ.get("SAMENSPEL_MAX_CONTENT_MB", "4")) * 2**20),
         "SAMENSPEL_BASE_URL": os.environ.get("SAMENSPEL_BASE_URL", "").rstrip("/"),
         # werkzeug's method for hashing new passwords (app/auth/models.py).
         "SAMENSPEL_PASSWORD_METHOD": os.environ.get("SAMENSPEL_PASSWORD_METHOD", "scrypt"),

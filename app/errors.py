@@ -16,6 +16,7 @@ TITLES = {
     404: _l("Page not found"),
     405: _l("This action is not allowed here"),
     409: _l("Someone else changed this in the meantime"),
+    413: _l("What you sent is too large"),
     429: _l("Too many attempts"),
     500: _l("Something went wrong on our side"),
 }
@@ -25,6 +26,7 @@ EXPLANATIONS = {
     404: _l("The page does not exist, or you do not have access to it."),
     405: _l("Go back and use the buttons on the page."),
     409: _l("Your change was not saved. Reload the page to see the latest version and try again."),
+    413: _l("Make the text shorter and try again."),
     429: _l("Wait a minute and try again."),
     500: _l("The error has been logged. Nothing was saved. Try again later."),
 }

@@ -1,12 +1,89 @@
-"""Form helpers shared by the areas: select choices and e-mail validation."""
+"""Form helpers shared by the areas: the base form every form extends (it applies the
+input rules of app/inputs.py to every field), select choices and e-mail validation."""
 
 from __future__ import annotations
 
+import math
+
 from email_validator import EmailNotValidError, validate_email
-from wtforms.fields import SelectMultipleField
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms.fields import (
+    DateField,
+    DateTimeField,
+    DateTimeLocalField,
+    FloatField,
+    IntegerField,
+    SelectMultipleField,
+    StringField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import ValidationError
+from wtforms.validators import Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from app import inputs
+
+
+class NoControlCharacters:
+    """Text without NUL or other control characters (tab and newlines are fine)."""
+
+    def __call__(self, form, field):
+        if isinstance(field.data, str) and inputs.has_control(field.data):
+            raise ValidationError(inputs.CONTROL_MESSAGE)
+
+
+class DateInRange:
+    """A date (or date and time) between the years inputs.MIN_YEAR and inputs.MAX_YEAR."""
+
+    def __call__(self, form, field):
+        if not inputs.date_in_range(field.data):
+            raise ValidationError(inputs.DATE_MESSAGE)
+
+
+class NumberInRange:
+    """A finite number that fits the database's columns (no inf, nan or 10**400)."""
+
+    def __call__(self, form, field):
+        value = field.data
+        if value is None:
+            return
+        if isinstance(field, IntegerField) and not -inputs.MAX_ID <= value <= inputs.MAX_ID:
+            raise ValidationError(_l("Enter a smaller number."))
+        if isinstance(value, float) and (not math.isfinite(value) or abs(value) > 1e15):
+            raise ValidationError(_l("Enter a smaller number."))
+
+
+class MaxLength(Length):
+    """Length(max=...) added to text fields without a limit of their own; skips data set
+    from code rather than from the request (a hidden field holding a version number)."""
+
+    def __call__(self, form, field):
+        if isinstance(field.data, str):
+            super().__call__(form, field)
+
+
+class _InputRules(FlaskForm.Meta):
+    def bind_field(self, form, unbound_field, options):
+        field = super().bind_field(form, unbound_field, options)
+        extra = []
+        if isinstance(field, StringField):
+            extra.append(NoControlCharacters())
+            if not any(isinstance(v, Length) and v.max >= 0 for v in field.validators):
+                extra.append(MaxLength(max=inputs.MAX_TEXT))
+        elif isinstance(field, DateField | DateTimeField | DateTimeLocalField):
+            extra.append(DateInRange())
+        elif isinstance(field, IntegerField | FloatField):
+            extra.append(NumberInRange())
+        if extra:
+            field.validators = [*field.validators, *extra]
+        return field
+
+
+class Form(FlaskForm):
+    """The base of every form: text without control characters and of limited length,
+    dates in a sensible range, numbers that fit the database (see app/inputs.py)."""
+
+    Meta = _InputRules
 
 
 def select_choices(pairs) -> list[SelectChoice]:

@@ -51,6 +51,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "review.view": ALL_ROLES,
     "review.record": frozenset({"beheerder", "programmamanager", "teamlid"}),
     "review.settings": frozenset({"beheerder"}),
+    # An action's status: its owner or a programme manager (decided in the service).
+    "action.update": ALL_ROLES,
     "cycle.view": ALL_ROLES,
     "cycle.manage": frozenset({"beheerder", "programmamanager"}),
     "cycle.decide": frozenset({"bestuurder"}),
@@ -59,6 +61,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 }
 
 TABLE_MANAGERS = frozenset({"beheerder", "programmamanager"})
+# Roles that read and never write: no chair, table membership or other standing gives
+# them a write right; table_access() and every permission above keep them out.
+READ_ONLY_ROLES = frozenset({"lezer"})
 # Levels of access to one thematic table, each including the ones before it.
 TABLE_NONE, TABLE_READ, TABLE_TAKE_PART, TABLE_MANAGE = 0, 1, 2, 3
 
@@ -71,8 +76,10 @@ def table_access(membership: Membership, chair_id: int | None, is_member: bool) 
     - partner: only the tables they are a member of, where they take part; other
       tables do not exist for them (404);
     - bestuurder and teamlid: read every table; take part where they are a member;
-    - lezer: read every table, never write.
+    - lezer: read every table, never write, whatever else they are (chair, member).
     """
+    if membership.role in READ_ONLY_ROLES:
+        return TABLE_READ
     if membership.role in TABLE_MANAGERS or (chair_id and chair_id == membership.user_id):
         return TABLE_MANAGE
     if membership.role == "partner":
@@ -87,7 +94,10 @@ AUTHENTICATED = "authenticated"
 
 
 def role_may(role: str, permission: str) -> bool:
-    """Whether a role grants a permission; unknown permissions grant nothing."""
+    """Whether a role grants a permission; unknown permissions grant nothing, and a
+    read-only role is granted nothing but reading."""
+    if role in READ_ONLY_ROLES and not permission.endswith(".view"):
+        return False
     return role in PERMISSIONS.get(permission, frozenset())
 
 

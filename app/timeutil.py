@@ -21,8 +21,12 @@ def today() -> date:
 
 
 def local(value: datetime) -> datetime:
-    """A stored naive-UTC time as an aware Europe/Amsterdam time."""
-    return value.replace(tzinfo=UTC).astimezone(LOCAL)
+    """A stored naive-UTC time as an aware Europe/Amsterdam time (at the very ends of the
+    calendar, where the offset would leave the years Python holds, it stays in UTC)."""
+    try:
+        return value.replace(tzinfo=UTC).astimezone(LOCAL)
+    except OverflowError:
+        return value.replace(tzinfo=UTC)
 
 
 def show_datetime(value: datetime | None) -> str:

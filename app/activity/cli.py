@@ -16,7 +16,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import text
 
-from app.activity.notifications import send_due
+from app.activity.notifications import OUTSIDE_REQUEST, send_due
 from app.extensions import db
 
 # Any fixed number: the PostgreSQL advisory lock of `notify send`.
@@ -76,7 +76,8 @@ def send(now_text: str) -> None:
             click.echo("Een andere `flask notify send` is nog bezig; deze run doet niets.")
             return
         with current_app.test_request_context(
-            base_url=current_app.config.get("SAMENSPEL_BASE_URL") or None
+            base_url=current_app.config.get("SAMENSPEL_BASE_URL") or None,
+            environ_overrides={OUTSIDE_REQUEST: True},
         ):
             result = send_due(now)
     click.echo(

@@ -84,6 +84,9 @@ class Notification(db.Model):
     read_at: Mapped[datetime | None]
     # pending: not mailed yet; mailed: part of an outgoing mail; skipped: never mailed.
     mail_state: Mapped[str] = mapped_column(String(10), default="pending")
+    # The address of the request that caused it (scheme and host), for the links in its
+    # mail when SAMENSPEL_BASE_URL is not set; None when it arose outside a request.
+    link_base: Mapped[str | None] = mapped_column(String(200))
     mail_id: Mapped[int | None] = mapped_column(ForeignKey("outgoing_mail.id"))
 
     partnership: Mapped[Partnership] = relationship()
@@ -138,3 +141,19 @@ class CalendarFeed(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), unique=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MailSettingLink(db.Model):
+    """The link to one person's mail setting for one partnership, made for one mail; only
+    a hash of its random token is stored. It expires, and asking for a new link revokes
+    the older ones."""
+
+    __tablename__ = "mail_setting_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnership.id"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]

@@ -11,14 +11,13 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from email.errors import MessageError
 from email.utils import make_msgid
 
-from flask import current_app, render_template
+from flask import current_app, has_request_context, render_template, request
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
@@ -26,6 +25,7 @@ from app.activity.mail import send_mail
 from app.activity.models import (
     CalendarFeed,
     Follow,
+    MailSettingLink,
     Notification,
     NotificationSetting,
     OutgoingMail,
@@ -160,10 +160,12 @@ def notify(
                 )
             ).scalars()
         )
+    link_base = None if current_app.config.get("SAMENSPEL_BASE_URL") else request_base_url()
     for uid in sorted(members):
         db.session.add(Notification(
             user_id=uid, partnership_id=partnership_id, kind=kind, object_type=object_type,
             object_id=object_id, url=url, params=params, actor_id=actor_id, key=key,
+            link_base=link_base,
         ))  # fmt: skip
     return len(members)
 
@@ -300,29 +302,105 @@ def set_mode(user_id: int, partnership_id: int | None, mode: str) -> None:
     db.session.commit()
 
 
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="notification-setting")
+SETTING_LINK_DAYS = 60
 
 
-def setting_token(user_id: int, partnership_id: int) -> str:
-    return _serializer().dumps([user_id, partnership_id])
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_setting_link(user_id: int, partnership_id: int, now: datetime | None = None) -> str:
+    """A fresh link token for one mail to this person about this partnership; the caller
+    commits. Only its hash is kept: the token itself is in the mail alone."""
+    token = secrets.token_urlsafe(32)
+    now = now or utcnow()
+    db.session.add(MailSettingLink(
+        user_id=user_id, partnership_id=partnership_id, token_hash=_hash(token),
+        created_at=now, expires_at=now + timedelta(days=SETTING_LINK_DAYS),
+    ))  # fmt: skip
+    return token
+
+
+def find_setting_link(token: str) -> MailSettingLink | None:
+    """The link of a token, whatever its state; None for an unknown token."""
+    if not token or len(token) > 100:
+        return None
+    return db.session.execute(
+        select(MailSettingLink).where(MailSettingLink.token_hash == _hash(token))
+    ).scalar_one_or_none()
+
+
+def setting_link_state(link: MailSettingLink, now: datetime | None = None) -> str:
+    """The state of a link: valid, expired, or revoked (a newer link was asked for)."""
+    if link.revoked_at is not None:
+        return "revoked"
+    if link.expires_at <= (now or utcnow()):
+        return "expired"
+    return "valid"
 
 
 def read_setting_token(token: str) -> tuple[User, Partnership] | None:
-    """The person and partnership of a preference link; None when it is not valid."""
-    if not token or len(token) > 200:
+    """The person and partnership of a valid preference link; None when it is unknown,
+    expired or revoked, or its person can no longer log in."""
+    link = find_setting_link(token)
+    if link is None or setting_link_state(link) != "valid":
         return None
-    try:
-        user_id, partnership_id = _serializer().loads(token)
-    except (BadSignature, ValueError, TypeError):
+    user = db.session.get(User, link.user_id)
+    if user is None or not user.active:
         return None
-    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
-    partnership = (
-        db.session.get(Partnership, partnership_id) if isinstance(partnership_id, int) else None
+    return user, db.session.get(Partnership, link.partnership_id)
+
+
+def revoke_setting_links(user_id: int, partnership_id: int | None = None) -> int:
+    """Revoke the person's open links (for one partnership, or all); returns how many."""
+    query = update(MailSettingLink).where(
+        MailSettingLink.user_id == user_id, MailSettingLink.revoked_at.is_(None)
     )
-    if user is None or partnership is None or not user.active:
-        return None
-    return user, partnership
+    if partnership_id is not None:
+        query = query.where(MailSettingLink.partnership_id == partnership_id)
+    count = db.session.execute(query.values(revoked_at=utcnow())).rowcount
+    db.session.commit()
+    return count
+
+
+def renew_setting_link(link: MailSettingLink) -> bool:
+    """Mail the person a fresh link for the setting an expired link named, and revoke
+    their older links for it. Only an expired link can ask (once: asking revokes it), and
+    only for someone still an active member; returns whether a mail was sent."""
+    from app.views import path_for
+
+    if setting_link_state(link) != "expired":
+        return False
+    user = db.session.get(User, link.user_id)
+    partnership = db.session.get(Partnership, link.partnership_id)
+    if user is None or not user.active or _membership(user.id, partnership.id) is None:
+        return False
+    db.session.execute(
+        update(MailSettingLink)
+        .where(
+            MailSettingLink.user_id == user.id,
+            MailSettingLink.partnership_id == partnership.id,
+            MailSettingLink.revoked_at.is_(None),
+        )
+        .values(revoked_at=utcnow())
+    )
+    token = new_setting_link(user.id, partnership.id)
+    url = base_url() + path_for("activity.mail_setting", token=token)
+    with force_locale(user.language or "nl"):
+        context = {"partnership": partnership, "url": url, "days": SETTING_LINK_DAYS}
+        try:
+            send_mail(
+                user.email,
+                str(_l("Samenspel – %(partnership)s: your mail setting",
+                       partnership=partnership.name)),
+                render_template("activity/mail/setting_link.txt", **context),
+            )  # fmt: skip
+        except (OSError, MessageError):  # smtplib errors are OSErrors
+            # No mail, no change: the old links stay as they were.
+            db.session.rollback()
+            return False
+    db.session.commit()
+    return True
 
 
 # --- reminders ---------------------------------------------------------------------------
@@ -375,8 +453,29 @@ def shorten(value: str, limit: int = 120) -> str:
 # --- mail: compose into the outbox, then deliver -------------------------------------
 
 
-def base_url() -> str:
-    return current_app.config.get("SAMENSPEL_BASE_URL") or "http://127.0.0.1:5000"
+# Where links point when neither SAMENSPEL_BASE_URL nor a request says (`flask doctor`
+# warns about that).
+FALLBACK_BASE_URL = "http://127.0.0.1:5000"
+# Set in the environ of the request contexts the CLI makes: not an address of the app.
+OUTSIDE_REQUEST = "samenspel.outside_request"
+
+
+def request_base_url() -> str | None:
+    """Scheme and host the current request reached the app at; None outside a request."""
+    if not has_request_context() or request.environ.get(OUTSIDE_REQUEST):
+        return None
+    return request.host_url.rstrip("/")
+
+
+def base_url(caused_by: str | None = None) -> str:
+    """The address links in mails and feeds start with: SAMENSPEL_BASE_URL, else that of
+    the request that caused them (``caused_by``, stored, or the current one)."""
+    return (
+        current_app.config.get("SAMENSPEL_BASE_URL")
+        or caused_by
+        or request_base_url()
+        or FALLBACK_BASE_URL
+    )
 
 
 def digest_hour() -> int:
@@ -385,10 +484,11 @@ def digest_hour() -> int:
 
 def _render_mail(user: User, partnership: Partnership, notifications: list[Notification],
                  digest: bool) -> tuple[str, str, str, str]:  # fmt: skip
-    token = setting_token(user.id, partnership.id)
-    settings_url = base_url() + path_for("activity.mail_setting", token=token)
+    base = base_url(next((n.link_base for n in notifications if n.link_base), None))
+    token = new_setting_link(user.id, partnership.id)
+    settings_url = base + path_for("activity.mail_setting", token=token)
     with force_locale(user.language or "nl"):
-        items = [(describe(n), base_url() + n.url) for n in notifications]
+        items = [(describe(n), base + n.url) for n in notifications]
         if digest:
             subject = str(_l("Samenspel – %(partnership)s: your digest (%(count)s)",
                              partnership=partnership.name, count=len(items)))  # fmt: skip
@@ -397,7 +497,7 @@ def _render_mail(user: User, partnership: Partnership, notifications: list[Notif
         context = {
             "user": user, "partnership": partnership, "items": items, "digest": digest,
             "settings_url": settings_url,
-            "all_url": base_url() + path_for("activity.notifications"),
+            "all_url": base + path_for("activity.notifications"),
         }  # fmt: skip
         text = render_template("activity/mail/notifications.txt", **context)
         html = render_template("activity/mail/notifications.html", **context)
@@ -543,10 +643,6 @@ def send_due(now: datetime | None = None) -> dict[str, int]:
 # --- calendar feed ---------------------------------------------------------------------
 
 
-def _feed_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def new_feed_token(user: User) -> str:
     """A new secret feed link for the user; the previous one stops working."""
     token = secrets.token_urlsafe(32)
@@ -556,7 +652,7 @@ def new_feed_token(user: User) -> str:
     if feed is None:
         feed = CalendarFeed(user_id=user.id)
         db.session.add(feed)
-    feed.token_hash, feed.created_at = _feed_hash(token), utcnow()
+    feed.token_hash, feed.created_at = _hash(token), utcnow()
     db.session.commit()
     return token
 
@@ -582,7 +678,7 @@ def feed_user(token: str) -> User | None:
     if not token or len(token) > 100:
         return None
     feed = db.session.execute(
-        select(CalendarFeed).where(CalendarFeed.token_hash == _feed_hash(token))
+        select(CalendarFeed).where(CalendarFeed.token_hash == _hash(token))
     ).scalar_one_or_none()
     if feed is None:
         return None

@@ -127,6 +127,7 @@ def settings():
     return render_template(
         "activity/settings.html", partnerships=partnerships, modes=notes.modes_of(current_user.id),
         mode_labels=notes.MODE_LABELS, default_mode=notes.DEFAULT_MODE, error=outcome.message,
+        link_days=notes.SETTING_LINK_DAYS,
         feed=notes.has_feed(current_user), new_feed_url=None,
     ), form_status()  # fmt: skip
 
@@ -140,7 +141,17 @@ def mail_setting(token: str):
     A POST with the body "List-Unsubscribe=One-Click" (RFC 8058, sent by mail programs)
     sets "never"; a POST without that and without a mode is refused.
     """
-    found = notes.read_setting_token(token)
+    link = notes.find_setting_link(token)
+    state = notes.setting_link_state(link) if link is not None else None
+    found = notes.read_setting_token(token) if state == "valid" else None
+    if state in ("expired", "revoked"):
+        renewed = None
+        if request.method == "POST" and request.form.get("action") == "renew":
+            renewed = notes.renew_setting_link(link)
+        return render_template(
+            "activity/mail_setting_expired.html", state=state, renewed=renewed, token=token,
+            days=notes.SETTING_LINK_DAYS,
+        ), 410  # fmt: skip
     if found is None:
         return render_template("activity/mail_setting_invalid.html"), 404
     user, partnership = found
@@ -154,9 +165,19 @@ def mail_setting(token: str):
             saved = True
     current = notes.modes_of(user.id).get(partnership.id, notes.DEFAULT_MODE)
     return render_template(
-        "activity/mail_setting.html", user=user, mail_partnership=partnership, current=current,
+        "activity/mail_setting.html", mail_partnership=partnership, current=current,
         mode_labels=notes.MODE_LABELS, error=outcome.message, saved=saved, token=token,
+        expires_at=link.expires_at,
     ), (422 if outcome.refused else 200)  # fmt: skip
+
+
+@bp.post("/account/mail-links")
+@authenticated
+def revoke_mail_links():
+    """Revoke the mail-setting links of every mail sent so far (a new mail brings a new one)."""
+    count = notes.revoke_setting_links(current_user.id)
+    flash(_("The links in your earlier mails no longer work (%(count)s).", count=count), "success")
+    return redirect(url_for("activity.settings"))
 
 
 @bp.post("/account/calendar")
@@ -172,6 +193,7 @@ def calendar_feed():
         "activity/settings.html", partnerships=partnerships_of(current_user),
         modes=notes.modes_of(current_user.id), mode_labels=notes.MODE_LABELS,
         default_mode=notes.DEFAULT_MODE, error=None, feed=notes.has_feed(current_user),
+        link_days=notes.SETTING_LINK_DAYS,
         new_feed_url=url,
     )  # fmt: skip
 

@@ -1,12 +1,11 @@
 """Forms of the agreement pages."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.agreements.models import DECISIONS, FIRM, WORKABLE
-from app.forms import MultiCheckboxField, select_choices
+from app.forms import Form, MultiCheckboxField, select_choices
 
 MARKDOWN_HINT = _l("You can use Markdown: *italic*, **bold**, lists with -.")
 
@@ -20,7 +19,7 @@ def _int_or_none(value):
     return int(value) if value not in (None, "", "None") else None
 
 
-class AgreementForm(FlaskForm):
+class AgreementForm(Form):
     title = StringField(
         _l("Title"), validators=[DataRequired(_l("Enter a title.")), Length(max=200)]
     )
@@ -74,7 +73,7 @@ DECISION_CHOICES = {
 assert set(DECISION_CHOICES) == set(DECISIONS)
 
 
-class RevisitForm(FlaskForm):
+class RevisitForm(Form):
     decision = RadioField(
         _l("Decision"),
         choices=select_choices(DECISION_CHOICES.items()),
@@ -100,7 +99,7 @@ class RevisitForm(FlaskForm):
     version = HiddenField()
 
 
-class CommentForm(FlaskForm):
+class CommentForm(Form):
     body = TextAreaField(
         _l("Comment"),
         description=MARKDOWN_HINT,

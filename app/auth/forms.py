@@ -1,17 +1,16 @@
 """Forms for login, account, password and accepting an invitation."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringField
 from wtforms.validators import DataRequired, Length
 
 from app.auth.models import MIN_PASSWORD_LENGTH
-from app.forms import select_choices
+from app.forms import Form, select_choices
 
 LANGUAGE_CHOICES = select_choices([("nl", "Nederlands"), ("en", "English")])
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(
         _l("E-mail address"),
         validators=[DataRequired(_l("Enter your e-mail address.")), Length(max=254)],
@@ -25,7 +24,7 @@ class LoginForm(FlaskForm):
     remember = BooleanField(_l("Stay logged in on this device"))
 
 
-class AccountForm(FlaskForm):
+class AccountForm(Form):
     name = StringField(
         _l("Name"),
         validators=[DataRequired(_l("Enter your name.")), Length(max=200)],
@@ -60,7 +59,7 @@ def _new_password_fields():
     return new, repeat
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(Form):
     current_password = PasswordField(
         _l("Current password"),
         validators=[DataRequired(_l("Enter your current password."))],
@@ -69,7 +68,7 @@ class PasswordForm(FlaskForm):
     new_password, repeat_password = _new_password_fields()
 
 
-class AcceptInvitationForm(FlaskForm):
+class AcceptInvitationForm(Form):
     name = StringField(
         _l("Your name"),
         validators=[DataRequired(_l("Enter your name.")), Length(max=200)],

@@ -2,11 +2,10 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
-from flask_wtf import FlaskForm
 from wtforms import DateField, FloatField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from app.forms import select_choices
+from app.forms import Form, select_choices
 
 DIRECTION_LABELS = {"hoger": _l("higher is better"), "lager": _l("lower is better")}
 KIND_LABELS = {"kwantitatief": _l("quantitative"), "kwalitatief": _l("qualitative")}
@@ -34,7 +33,7 @@ def _int_or_none(value):
     return int(value) if value not in (None, "", "None") else None
 
 
-class IndicatorForm(FlaskForm):
+class IndicatorForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(_l("Enter a name.")), Length(max=200)])
     definition = TextAreaField(_l("Definition"), validators=[Optional(), Length(max=5000)])
     unit = StringField(_l("Unit"), validators=[Optional(), Length(max=50)])
@@ -56,7 +55,7 @@ class IndicatorForm(FlaskForm):
     )
 
 
-class CycleForm(FlaskForm):
+class CycleForm(Form):
     title = StringField(
         _l("Title"), validators=[DataRequired(_l("Enter a title.")), Length(max=200)]
     )
@@ -64,7 +63,7 @@ class CycleForm(FlaskForm):
     period_to = DateField(_l("Period to"), validators=[InputRequired(_l("Enter the period."))])
 
 
-class InterpretationForm(FlaskForm):
+class InterpretationForm(Form):
     interpretation = TextAreaField(
         _l("Interpretation (duiding)"),
         description=_l("What the figures and stories of this period mean. You can use Markdown."),
@@ -78,7 +77,7 @@ class InterpretationForm(FlaskForm):
     )
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     decision = RadioField(
         _l("Decision of your organisation"), choices=select_choices(DECISION_LABELS.items()),
         validators=[InputRequired(_l("Choose a decision."))],

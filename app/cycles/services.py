@@ -37,6 +37,7 @@ from app.cycles.models import (
 )
 from app.errors import ServiceError
 from app.extensions import db
+from app.inputs import refuse_controls
 from app.partnerships.models import Membership, Organisation, Participation
 from app.partnerships.services import organisations_of
 from app.reviews.models import FINAL, Action, Lesson, Review, ReviewScore
@@ -305,13 +306,16 @@ def save_measurements(cycle: Cycle, membership: Membership, values: dict) -> Non
                     f"value_{indicator_id}",
                 )
         else:
-            text = str(value)[:5000]
+            text = refuse_controls(str(value)[:5000], f"value_{indicator_id}")
+        explanation = refuse_controls(
+            (explanation or "").strip()[:5000], f"explanation_{indicator_id}"
+        )
         row = existing.get(indicator_id)
         if row is None:
             row = Measurement(cycle_id=cycle.id, indicator_id=indicator_id)
             db.session.add(row)
         row.value_number, row.value_text = number, text
-        row.explanation = (explanation or "").strip()[:5000]
+        row.explanation = explanation
         row.entered_by_id = membership.user_id
         row.entered_at = utcnow()
     record("measurements", cycle, partnership_id=cycle.partnership_id, actor_id=membership.user_id,

@@ -6,11 +6,13 @@ from datetime import date, datetime, timedelta
 
 from flask import Response
 
+from app.inputs import strip_controls
 from app.timeutil import utcnow
 
 
 def _escape(text: str) -> str:
-    return (
+    # RFC 5545 text holds no control characters but tab; newlines become "\\n".
+    return strip_controls(
         (text or "")
         .replace("\\", "\\\\")
         .replace(";", "\\;")

@@ -9,7 +9,13 @@ from datetime import date, datetime
 
 from flask import Response
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
+
+from app.inputs import strip_controls
+
+# What stands in for a character a file cannot hold (a NUL stored before input was checked).
+REPLACEMENT = "\N{REPLACEMENT CHARACTER}"
 
 
 def _cell(value):
@@ -17,7 +23,18 @@ def _cell(value):
         return ""
     if isinstance(value, datetime | date):
         return value.isoformat()
+    if isinstance(value, str):
+        return strip_controls(value, REPLACEMENT)
     return value
+
+
+def _xlsx_cell(value):
+    if isinstance(value, str):
+        # openpyxl refuses (IllegalCharacterError) what the XLSX format cannot hold.
+        return _safe(ILLEGAL_CHARACTERS_RE.sub(REPLACEMENT, value))
+    if isinstance(value, date):
+        return value
+    return _safe(value)
 
 
 def _safe(value):
@@ -45,12 +62,12 @@ def xlsx_response(
 ) -> Response:
     workbook = Workbook(write_only=False)
     worksheet = workbook.active
-    worksheet.title = sheet[:31]
-    worksheet.append([str(h) for h in header])
+    worksheet.title = ILLEGAL_CHARACTERS_RE.sub(REPLACEMENT, sheet)[:31]
+    worksheet.append([_xlsx_cell(str(h)) for h in header])
     for cell in worksheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        worksheet.append([_safe(v) if not isinstance(v, date) else v for v in row])
+        worksheet.append([_xlsx_cell(v) for v in row])
     worksheet.freeze_panes = "A2"
     buffer = io.BytesIO()
     workbook.save(buffer)

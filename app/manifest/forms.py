@@ -1,14 +1,15 @@
 """Forms of the manifest pages."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
+
+from app.forms import Form
 
 MARKDOWN_HINT = _l("You can use Markdown: *italic*, **bold**, lists with -.")
 
 
-class PrincipleForm(FlaskForm):
+class PrincipleForm(Form):
     title = StringField(
         _l("Title"), validators=[DataRequired(_l("Enter a title.")), Length(max=200)]
     )
@@ -33,18 +34,18 @@ class PrincipleForm(FlaskForm):
     version = HiddenField()
 
 
-class PreambleForm(FlaskForm):
+class PreambleForm(Form):
     preamble = TextAreaField(
         _l("Preamble"), description=MARKDOWN_HINT, validators=[Optional(), Length(max=20000)]
     )
     version = HiddenField()
 
 
-class MoveForm(FlaskForm):
+class MoveForm(Form):
     position = IntegerField(_l("New position"), validators=[DataRequired(_l("Choose a position."))])
 
 
-class AdoptForm(FlaskForm):
+class AdoptForm(Form):
     note = TextAreaField(
         _l("Adoption note"),
         description=_l("What this version changes, and who decided to adopt it (e.g. the RBO)."),
@@ -53,11 +54,11 @@ class AdoptForm(FlaskForm):
     )  # fmt: skip
 
 
-class EndorseForm(FlaskForm):
+class EndorseForm(Form):
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
 
 
-class ProposalForm(FlaskForm):
+class ProposalForm(Form):
     principle_id = SelectField(
         _l("Principle"), coerce=str, description=_l("Choose a principle, or a new principle.")
     )
@@ -83,7 +84,7 @@ class ProposalForm(FlaskForm):
     )
 
 
-class CommentForm(FlaskForm):
+class CommentForm(Form):
     body = TextAreaField(
         _l("Comment"),
         description=MARKDOWN_HINT,
@@ -91,7 +92,7 @@ class CommentForm(FlaskForm):
     )
 
 
-class DeclineForm(FlaskForm):
+class DeclineForm(Form):
     reason = TextAreaField(
         _l("Reason for declining"),
         validators=[DataRequired(_l("Give the reason for declining.")), Length(max=5000)],

@@ -1,11 +1,10 @@
 """Forms of the partnership admin pages."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
-from app.forms import ValidEmail, select_choices
+from app.forms import Form, ValidEmail, select_choices
 from app.partnerships.models import (
     ORGANISATION_KIND_LABELS,
     ORGANISATION_KINDS,
@@ -22,7 +21,7 @@ def kind_choices():
     return select_choices((kind, ORGANISATION_KIND_LABELS[kind]) for kind in ORGANISATION_KINDS)
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(_l("Enter a name.")), Length(max=200)])
     kind = SelectField(
         _l("Kind"), choices=kind_choices, validators=[DataRequired(_l("Choose a kind."))]
@@ -30,7 +29,7 @@ class OrganisationForm(FlaskForm):
     version = HiddenField()
 
 
-class MembershipForm(FlaskForm):
+class MembershipForm(Form):
     organisation_id = SelectField(
         _l("Organisation"), coerce=int, validators=[DataRequired(_l("Choose an organisation."))]
     )
@@ -38,7 +37,7 @@ class MembershipForm(FlaskForm):
     version = HiddenField()
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     email = StringField(
         _l("E-mail address"),
         validators=[

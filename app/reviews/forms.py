@@ -1,7 +1,6 @@
 """Forms of the review pages."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     HiddenField,
@@ -13,7 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from app.forms import MultiCheckboxField, select_choices
+from app.forms import Form, MultiCheckboxField, select_choices
 
 MARKDOWN_HINT = _l("You can use Markdown: *italic*, **bold**, lists with -.")
 KIND_LABELS = {"casusbespreking": _l("case discussion"), "kwaliteitsreview": _l("quality review")}
@@ -51,7 +50,7 @@ def _int_or_none(value):
     return int(value) if value not in (None, "", "None") else None
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(Form):
     kind = RadioField(
         _l("Kind"), choices=select_choices(KIND_LABELS.items()),
         validators=[InputRequired(_l("Choose a case discussion or a quality review."))],
@@ -92,7 +91,7 @@ class ReviewForm(FlaskForm):
     version = HiddenField()
 
 
-class LessonForm(FlaskForm):
+class LessonForm(Form):
     text = TextAreaField(
         _l("Lesson"), validators=[DataRequired(_l("Write the lesson.")), Length(max=5000)]
     )
@@ -131,7 +130,7 @@ class LessonForm(FlaskForm):
     )
 
 
-class ConfirmHitForm(FlaskForm):
+class ConfirmHitForm(Form):
     kind = HiddenField()
     fragment = HiddenField()
     reason = StringField(
@@ -143,12 +142,12 @@ class ConfirmHitForm(FlaskForm):
     )
 
 
-class RetentionForm(FlaskForm):
+class RetentionForm(Form):
     retention_months = IntegerField(
         _l("Keep case details for (months)"),
         validators=[InputRequired(_l("Enter a number of months.")), NumberRange(1, 240)],
     )
 
 
-class ActionStatusForm(FlaskForm):
+class ActionStatusForm(Form):
     status = SelectField(_l("Status"), choices=select_choices(ACTION_STATUS_LABELS.items()))

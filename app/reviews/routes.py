@@ -426,7 +426,7 @@ def actions(slug: str):
 
 
 @bp.post("/actions/<int:action_id>")
-@requires("review.view")
+@requires("action.update")
 def action_status(slug: str, action_id: int):
     action = db.session.get(Action, action_id)
     if action is None or action.partnership_id != g.partnership.id:

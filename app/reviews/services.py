@@ -19,12 +19,13 @@ from app.agreements import services as agreements
 from app.agreements.models import Agreement
 from app.errors import ServiceError
 from app.extensions import db
+from app.inputs import refuse_controls
 from app.manifest import services as manifest
 from app.manifest.links import set_links
 from app.manifest.models import Principle, PrincipleLink
 from app.partnerships.models import Membership
 from app.partnerships.services import members_of
-from app.policy import TABLE_TAKE_PART, may_edit_review
+from app.policy import TABLE_TAKE_PART, may_edit_review, role_may
 from app.reviews import privacy
 from app.reviews.models import (
     ACTION_STATUSES,
@@ -210,7 +211,7 @@ def set_scores(review: Review, membership: Membership, scores: dict) -> None:
                 raise ServiceError(
                     _l("A score is a whole number from 1 to 5."), f"score_{principle_id}"
                 )
-        explanation = (explanation or "").strip()
+        explanation = refuse_controls((explanation or "").strip(), f"explanation_{principle_id}")
         if len(explanation) > 5000:
             raise ServiceError(
                 _l("Use at most %(n)s characters.", n=5000), f"explanation_{principle_id}"
@@ -513,9 +514,9 @@ def open_actions(partnership_id: int, owner_id: int | None = None):
 def set_action_status(action: Action, membership: Membership, status: str) -> None:
     if status not in ACTION_STATUSES:
         raise ServiceError(_l("Choose a status."), "status")
-    if action.owner_id != membership.user_id and membership.role not in (
-        "beheerder",
-        "programmamanager",
+    if not role_may(membership.role, "action.update") or (
+        action.owner_id != membership.user_id
+        and membership.role not in ("beheerder", "programmamanager")
     ):
         raise ServiceError(_l("Only the owner or a programme manager can change this action."))
     action.status = status

@@ -2,7 +2,6 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -15,7 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from app.forms import MultiCheckboxField, select_choices
+from app.forms import Form, MultiCheckboxField, select_choices
 
 MARKDOWN_HINT = _l("You can use Markdown: *italic*, **bold**, lists with -.")
 
@@ -70,7 +69,7 @@ class FiguresMixin:
     )
 
 
-class RiskForm(FlaskForm):
+class RiskForm(Form):
     title = StringField(
         _l("Title"), validators=[DataRequired(_l("Enter a title.")), Length(max=200)]
     )
@@ -104,7 +103,7 @@ class NewRiskForm(RiskForm, FiguresMixin):
     pass
 
 
-class ReassessForm(FlaskForm, FiguresMixin):
+class ReassessForm(Form, FiguresMixin):
     reason = TextAreaField(
         _l("Why the assessment changes"),
         description=_l("Or why it stays the same, when you confirm it at a review."),
@@ -114,7 +113,7 @@ class ReassessForm(FlaskForm, FiguresMixin):
     version = HiddenField()
 
 
-class MeasureForm(FlaskForm):
+class MeasureForm(Form):
     description = TextAreaField(
         _l("Measure"), validators=[DataRequired(_l("Describe the measure.")), Length(max=5000)]
     )
@@ -129,7 +128,7 @@ class MeasureForm(FlaskForm):
     version = HiddenField()
 
 
-class CommentForm(FlaskForm):
+class CommentForm(Form):
     body = TextAreaField(
         _l("Comment"),
         description=MARKDOWN_HINT,
@@ -137,13 +136,13 @@ class CommentForm(FlaskForm):
     )
 
 
-class CategoryForm(FlaskForm):
+class CategoryForm(Form):
     name = StringField(
         _l("New category"), validators=[DataRequired(_l("Enter a name.")), Length(max=80)]
     )
 
 
-class ThresholdsForm(FlaskForm):
+class ThresholdsForm(Form):
     medium_from = IntegerField(
         _l("Medium from score"),
         validators=[InputRequired(_l("Enter a score.")), NumberRange(2, 25)],

@@ -1,7 +1,6 @@
 """Forms of the thematic table pages."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateTimeLocalField,
     HiddenField,
@@ -11,7 +10,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from app.forms import MultiCheckboxField, select_choices
+from app.forms import Form, MultiCheckboxField, select_choices
 
 MARKDOWN_HINT = _l("You can use Markdown: *italic*, **bold**, lists with -.")
 STATUS_LABELS = {"actief": _l("active"), "afgerond": _l("finished")}
@@ -21,7 +20,7 @@ def _int_or_none(value):
     return int(value) if value not in (None, "", "None") else None
 
 
-class TableForm(FlaskForm):
+class TableForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(_l("Enter a name.")), Length(max=200)])
     theme = TextAreaField(
         _l("Theme"), description=MARKDOWN_HINT, validators=[Optional(), Length(max=20000)]
@@ -36,13 +35,13 @@ class TableForm(FlaskForm):
     version = HiddenField()
 
 
-class MemberForm(FlaskForm):
+class MemberForm(Form):
     user_id = SelectField(
         _l("Add a member"), coerce=_int_or_none, validators=[InputRequired(_l("Choose a person."))]
     )
 
 
-class ConversationForm(FlaskForm):
+class ConversationForm(Form):
     title = StringField(
         _l("Title"), validators=[DataRequired(_l("Enter a title.")), Length(max=200)]
     )
@@ -51,7 +50,7 @@ class ConversationForm(FlaskForm):
     )
 
 
-class CommentForm(FlaskForm):
+class CommentForm(Form):
     body = TextAreaField(
         _l("Your comment"),
         description=_l("Mention a member of the table with @name, e.g. @programmamanager. "
@@ -61,19 +60,19 @@ class CommentForm(FlaskForm):
     parent_id = HiddenField()
 
 
-class EditCommentForm(FlaskForm):
+class EditCommentForm(Form):
     body = TextAreaField(
         _l("Comment"), validators=[DataRequired(_l("Write a comment.")), Length(max=10000)]
     )
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     reason = TextAreaField(
         _l("Reason"), validators=[DataRequired(_l("Give a reason.")), Length(max=5000)]
     )
 
 
-class ConclusionForm(FlaskForm):
+class ConclusionForm(Form):
     conclusion = TextAreaField(
         _l("Conclusion"),
         description=_l("What the table concludes; it can become a draft agreement."),
@@ -81,7 +80,7 @@ class ConclusionForm(FlaskForm):
     )
 
 
-class MeetingForm(FlaskForm):
+class MeetingForm(Form):
     title = StringField(
         _l("Title"), validators=[DataRequired(_l("Enter a title.")), Length(max=200)]
     )
@@ -102,7 +101,7 @@ class MeetingForm(FlaskForm):
     version = HiddenField()
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     text = StringField(
         _l("Decision"), validators=[DataRequired(_l("Write the decision.")), Length(max=2000)]
     )

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import inspect
 
+from app.activity.notifications import base_url
 from app.exports.ics import calendar, event, ics_response
 from app.extensions import db
 from app.forms import is_id, select_choices
@@ -83,8 +84,8 @@ def _meeting(table: ThematicTable, meeting_id: int) -> Meeting:
     return meeting
 
 
-def _member_choices(form_field, with_empty: bool = True, empty_label=None):
-    options = partnership_members(g.partnership.id)
+def _member_choices(form_field, with_empty: bool = True, empty_label=None, options=None):
+    options = partnership_members(g.partnership.id) if options is None else options
     if with_empty:
         options = [("", empty_label or _("(nobody)"))] + options
     form_field.choices = select_choices(options)
@@ -103,7 +104,7 @@ def index(slug: str):
 @requires("table.manage")
 def new(slug: str):
     form = TableForm()
-    _member_choices(form.chair_id)
+    _member_choices(form.chair_id, options=services.chair_candidates(g.partnership.id))
     if request.method == "GET":
         form.chair_id.data = current_user.id
     if form.validate_on_submit():
@@ -138,7 +139,7 @@ def show(slug: str, table_id: int):
 def edit(slug: str, table_id: int):
     table, _access = _table(table_id, TABLE_MANAGE)
     form = TableForm(obj=table)
-    _member_choices(form.chair_id)
+    _member_choices(form.chair_id, options=services.chair_candidates(g.partnership.id))
     if form.validate_on_submit():
         ensure_current(table, form, {"name": _("Name"), "status": _("Status")})
         with service_errors(form):
@@ -558,8 +559,8 @@ def decision_to_agreement(slug: str, table_id: int, meeting_id: int, decision_id
 def meeting_ics(slug: str, table_id: int, meeting_id: int):
     table, _access = _table(table_id)
     meeting = _meeting(table, meeting_id)
-    url = url_for("tables.meeting", slug=slug, table_id=table.id, meeting_id=meeting.id,
-                  _external=True)  # fmt: skip
+    url = base_url() + url_for("tables.meeting", slug=slug, table_id=table.id,
+                               meeting_id=meeting.id)  # fmt: skip
     text = calendar([
         event(f"meeting-{meeting.id}@samenspel", f"{table.name}: {meeting.title}",
               meeting.starts_at, meeting.ends_at, meeting.place, meeting.agenda, url)

@@ -20,7 +20,7 @@ from app.errors import ServiceError
 from app.extensions import db
 from app.partnerships.models import Membership
 from app.partnerships.services import members_of as partnership_members
-from app.policy import TABLE_MANAGE, TABLE_NONE, TABLE_TAKE_PART, table_access
+from app.policy import READ_ONLY_ROLES, TABLE_MANAGE, TABLE_NONE, TABLE_TAKE_PART, table_access
 from app.tables.models import (
     ACTIVE,
     CLOSED,
@@ -145,6 +145,24 @@ def tables_for(membership: Membership) -> list[TableRow]:
     return rows
 
 
+def chair_candidates(partnership_id: int) -> list[tuple[int, str]]:
+    """(user id, name) of the active members who may chair a table: never a reader, who
+    reads and never writes (see policy.READ_ONLY_ROLES)."""
+    return [
+        (row.id, row.name)
+        for row in db.session.execute(
+            select(User.id, User.name)
+            .join(Membership, Membership.user_id == User.id)
+            .where(
+                Membership.partnership_id == partnership_id,
+                Membership.active.is_(True),
+                Membership.role.not_in(READ_ONLY_ROLES),
+            )
+            .order_by(User.name)
+        )
+    ]
+
+
 def _check_table(data: dict, partnership_id: int) -> dict:
     name = (data.get("name") or "").strip()
     if not name:
@@ -158,7 +176,11 @@ def _check_table(data: dict, partnership_id: int) -> dict:
             raise ServiceError(_l("Use at most %(n)s characters.", n=20000), field)
     chair_id = data.get("chair_id")
     chair_id = int(chair_id) if chair_id not in (None, "", 0) else None
-    if chair_id is not None and chair_id not in {u for u, _ in partnership_members(partnership_id)}:
+    if chair_id is not None and chair_id not in {u for u, _ in chair_candidates(partnership_id)}:
+        if chair_id in {u for u, _ in partnership_members(partnership_id)}:
+            raise ServiceError(
+                _l("A reader cannot chair a table. Choose someone else."), "chair_id"
+            )
         raise ServiceError(_l("Choose a chair who is a member of this partnership."), "chair_id")
     clean["chair_id"] = chair_id
     status = data.get("status") or ACTIVE

@@ -778,3 +778,19 @@ def test_an_indicator_name_in_an_error_message_is_escaped(app, both):
     assert error_at(page, f"value-{indicator_id}") == said(
         app, "Enter a number for “%(name)s”.", name='<img src=x onerror="alert(1)">Wachttijd'
     )
+
+
+def test_control_characters_in_measurements_are_refused(app, measurable):
+    world, number_id, text_id, _proposed_id = measurable
+    client = client_of(app, world, PROVIDER_MANAGER)
+    before = state_of(app)
+
+    for data in (
+        {f"value_{text_id}": "Ver\x00trouwen"},
+        {f"value_{number_id}": "3", f"explanation_{number_id}": "Daling\x1b[2J"},
+    ):
+        response = post(client, url(world, "/cycles/1/measurements"), data)
+
+        assert response.status_code == 422
+        assert "Haal de onzichtbare stuurtekens uit deze tekst." in html(response)
+    assert state_of(app) == before
