@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014_mail_links"
-down_revision = "0012_review_tallies"
+down_revision = "0013_fts_automerge"
 branch_labels = None
 depends_on = None
 
