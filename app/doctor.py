@@ -12,6 +12,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from app.activity.notifications import FALLBACK_BASE_URL
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -36,8 +38,6 @@ def findings(app: Flask) -> list[Finding]:
 
 @check
 def base_url(app: Flask) -> list[Finding]:
-    from app.activity.notifications import FALLBACK_BASE_URL
-
     if app.config.get("SAMENSPEL_BASE_URL"):
         return []
     return [

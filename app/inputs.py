@@ -14,6 +14,8 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter
 
+from app.errors import ServiceError
+
 # Every id column is a 32-bit INTEGER (SQLite's are wider, PostgreSQL's are not).
 MAX_ID = 2**31 - 1
 # Dates users may enter: far enough for history and plans, near enough that adding a
@@ -58,8 +60,6 @@ def refuse_controls(value: str, field: str | None = None) -> str:
     """The text, or a ServiceError shown next to ``field`` when it holds control characters:
     for a service that takes text read from the request past a form (score explanations,
     measurements)."""
-    from app.errors import ServiceError
-
     if has_control(value):
         raise ServiceError(CONTROL_MESSAGE, field)
     return value

@@ -367,8 +367,6 @@ def renew_setting_link(link: MailSettingLink) -> bool:
     """Mail the person a fresh link for the setting an expired link named, and revoke
     their older links for it. Only an expired link can ask (once: asking revokes it), and
     only for someone still an active member; returns whether a mail was sent."""
-    from app.views import path_for
-
     if setting_link_state(link) != "expired":
         return False
     user = db.session.get(User, link.user_id)
