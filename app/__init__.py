@@ -130,28 +130,62 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 
 def _init_login(app: Flask) -> None:
-    from app.auth.models import User
-    from app.forms import is_id
+    from flask import redirect, url_for
+    from flask_babel import lazy_gettext as _l
+    from flask_login import COOKIE_NAME
+
+    from app.auth import sessions
+    from app.policy import PUBLIC
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
-
-    from flask_babel import lazy_gettext as _l
-
     login_manager.login_message = _l("Log in to see this page.")
 
     @login_manager.user_loader
-    def load_user(user_id: str):
-        # The id carries the session token, so a changed password ends other sessions.
-        ident, _, token = user_id.partition(":")
-        if not is_id(ident):
-            return None
-        user = db.session.get(User, int(ident))
-        if user is None or user.session_token != token or not user.active:
-            return None
+    def load_user(session_id: str):
+        # The id is a server-side session's random value (app/auth/sessions.py): an ended,
+        # idle or expired session is refused whatever cookie carries it.
+        user = sessions.load(session_id)
+        if user is None and app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME) in request.cookies:
+            session["_remember"] = "clear"  # a remember cookie that no longer works: drop it
         return user
+
+    # Until they have enrolled, people who must use two-factor authentication reach only
+    # the enrolment page, logging out and public pages. This runs before the page cache
+    # (registered later), so a kept page is never served to an ended session either.
+    enrolment_allowed = {"auth.two_factor_setup", "auth.logout", "static"}
+
+    @app.before_request
+    def require_enrolment():
+        endpoint = request.endpoint
+        if endpoint is None or endpoint == "static":
+            return None
+        if not current_user.is_authenticated or not current_user.must_enrol:
+            return None
+        view = app.view_functions.get(endpoint)
+        if endpoint in enrolment_allowed or getattr(view, "access_rule", None) == PUBLIC:
+            return None
+        return redirect(url_for("auth.two_factor_setup"))
+
+    @app.after_request
+    def send_account_mails(response):
+        # Account mails (reset links, notices) are in the outbox; send them once the answer
+        # is on its way, so how long mail takes shows in no response time.
+        mails = g.pop("account_mails", None)
+        if mails:
+            ids = [mail.id for mail in mails if mail.id is not None]
+
+            def deliver() -> None:
+                from app.auth.services import deliver_account_mails
+
+                with app.app_context():
+                    deliver_account_mails(ids)
+                    db.session.remove()
+
+            response.call_on_close(deliver)
+        return response
 
 
 def _init_templates(app: Flask) -> None:

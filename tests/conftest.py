@@ -8,6 +8,7 @@ import re
 import socket
 import tempfile
 from dataclasses import dataclass, field
+from datetime import datetime
 from email import message_from_bytes, policy
 from pathlib import Path
 
@@ -24,6 +25,9 @@ from app.extensions import db  # noqa: E402
 from app.partnerships.models import ROLES, Membership, Organisation, Participation, Partnership  # noqa: E402
 
 PASSWORD = "correct horse battery staple"
+# The TOTP secret of every test world's beheerder (beheerders must use two-factor
+# authentication); login() completes the code step with it.
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 _TMP = tempfile.mkdtemp(prefix="samenspel-test-")
 
 
@@ -129,6 +133,9 @@ def make_partnership(app, password_hash):
                     password_hash=password_hash,
                     session_token=f"token-{role}-{slug}",
                 )
+                if role == "beheerder":
+                    user.totp_secret = TOTP_SECRET
+                    user.totp_enabled_at = user.created_at or datetime(2026, 1, 1)
                 org = provider if role in ("teamlid", "partner") else municipality
                 membership = Membership(
                     user=user, partnership=partnership, organisation=org, role=role
@@ -177,8 +184,42 @@ def post(client, url: str, data: dict | None = None, **kwargs):
     return client.post(url, data=data, **kwargs)
 
 
+def totp_code(app, email: str) -> str:
+    """A current code of the account's TOTP secret; clears its last used step first, so a
+    test can log in several times within one 30-second step."""
+    import pyotp
+    from sqlalchemy import select, update
+
+    from app.auth.models import normalise_email
+
+    with app.app_context():
+        email = normalise_email(email)
+        db.session.execute(update(User).where(User.email == email).values(totp_last_step=None))
+        db.session.commit()
+        secret = db.session.execute(select(User.totp_secret).where(User.email == email)).scalar()
+    return pyotp.TOTP(secret).now()
+
+
 def login(client, email: str, password: str = PASSWORD, **extra):
-    return post(client, "/login", {"email": email, "password": password, **extra})
+    """Log in through the form; for an account with two-factor authentication also
+    through the code step (with a code computed from its secret)."""
+    response = post(client, "/login", {"email": email, "password": password, **extra})
+    if response.status_code == 302 and response.location.endswith("/login/code"):
+        response = post(client, "/login/code", {"code": totp_code(client.application, email)})
+    return response
+
+
+def enrol_two_factor(client) -> str:
+    """Set up two-factor authentication for the signed-in client as a person would: read
+    the key from the set-up page, confirm with a code computed from it; returns the key."""
+    import pyotp
+
+    page = client.get("/account/two-factor/setup").get_data(as_text=True)
+    match = re.search(r'id="totp-secret">([A-Z2-7]+)<', page)
+    assert match, "no key on the set-up page"
+    response = post(client, "/account/two-factor/setup", {"code": pyotp.TOTP(match.group(1)).now()})
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    return match.group(1)
 
 
 @pytest.fixture

@@ -15,7 +15,10 @@ from app.activity.models import AuditEvent
 from app.extensions import db
 
 # Never copied into the trail.
-HIDDEN_FIELDS = {"password_hash", "session_token", "token_hash", "version", "created_at"}
+HIDDEN_FIELDS = {
+    "password_hash", "session_token", "token_hash", "version", "created_at", "totp_secret",
+    "totp_last_step",
+}  # fmt: skip
 
 
 def _plain(value: Any) -> Any:
