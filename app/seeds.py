@@ -17,6 +17,7 @@ from app.extensions import db
 from app.partnerships.models import Membership, Organisation, Participation, Partnership
 from app.partnerships.services import add_organisation, create_partnership
 from app.scale import scale_command
+from app.timeutil import utcnow
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -58,6 +59,11 @@ def load_demo(path: Path = SEEDS / "demo.yaml") -> int:
             user.set_password(data["password"])
             db.session.add(user)
             record("create", user)
+            changed += 1
+        beheerder = any(m["role"] == "beheerder" for m in spec["memberships"])
+        if beheerder and not user.totp_secret and data.get("totp_secret"):
+            user.totp_secret = data["totp_secret"]
+            user.totp_enabled_at = utcnow()
             changed += 1
         for m in spec["memberships"]:
             partnership = partnerships[m["partnership"]]

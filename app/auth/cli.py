@@ -6,7 +6,6 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from app.activity.services import record
 from app.auth import services
 from app.auth.models import User, normalise_email
 from app.errors import ServiceError
@@ -57,9 +56,7 @@ def _set_active(email: str, active: bool) -> None:
     ).scalar_one_or_none()
     if user is None:
         raise click.ClickException(f"No user with e-mail address {email}.")
-    user.active = active
-    record("update", user)
-    db.session.commit()
+    services.set_active(user, active)  # deactivating also ends every session
     click.echo(f"{user.email} is now {'active' if active else 'inactive'}.")
 
 

@@ -258,11 +258,13 @@ def request_password_reset(email: str) -> None:
     if user is None or not user.active:
         db.session.commit()
         return
+    now = utcnow()
     db.session.add(
         PasswordReset(
             user_id=user.id,
             token_hash=token_hash,
-            expires_at=utcnow() + timedelta(minutes=RESET_MINUTES),
+            created_at=now,
+            expires_at=now + timedelta(minutes=RESET_MINUTES),
         )
     )
     _mail_user(

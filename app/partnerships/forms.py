@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, StringField
+from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from app.forms import ValidEmail, select_choices
@@ -53,3 +53,13 @@ class InviteForm(FlaskForm):
         _l("Organisation"), coerce=int, validators=[DataRequired(_l("Choose an organisation."))]
     )
     role = SelectField(_l("Role"), choices=role_choices, validators=[DataRequired()])
+
+
+class SecurityForm(FlaskForm):
+    require_two_factor = BooleanField(
+        _l("Two-factor authentication required for every member"),
+        description=_l(
+            "Members without it are sent to set it up at their next page and can do nothing "
+            "else until they have. Beheerders always need it."
+        ),
+    )
