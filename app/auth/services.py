@@ -144,9 +144,9 @@ def change_password(user: User, current: str, new: str, repeat: str) -> None:
         raise ServiceError(_l("Your current password is not correct."), "current_password")
     check_new_password(new, repeat, email=user.email, name=user.name)
     user.set_password(new)
-    ended = sessions.end_all_sessions(user, except_id=user.session_row_id)
+    sessions.end_all_sessions(user, except_id=user.session_row_id)
     _end_reset_links(user)
-    record("password_changed", user, changes={"sessions_ended": [None, ended]})
+    record("password_changed", user, changes={})
     _mail_user(
         user,
         _l("Your password was changed"),
