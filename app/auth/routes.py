@@ -328,8 +328,8 @@ def two_factor():
         "auth/two_factor.html",
         required=services.sessions.two_factor_required(current_user),
         codes_left=twofactor.recovery_codes_left(current_user),
-        off_form=TwoFactorOffForm(),
-        codes_form=RecoveryCodesForm(),
+        off_form=TwoFactorOffForm(prefix="off"),
+        codes_form=RecoveryCodesForm(prefix="codes"),
     )
 
 
@@ -370,7 +370,7 @@ def two_factor_setup():
 @bp.post("/account/two-factor/off")
 @authenticated
 def two_factor_off():
-    form = TwoFactorOffForm()
+    form = TwoFactorOffForm(prefix="off")
     status = 422
     if form.validate_on_submit():
         try:
@@ -390,14 +390,14 @@ def two_factor_off():
         required=services.sessions.two_factor_required(current_user),
         codes_left=twofactor.recovery_codes_left(current_user),
         off_form=form,
-        codes_form=RecoveryCodesForm(),
+        codes_form=RecoveryCodesForm(prefix="codes"),
     ), status
 
 
 @bp.post("/account/two-factor/recovery-codes")
 @authenticated
 def recovery_codes():
-    form = RecoveryCodesForm()
+    form = RecoveryCodesForm(prefix="codes")
     if form.validate_on_submit():
         try:
             codes = services.new_recovery_codes(
@@ -411,6 +411,6 @@ def recovery_codes():
         "auth/two_factor.html",
         required=services.sessions.two_factor_required(current_user),
         codes_left=twofactor.recovery_codes_left(current_user),
-        off_form=TwoFactorOffForm(),
+        off_form=TwoFactorOffForm(prefix="off"),
         codes_form=form,
     ), 422

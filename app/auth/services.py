@@ -416,12 +416,23 @@ def disable_two_factor(user: User, password: str, code: str) -> None:
 def reset_member_two_factor(membership: Membership) -> None:
     """A beheerder removes a member's second factor (a lost phone): the member sets it up
     again at the next login, and every session of theirs ends."""
-    user = membership.user
+    reset_two_factor(membership.user, membership.partnership)
+
+
+def reset_two_factor(user: User, partnership=None) -> None:
+    """Remove a person's second factor, end their sessions, record it and mail them; by a
+    beheerder of the partnership, or (partnership None) by the operator's command line."""
     if not user.has_two_factor:
         raise ServiceError(_l("This member has no two-factor authentication to reset."))
     twofactor.clear(user)
     sessions.end_all_sessions(user)
-    record("two_factor_reset", user, partnership_id=membership.partnership_id, changes={})
+    record(
+        "two_factor_reset",
+        user,
+        partnership_id=partnership.id if partnership else None,
+        changes={},
+    )
+    by = partnership.name if partnership else "Samenspel"
     _mail_user(
         user,
         _l("Your two-factor authentication was reset"),
@@ -429,7 +440,7 @@ def reset_member_two_factor(membership: Membership) -> None:
             "A beheerder of %(partnership)s reset the two-factor authentication of your "
             "Samenspel account. Log in with your password and set it up again with your "
             "(new) phone.",
-            partnership=membership.partnership.name,
+            partnership=by,
         ),
     )
     db.session.commit()
