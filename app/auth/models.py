@@ -39,9 +39,10 @@ class User(UserMixin, db.Model):
     # Two-factor authentication (TOTP, RFC 6238): the base32 secret, when it was
     # confirmed (None: not enrolled; a secret without it is an enrolment in progress), and
     # the last time step a code was accepted for, so a code works only once.
-    totp_secret: Mapped[str] = mapped_column(String(64), default="")
-    totp_enabled_at: Mapped[datetime | None]
-    totp_last_step: Mapped[int | None]
+    # Deferred: loaded by the user loader (and where used), not with every user listed.
+    totp_secret: Mapped[str] = mapped_column(String(64), default="", deferred=True)
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(deferred=True)
+    totp_last_step: Mapped[int | None] = mapped_column(deferred=True)
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy.orm import undefer
 
 from app.activity.services import record
 from app.auth.models import User, UserSession
@@ -145,6 +146,9 @@ def load(token: str) -> User | None:
         select(UserSession, User, _two_factor_required())
         .join(User, User.id == UserSession.user_id)
         .where(UserSession.token_hash == hash_token(token))
+        .options(
+            undefer(User.totp_secret), undefer(User.totp_enabled_at), undefer(User.totp_last_step)
+        )
     ).one_or_none()
     if found is None:
         return None

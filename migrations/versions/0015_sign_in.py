@@ -70,35 +70,39 @@ def upgrade():
         sa.Column("count", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_auth_throttle")),
     )
-    with op.batch_alter_table("login_attempt", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_login_attempt_address"))
-        batch_op.drop_index(batch_op.f("ix_login_attempt_at"))
-        batch_op.drop_index(batch_op.f("ix_login_attempt_email"))
-    op.drop_table("login_attempt")
-    with op.batch_alter_table("user", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("totp_secret", sa.String(length=64), nullable=False, server_default="")
-        )
-        batch_op.add_column(sa.Column("totp_enabled_at", sa.DateTime(), nullable=True))
-        batch_op.add_column(sa.Column("totp_last_step", sa.Integer(), nullable=True))
+    op.drop_table("login_attempt")  # its indexes go with it
+    # Plain ALTER TABLE … ADD/DROP COLUMN (SQLite 3.35+ and PostgreSQL): no copy of the
+    # table, which SQLite could not drop while other tables' rows refer to it.
+    op.add_column(
+        "user", sa.Column("totp_secret", sa.String(length=64), nullable=False, server_default="")
+    )
+    op.add_column("user", sa.Column("totp_enabled_at", sa.DateTime(), nullable=True))
+    op.add_column("user", sa.Column("totp_last_step", sa.Integer(), nullable=True))
+    op.add_column(
+        "partnership",
+        sa.Column("require_two_factor", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
+    # Account mails have no partnership. SQLite cannot drop NOT NULL in place: the table
+    # is copied, with foreign keys off so notifications' references do not stop the copy
+    # (the pragma takes effect when no transaction is open yet, as for `flask db upgrade`).
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("PRAGMA foreign_keys=OFF")
     with op.batch_alter_table("outgoing_mail", schema=None) as batch_op:
         batch_op.alter_column("partnership_id", existing_type=sa.Integer(), nullable=True)
-    with op.batch_alter_table("partnership", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("require_two_factor", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
 
 
 def downgrade():
+    # Account mails go; on SQLite partnership_id stays nullable (making it NOT NULL again
+    # would copy the table while notifications refer to it).
     op.execute("DELETE FROM outgoing_mail WHERE partnership_id IS NULL")
-    with op.batch_alter_table("outgoing_mail", schema=None) as batch_op:
-        batch_op.alter_column("partnership_id", existing_type=sa.Integer(), nullable=False)
-    with op.batch_alter_table("partnership", schema=None) as batch_op:
-        batch_op.drop_column("require_two_factor")
-    with op.batch_alter_table("user", schema=None) as batch_op:
-        batch_op.drop_column("totp_last_step")
-        batch_op.drop_column("totp_enabled_at")
-        batch_op.drop_column("totp_secret")
+    if op.get_bind().dialect.name != "sqlite":
+        op.alter_column(
+            "outgoing_mail", "partnership_id", existing_type=sa.Integer(), nullable=False
+        )
+    op.drop_column("partnership", "require_two_factor")
+    op.drop_column("user", "totp_last_step")
+    op.drop_column("user", "totp_enabled_at")
+    op.drop_column("user", "totp_secret")
     op.create_table(
         "login_attempt",
         sa.Column("id", sa.Integer(), nullable=False),

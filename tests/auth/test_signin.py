@@ -36,7 +36,6 @@ from tests.conftest import (
     count_rows,
     csrf_token,
     enrol_two_factor,
-    fetch,
     field_error,
     find,
     login,
@@ -46,6 +45,17 @@ from tests.conftest import (
 
 NEW_PASSWORD = "a brand new passphrase"
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def fetch(app, model, ident):
+    """The row read fresh with its deferred columns (the two-factor ones), detached."""
+    from sqlalchemy.orm import undefer
+
+    with app.app_context():
+        obj = db.session.get(model, ident, options=[undefer("*")])
+        if obj is not None:
+            db.session.expunge(obj)
+        return obj
 
 
 def is_logged_in(client) -> bool:
@@ -351,24 +361,35 @@ def test_reset_mail_is_sent_through_the_outbox(app, client, world, smtp):
 
 
 def test_unknown_addresses_take_as_long_as_wrong_passwords(app, client, world, monkeypatch):
+    """Medians over 30 interleaved tries each. The test client serves the request in this
+    process, so this process's CPU time is the work the request did (on SQLite including
+    the database), without the minutes other processes on a busy machine keep the CPU:
+    that difference must stay under 10 ms. The wall-clock medians, which such waiting
+    blurs, must still be far closer than the hash's cost (an unknown address answered
+    without hashing would be ~100 ms or more faster)."""
     monkeypatch.setitem(app.config, "SAMENSPEL_LOGIN_LIMIT", 1000)
     token = csrf_token(client)
-    known, unknown = [], []
+    cpu = {"known": [], "unknown": []}
+    wall = {"known": [], "unknown": []}
 
-    def timed(email: str) -> float:
+    def timed(kind: str, email: str) -> None:
         data = {"email": email, "password": "not the password at all", "csrf_token": token}
-        start = time.perf_counter()
+        start_cpu, start_wall = time.process_time(), time.perf_counter()
         response = client.post("/login", data=data)
-        elapsed = time.perf_counter() - start
+        cpu[kind].append(time.process_time() - start_cpu)
+        wall[kind].append(time.perf_counter() - start_wall)
         assert response.status_code == 422
-        return elapsed
 
-    timed(world.users["lezer"].email), timed("warm-up@testverband.test")  # first-use work
+    timed("known", world.users["lezer"].email), timed("unknown", "warm-up@testverband.test")
+    for values in (*cpu.values(), *wall.values()):
+        values.clear()  # the first tries did first-use work (the dummy hash, caches)
     for n in range(30):
-        known.append(timed(world.users["lezer"].email))
-        unknown.append(timed(f"nobody{n}@testverband.test"))
-    difference = abs(statistics.median(known) - statistics.median(unknown))
-    assert difference < 0.010, (statistics.median(known), statistics.median(unknown))
+        timed("known", world.users["lezer"].email)
+        timed("unknown", f"nobody{n}@testverband.test")
+    medians = {k: statistics.median(v) for k, v in cpu.items()}
+    assert abs(medians["known"] - medians["unknown"]) < 0.010, medians
+    walls = {k: statistics.median(v) for k, v in wall.items()}
+    assert abs(walls["known"] - walls["unknown"]) < 0.050, walls
 
 
 # --- throttling under concurrency --------------------------------------------------------------
