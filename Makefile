@@ -9,7 +9,7 @@ export FLASK_APP := app:create_app
 .PHONY: run test bench fuzz setup setup-test vendor translations db demo lint test-sqlite test-postgres test-e2e clean
 
 run: setup db demo
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	SAMENSPEL_DEMO=1 $(BIN)/flask run --host 127.0.0.1 --port 5000
 
 test: setup-test lint test-sqlite test-postgres test-e2e
 

@@ -66,6 +66,17 @@ def load(instance_path: Path) -> dict:
         # werkzeug's method for hashing new passwords (app/auth/models.py).
         "SAMENSPEL_PASSWORD_METHOD": os.environ.get("SAMENSPEL_PASSWORD_METHOD", "scrypt"),
         "SAMENSPEL_LOGIN_LIMIT": int(os.environ.get("SAMENSPEL_LOGIN_LIMIT", "5")),
+        # Sessions end after this long unused, and at the latest after 12 hours (30 days
+        # with "ingelogd blijven"), whatever the cookie says.
+        "SAMENSPEL_SESSION_IDLE_MINUTES": int(
+            os.environ.get("SAMENSPEL_SESSION_IDLE_MINUTES", "480")
+        ),
+        "SAMENSPEL_SESSION_HOURS": int(os.environ.get("SAMENSPEL_SESSION_HOURS", "12")),
+        "SAMENSPEL_SESSION_REMEMBER_DAYS": int(
+            os.environ.get("SAMENSPEL_SESSION_REMEMBER_DAYS", "30")
+        ),
+        # The demo: its public password is accepted as a new password only here.
+        "SAMENSPEL_DEMO": _flag("SAMENSPEL_DEMO"),
         "SAMENSPEL_INVITATION_DAYS": 7,
         "SAMENSPEL_PAGE_SIZE": 25,
         # Rendered pages kept per worker process (app/pagecache.py); 0 switches it off.

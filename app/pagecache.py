@@ -20,8 +20,8 @@ What bypasses the ORM session (a bulk load through a bare connection, a migratio
 in psql, restoring a backup, which may even set the number back) does not raise the
 number: there the time limit is what bounds staleness, so after such work restart the
 workers or wait a minute. ``clear()`` empties only the calling process's cache (the
-tests use it after emptying the tables). Writes to bookkeeping no page shows (failed
-logins, the mail outbox) do not count. ``SAMENSPEL_PAGE_CACHE_MB=0`` switches the cache
+tests use it after emptying the tables). Writes to bookkeeping no page shows (attempt
+counters, when a session was last seen, the mail outbox) do not count. ``SAMENSPEL_PAGE_CACHE_MB=0`` switches the cache
 off.
 """
 
@@ -58,9 +58,10 @@ class DataVersion(db.Model):
 
 # --- the version ------------------------------------------------------------------
 
-# Bookkeeping no page shows: failed logins (anyone could otherwise empty every cache by
-# posting wrong passwords) and the mail outbox.
-UNSHOWN_TABLES = frozenset({"login_attempt", "outgoing_mail"})
+# Bookkeeping no page shows: attempt counters (anyone could otherwise empty every cache
+# by posting wrong passwords), when a session was last seen (sessions starting and
+# ending also write an audit event, which does count) and the mail outbox.
+UNSHOWN_TABLES = frozenset({"auth_throttle", "user_session", "outgoing_mail"})
 
 
 def _shown(obj) -> bool:

@@ -48,6 +48,7 @@ from app.tables.models import (
     TableMember,
     ThematicTable,
 )
+from app.timeutil import utcnow
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -106,6 +107,11 @@ def load_demo(path: Path = SEEDS / "demo.yaml") -> int:
             user.set_password(data["password"])
             db.session.add(user)
             record("create", user)
+            changed += 1
+        beheerder = any(m["role"] == "beheerder" for m in spec["memberships"])
+        if beheerder and not user.totp_secret and data.get("totp_secret"):
+            user.totp_secret = data["totp_secret"]
+            user.totp_enabled_at = utcnow()
             changed += 1
         for m in spec["memberships"]:
             partnership = partnerships[m["partnership"]]

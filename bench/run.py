@@ -78,7 +78,9 @@ from sqlalchemy.engine import make_url
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.scale import BIG_CONVERSATION, DOMAIN, PASSWORD, SLUG  # noqa: E402
+import pyotp  # noqa: E402
+
+from bench.scale import BIG_CONVERSATION, DEMO_TOTP_SECRET, DOMAIN, PASSWORD, SLUG  # noqa: E402
 
 LOGIN = f"beheerder@{DOMAIN}"
 USER_AGENT = "samenspel-bench"
@@ -389,6 +391,13 @@ class Browser:
             raise SystemExit(
                 f"Logging in as {email} failed (status {status}); is this a scale database?"
             )
+        if headers.get("Location", "").endswith("/login/code"):
+            # The scale accounts have the documented demo TOTP key (bench/scale.py).
+            form["code"] = pyotp.TOTP(DEMO_TOTP_SECRET).now()
+            form.pop("email"), form.pop("password")
+            status, _, _ = self.request("POST", "/login/code", form)
+            if status not in (302, 303):
+                raise SystemExit(f"The login code for {email} was refused (status {status}).")
 
 
 # --- gunicorn and wrk -------------------------------------------------------------------

@@ -124,6 +124,7 @@ SLUG = "schaal"
 NAME = "Schaalproef Jeugdhulpregio (demo)"
 DOMAIN = "schaal.test"
 PASSWORD = "samenspel-demo"  # noqa: S105  (the documented demo password)
+DEMO_TOTP_SECRET = "SAMENSPELDEMOTOTPSAMENSPELDEMOTO"  # noqa: S105  (documented, demo only)
 BIG_CONVERSATION = "Grote discussie: wachttijden"
 KNOWN_ROLES = ("beheerder", "programmamanager", "teamlid", "partner", "lezer", "bestuurder")
 CHUNK = 5000
@@ -736,7 +737,10 @@ class ScaleLoader:
         users = [
             {"email": email, "name": name, "password_hash": password_hash, "active": True,
              "language": "nl", "last_login_at": None, "created_at": moment,
-             "session_token": secrets.token_hex(16)}
+             "session_token": secrets.token_hex(16),
+             # Every scale account has the demo TOTP key (beheerders must use one).
+             "totp_secret": DEMO_TOTP_SECRET, "totp_enabled_at": moment,
+             "totp_last_step": None}
             for _, _, name, email in people
         ]  # fmt: skip
         user_ids = bulk(User, users)

@@ -9,6 +9,7 @@ import re
 import socket
 import tempfile
 from dataclasses import dataclass, field
+from datetime import datetime
 from email import message_from_bytes, policy
 from pathlib import Path
 
@@ -29,6 +30,9 @@ PASSWORD = "correct horse battery staple"
 # Real scrypt costs ~70 ms a hash; the tests hash with one round of PBKDF2 instead, except
 # the tests of hashing itself (tests/auth/), which use production_password_hashing.
 TEST_PASSWORD_METHOD = "pbkdf2:sha256:1"
+# The TOTP secret of every test world's beheerder (beheerders must use two-factor
+# authentication); login() completes the code step with it.
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 _TMP = tempfile.mkdtemp(prefix="samenspel-test-")  # one per process, so one per xdist worker
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")  # "gw0", "gw1" … under pytest-xdist
 
@@ -239,6 +243,9 @@ def make_partnership(app, password_hash):
                     password_hash=password_hash,
                     session_token=f"token-{role}-{slug}",
                 )
+                if role == "beheerder":
+                    user.totp_secret = TOTP_SECRET
+                    user.totp_enabled_at = user.created_at or datetime(2026, 1, 1)
                 org = provider if role in ("teamlid", "partner") else municipality
                 membership = Membership(
                     user=user, partnership=partnership, organisation=org, role=role
@@ -303,22 +310,55 @@ def post(client, url: str, data: dict | None = None, **kwargs):
     return client.post(url, data=data, **kwargs)
 
 
+def totp_code(app, email: str) -> str:
+    """A current code of the account's TOTP secret; clears its last used step first, so a
+    test can log in several times within one 30-second step."""
+    import pyotp
+    from sqlalchemy import select, update
+
+    from app.auth.models import normalise_email
+
+    with app.app_context():
+        email = normalise_email(email)
+        db.session.execute(update(User).where(User.email == email).values(totp_last_step=None))
+        db.session.commit()
+        secret = db.session.execute(select(User.totp_secret).where(User.email == email)).scalar()
+    return pyotp.TOTP(secret).now()
+
+
 def login(client, email: str, password: str = PASSWORD, **extra):
-    """Log in through the login form (for tests of logging in itself)."""
-    return post(client, "/login", {"email": email, "password": password, **extra})
+    """Log in through the form; for an account with two-factor authentication also
+    through the code step (with a code computed from its secret)."""
+    response = post(client, "/login", {"email": email, "password": password, **extra})
+    if response.status_code == 302 and response.location.endswith("/login/code"):
+        response = post(client, "/login/code", {"code": totp_code(client.application, email)})
+    return response
+
+
+def enrol_two_factor(client) -> str:
+    """Set up two-factor authentication for the signed-in client as a person would: read
+    the key from the set-up page, confirm with a code computed from it; returns the key."""
+    import pyotp
+
+    page = client.get("/account/two-factor/setup").get_data(as_text=True)
+    match = re.search(r'id="totp-secret">([A-Z2-7]+)<', page)
+    assert match, "no key on the set-up page"
+    response = post(client, "/account/two-factor/setup", {"code": pyotp.TOTP(match.group(1)).now()})
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    return match.group(1)
 
 
 def sign_in(client, user: User | str):
     """Sign the client in as user (or the user with this e-mail address) without the form.
 
-    Leaves the database and the session as a successful login does: the login recorded
-    (app.auth.services.note_login) and a fresh session (keeping the chosen language) with
-    Flask-Login's keys. The one place that knows how a session is signed in; tests of the
-    login itself use login()."""
+    Leaves the database and the session as a successful login (every factor passed) does:
+    a server-side session started by app.auth.sessions.start_session (which records the
+    login) and a fresh Flask session (keeping the chosen language) carrying its id. The one
+    place that knows how a session is signed in; tests of the login itself use login()."""
     from flask_login.utils import _create_identifier
     from sqlalchemy import select
 
-    from app.auth.services import note_login
+    from app.auth.sessions import start_session
 
     app = client.application
     with app.test_request_context():
@@ -328,8 +368,7 @@ def sign_in(client, user: User | str):
             query = select(User).where(User.id == user.id)
         fresh = db.session.execute(query).scalar_one()
         assert fresh.active, f"{fresh.email} is not active"
-        note_login(fresh)  # what a successful login records (time, audit event)
-        user_id = fresh.get_id()
+        session_id = start_session(fresh, user_agent="werkzeug test client", ip="127.0.0.1")
         db.session.remove()
     with app.test_request_context(environ_base=client.environ_base):
         identifier = _create_identifier()
@@ -338,7 +377,7 @@ def sign_in(client, user: User | str):
         session.clear()
         if language:
             session["lang"] = language
-        session["_user_id"] = user_id
+        session["_user_id"] = session_id
         session["_fresh"] = True
         session["_id"] = identifier
     return client

@@ -9,6 +9,10 @@ EXPECTED_PUBLIC = {
     "site.accessibility",
     "site.switch_language",
     "auth.login",
+    "auth.login_code",  # the second step, only with a password checked minutes before
+    "auth.forgot_password",
+    "auth.reset_password",  # a mailed single-use token in the URL
+    "auth.password_strength",  # judges a typed password; stores nothing
     "auth.accept_invitation",
     # Authorised by a secret token in the URL (mailed link, calendar subscription).
     "activity.mail_setting",

@@ -21,7 +21,14 @@ ACTIONS = {
     "phase": _l("next phase"), "measurements": _l("measurements saved"),
     "interpret": _l("interpretation saved"), "submit": _l("submitted to the boards"),
     "decide": _l("decided"), "follow_up": _l("proposal followed up"), "login": _l("logged in"),
-    "password_changed": _l("password changed"),
+    "password_changed": _l("password changed"), "logout": _l("logged out"),
+    "password_reset": _l("password reset by mail"), "sessions_ended": _l("sessions ended"),
+    "two_factor_enabled": _l("two-factor authentication on"),
+    "two_factor_renewed": _l("two-factor authentication set up again"),
+    "two_factor_disabled": _l("two-factor authentication off"),
+    "two_factor_reset": _l("two-factor authentication reset"),
+    "recovery_code_used": _l("recovery code used"),
+    "recovery_codes_renewed": _l("new recovery codes"),
 }  # fmt: skip
 
 FIELDS = {
@@ -44,7 +51,8 @@ FIELDS = {
     "dilemmas": _l("dilemmas"), "decision": _l("decision"), "text": _l("text"),
     "core_sentence": _l("core sentence"), "practice": _l("in practice"),
     "position": _l("position"), "preamble": _l("preamble"), "note": _l("note"),
-    "reason": _l("reason"),
+    "reason": _l("reason"), "require_two_factor": _l("two-factor authentication required"),
+    "sessions_ended": _l("sessions ended"),
 }  # fmt: skip
 
 

@@ -117,7 +117,8 @@ class OutgoingMail(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
-    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnership.id"))
+    # None for mail about the person's own account (kind "account").
+    partnership_id: Mapped[int | None] = mapped_column(ForeignKey("partnership.id"))
     kind: Mapped[str] = mapped_column(String(10))
     digest_on: Mapped[date | None]
     recipient: Mapped[str] = mapped_column(String(254))

@@ -18,7 +18,10 @@ from app.registry import audit_redactions
 from app.timeutil import LOCAL
 
 # Never copied into the trail.
-HIDDEN_FIELDS = {"password_hash", "session_token", "token_hash", "version", "created_at"}
+HIDDEN_FIELDS = {
+    "password_hash", "session_token", "token_hash", "version", "created_at", "totp_secret",
+    "totp_last_step",
+}  # fmt: skip
 
 
 def plain(value: Any) -> Any:

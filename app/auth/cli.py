@@ -6,7 +6,6 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from app.activity.services import record
 from app.auth import services
 from app.auth.models import User, normalise_email
 from app.errors import ServiceError
@@ -57,9 +56,7 @@ def _set_active(email: str, active: bool) -> None:
     ).scalar_one_or_none()
     if user is None:
         raise click.ClickException(f"No user with e-mail address {email}.")
-    user.active = active
-    record("update", user)
-    db.session.commit()
+    services.set_active(user, active)  # deactivating also ends every session
     click.echo(f"{user.email} is now {'active' if active else 'inactive'}.")
 
 
@@ -75,3 +72,20 @@ def deactivate(email):
 def activate(email):
     """Let a deactivated account log in again."""
     _set_active(email, True)
+
+
+@users_cli.command("reset-two-factor")
+@click.argument("email")
+def reset_two_factor(email):
+    """Remove an account's second factor (a lost phone, no recovery codes left); the
+    person sets it up again at the next login. Ends their sessions and mails them."""
+    user = db.session.execute(
+        select(User).where(User.email == normalise_email(email))
+    ).scalar_one_or_none()
+    if user is None:
+        raise click.ClickException(f"No user with e-mail address {email}.")
+    try:
+        services.reset_two_factor(user)
+    except ServiceError as error:
+        raise click.ClickException(str(error.message)) from error
+    click.echo(f"The two-factor authentication of {user.email} has been reset.")

@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringField
 from wtforms.validators import DataRequired, Length
 
-from app.auth.models import MIN_PASSWORD_LENGTH
+from app.auth.models import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from app.forms import Form, select_choices
 
 LANGUAGE_CHOICES = select_choices([("nl", "Nederlands"), ("en", "English")])
@@ -40,16 +40,23 @@ class AccountForm(Form):
 def _new_password_fields():
     new = PasswordField(
         _l("New password"),
-        description=_l("At least %(n)s characters.", n=MIN_PASSWORD_LENGTH),
+        description=_l(
+            "At least %(n)s characters; a few unrelated words are easy to remember and hard "
+            "to guess. Not your name or e-mail address.",
+            n=MIN_PASSWORD_LENGTH,
+        ),
         validators=[
             DataRequired(_l("Enter a new password.")),
             Length(
                 min=MIN_PASSWORD_LENGTH,
-                max=500,
                 message=_l("Use at least %(n)s characters.", n=MIN_PASSWORD_LENGTH),
             ),
+            Length(
+                max=MAX_PASSWORD_LENGTH,
+                message=_l("Use at most %(n)s characters.", n=MAX_PASSWORD_LENGTH),
+            ),
         ],
-        render_kw={"autocomplete": "new-password"},
+        render_kw={"autocomplete": "new-password", "aria-controls": "password-strength"},
     )
     repeat = PasswordField(
         _l("Repeat the new password"),
@@ -75,3 +82,52 @@ class AcceptInvitationForm(Form):
         render_kw={"autocomplete": "name"},
     )
     new_password, repeat_password = _new_password_fields()
+
+
+class ForgotPasswordForm(Form):
+    email = EmailField(
+        _l("E-mail address"),
+        validators=[DataRequired(_l("Enter your e-mail address.")), Length(max=254)],
+        render_kw={"autocomplete": "username"},
+    )
+
+
+class ResetPasswordForm(Form):
+    new_password, repeat_password = _new_password_fields()
+
+
+def _code_field(label=None):
+    return StringField(
+        label or _l("Code"),
+        validators=[DataRequired(_l("Enter the code.")), Length(max=20)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"},
+    )
+
+
+class CodeForm(Form):
+    code = StringField(
+        _l("Code from your authenticator app, or a recovery code"),
+        validators=[DataRequired(_l("Enter the code.")), Length(max=20)],
+        render_kw={"autocomplete": "one-time-code", "spellcheck": "false"},
+    )
+
+
+class TwoFactorSetupForm(Form):
+    code = _code_field(_l("The 6-digit code your app shows now"))
+
+
+class TwoFactorOffForm(Form):
+    password = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(_l("Enter your current password.")), Length(max=500)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    code = _code_field(_l("Code from your authenticator app, or a recovery code"))
+
+
+class RecoveryCodesForm(Form):
+    password = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(_l("Enter your current password.")), Length(max=500)],
+        render_kw={"autocomplete": "current-password"},
+    )

@@ -1,4 +1,5 @@
-"""People who log in, their invitations and login attempts."""
+"""People who log in, their sessions, invitations, password resets, second factor and
+the counters that throttle guessing."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ if TYPE_CHECKING:  # mapped classes of other packages, which relationships name
     from app.partnerships.models import Membership, Organisation, Partnership
 
 MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 256
 # werkzeug's hash method for new passwords; SAMENSPEL_PASSWORD_METHOD may name another one
 # (the tests use a cheap one). check_password reads the method from the stored hash.
 PASSWORD_METHOD = "scrypt"  # noqa: S105 (a method name, not a password)
@@ -45,8 +47,16 @@ class User(UserMixin, db.Model):
     language: Mapped[str] = mapped_column(String(5), default="nl")
     last_login_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # Bumped when the password changes, so old sessions and remember-cookies stop working.
+    # No longer part of a session's id (sessions are UserSession rows); kept so that
+    # accounts made by older versions and bulk loads need no change.
     session_token: Mapped[str] = mapped_column(String(64), default="")
+    # Two-factor authentication (TOTP, RFC 6238): the base32 secret, when it was
+    # confirmed (None: not enrolled; a secret without it is an enrolment in progress), and
+    # the last time step a code was accepted for, so a code works only once.
+    # Deferred: loaded by the user loader (and where used), not with every user listed.
+    totp_secret: Mapped[str] = mapped_column(String(64), default="", deferred=True)
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(deferred=True)
+    totp_last_step: Mapped[int | None] = mapped_column(deferred=True)
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}
@@ -57,8 +67,20 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
 
+    # Flask-Login keeps get_id() in the session and the remember cookie: the random id of
+    # the UserSession this request belongs to, never the user's own id.
+    # Set by the user loader for the request's session: its random id (the cookie value),
+    # its row, and whether the user must still enrol in two-factor authentication.
+    session_id = ""
+    session_row_id = None
+    must_enrol = False
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
+        return self.session_id
+
+    @property
+    def has_two_factor(self) -> bool:
+        return self.totp_enabled_at is not None
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password, method=password_method())
@@ -104,12 +126,60 @@ class Invitation(db.Model):
         return "open"
 
 
-class LoginAttempt(db.Model):
-    """Failed logins, counted per account and per address for rate limiting."""
+class UserSession(db.Model):
+    """One login on one device: the cookie holds a random id, only its hash is stored.
 
-    __tablename__ = "login_attempt"
+    Ended by logout, by the person on the Sessions page, by a password change or reset and
+    by deactivation; refused when idle or old (services.SESSION_* settings)."""
+
+    __tablename__ = "user_session"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), index=True)
-    address: Mapped[str] = mapped_column(String(64), index=True)
-    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+    remember: Mapped[bool] = mapped_column(default=False)
+    browser: Mapped[str] = mapped_column(String(120), default="")
+    address: Mapped[str] = mapped_column(String(64), default="")
+
+    user: Mapped[User] = relationship()
+
+
+class PasswordReset(db.Model):
+    """A mailed single-use link to choose a new password; only the token's hash is kept."""
+
+    __tablename__ = "password_reset"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
+
+
+class RecoveryCode(db.Model):
+    """One of the ten single-use codes that stand in for the authenticator app."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None]
+
+
+class AuthThrottle(db.Model):
+    """Attempts per key ("login-account:<e-mail>", "login-address:<ip>", "totp:<user id>")
+    in a fixed window, counted with one atomic upsert so concurrent requests each get
+    their own number."""
+
+    __tablename__ = "auth_throttle"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    window_start: Mapped[datetime]
+    count: Mapped[int] = mapped_column(default=0)

@@ -1,18 +1,58 @@
-"""Login, logout, account, password and invitation pages."""
+"""Login (password, then a code), logout, account, sessions, password and its reset,
+two-factor authentication and invitation pages."""
 
 from __future__ import annotations
+
+import time
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from app.auth import services
-from app.auth.forms import AcceptInvitationForm, AccountForm, LoginForm, PasswordForm
+from app.auth import passwords, services, twofactor
+from app.auth.forms import (
+    AcceptInvitationForm,
+    AccountForm,
+    CodeForm,
+    ForgotPasswordForm,
+    LoginForm,
+    PasswordForm,
+    RecoveryCodesForm,
+    ResetPasswordForm,
+    TwoFactorOffForm,
+    TwoFactorSetupForm,
+)
+from app.auth.models import User
 from app.errors import ServiceError
+from app.extensions import db
 from app.policy import authenticated, public
-from app.views import form_status, safe_next, service_errors
+from app.views import form_status, safe_next, service_errors, show_service_error
 
 bp = Blueprint("auth", __name__)
+
+
+PENDING = "pending_second_factor"
+PENDING_SECONDS = 300
+
+
+def _sign_in(user, remember: bool, target: str):
+    """Start a server-side session for a user who passed every factor, in a fresh Flask
+    session (keeping only the chosen language)."""
+    language = session.get("lang")
+    session.clear()
+    if language:
+        session["lang"] = language
+    services.sessions.start_session(
+        user,
+        remember=remember,
+        user_agent=request.headers.get("User-Agent", ""),
+        ip=request.remote_addr or "",
+    )
+    login_user(user, remember=remember)
+    if not user.has_two_factor and services.sessions.two_factor_required(user):
+        flash(_("Set up two-factor authentication to continue."), "info")
+        return redirect(url_for("auth.two_factor_setup"))
+    return redirect(target)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -35,24 +75,120 @@ def login():
             status = 422
         else:
             target = safe_next(request.args.get("next"), url_for("partnerships.index"))
-            language = session.get("lang")
-            session.clear()  # a fresh session at login
-            if language:
-                session["lang"] = language
-            login_user(user, remember=form.remember.data)
-            return redirect(target)
+            if user.has_two_factor:
+                session[PENDING] = {
+                    "user": user.id,
+                    "remember": bool(form.remember.data),
+                    "next": target,
+                    "at": int(time.time()),
+                }
+                return redirect(url_for("auth.login_code"))
+            return _sign_in(user, bool(form.remember.data), target)
     elif request.method == "POST":
         status = 422
     return render_template("auth/login.html", form=form), status
 
 
+def _pending_user():
+    pending = session.get(PENDING)
+    if not isinstance(pending, dict) or time.time() - pending.get("at", 0) > PENDING_SECONDS:
+        return None, None
+    user = db.session.get(User, pending.get("user"))
+    if user is None or not user.active or not user.has_two_factor:
+        return None, None
+    return user, pending
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@public
+def login_code():
+    """The second step of logging in: a code from the authenticator app (or a recovery
+    code), within five minutes of the password."""
+    if current_user.is_authenticated:
+        return redirect(url_for("partnerships.index"))
+    user, pending = _pending_user()
+    if user is None:
+        session.pop(PENDING, None)
+        flash(_("Log in again."), "info")
+        return redirect(url_for("auth.login"))
+    form = CodeForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            recovery = services.verify_second_factor(user, form.code.data)
+        except services.LoginThrottled as error:
+            form.form_errors.append(error.message)
+            status = 429
+        except ServiceError as error:
+            show_service_error(form, error)
+            status = 422
+        else:
+            if recovery:
+                flash(_("You used a recovery code. Make new ones if few are left."), "warning")
+            return _sign_in(user, pending["remember"], pending["next"])
+    elif request.method == "POST":
+        status = 422
+    return render_template("auth/login_code.html", form=form), status
+
+
 @bp.post("/logout")
 @authenticated
 def logout():
-    logout_user()
+    services.logout(current_user._get_current_object())
+    language = session.get("lang")
+    # Empty the session first: logout_user() then notes that the remember cookie must be
+    # deleted, which Flask-Login does when it sends the answer.
     session.clear()
+    logout_user()
+    if language:
+        session["lang"] = language
     flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@public
+def forgot_password():
+    form = ForgotPasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        # The same answer whether or not the address has an account.
+        return render_template("auth/forgot_sent.html"), 200
+    elif request.method == "POST":
+        status = 422
+    return render_template("auth/forgot.html", form=form), status
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@public
+def reset_password(token: str):
+    reset = services.find_reset(token)
+    if reset is None:
+        return render_template("auth/reset_invalid.html"), 410
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        with service_errors(form):
+            services.reset_password(token, form.new_password.data, form.repeat_password.data)
+            if current_user.is_authenticated:
+                session.clear()
+                logout_user()
+            flash(_("Your password has been changed. Log in with the new password."), "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/reset.html", form=form, token=token), form_status()
+
+
+@bp.post("/password/strength")
+@public
+def password_strength():
+    """Feedback while typing a new password (htmx): the same judgement as the server's."""
+    password = request.form.get("new_password", "")
+    email = name = ""
+    if current_user.is_authenticated:
+        email, name = current_user.email, current_user.name
+    name = request.form.get("name", name)[:200]
+    verdict = passwords.judge(password, email=email, name=name) if password else None
+    return render_template("auth/_strength.html", verdict=verdict)
 
 
 @bp.route("/account", methods=["GET", "POST"])
@@ -80,9 +216,6 @@ def change_password():
                 form.new_password.data,
                 form.repeat_password.data,
             )
-            # Keep this session: its id carries the new token. Pass the user, not the
-            # current_user proxy, or current_user would resolve to itself forever.
-            login_user(current_user._get_current_object())
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("auth.account"))
     return render_template("auth/password.html", form=form), form_status()
@@ -117,8 +250,124 @@ def accept_invitation(token: str):
             user = services.accept_invitation_new_user(
                 invitation, form.name.data, form.new_password.data, form.repeat_password.data
             )
-            session.clear()
-            login_user(user)
             flash(_("Welcome to %(name)s.", name=invitation.partnership.name), "success")
-            return redirect(url_for("partnerships.dashboard", slug=invitation.partnership.slug))
+            target = url_for("partnerships.dashboard", slug=invitation.partnership.slug)
+            return _sign_in(user, False, target)
     return render_template("auth/invitation.html", form=form, invitation=invitation), form_status()
+
+
+# --- sessions ------------------------------------------------------------------------
+
+
+@bp.get("/account/sessions")
+@authenticated
+def sessions_page():
+    rows = services.sessions.active_sessions(current_user)
+    return render_template("auth/sessions.html", rows=rows, current_id=current_user.session_row_id)
+
+
+@bp.post("/account/sessions/<int:session_id>/end")
+@authenticated
+def end_session(session_id: int):
+    with service_errors():
+        services.end_session(current_user._get_current_object(), session_id)
+        flash(_("The session has been ended."), "success")
+    return redirect(url_for("auth.sessions_page"))
+
+
+@bp.post("/account/sessions/end-others")
+@authenticated
+def end_other_sessions():
+    ended = services.end_other_sessions(current_user._get_current_object())
+    flash(_("Sessions ended on other devices: %(n)s.", n=ended), "success")
+    return redirect(url_for("auth.sessions_page"))
+
+
+# --- two-factor authentication --------------------------------------------------------
+
+SETUP_SECRET = "two_factor_setup_secret"  # noqa: S105  (a session key)
+
+
+@bp.get("/account/two-factor")
+@authenticated
+def two_factor():
+    return render_template(
+        "auth/two_factor.html",
+        required=services.sessions.two_factor_required(current_user),
+        codes_left=twofactor.recovery_codes_left(current_user),
+        off_form=TwoFactorOffForm(prefix="off"),
+        codes_form=RecoveryCodesForm(prefix="codes"),
+    )
+
+
+@bp.route("/account/two-factor/setup", methods=["GET", "POST"])
+@authenticated
+def two_factor_setup():
+    """Enrol (or move to a new phone): scan the QR code, confirm with a first code, get
+    the recovery codes once. The new secret stays in the session until confirmed."""
+    form = TwoFactorSetupForm()
+    secret = session.get(SETUP_SECRET)
+    if request.method == "GET" or not secret:
+        secret = twofactor.new_secret()
+        session[SETUP_SECRET] = secret
+    if form.validate_on_submit():
+        with service_errors(form):
+            codes = services.confirm_two_factor(
+                current_user._get_current_object(), secret, form.code.data
+            )
+            session.pop(SETUP_SECRET, None)
+            return render_template("auth/recovery_codes.html", codes=codes)
+    uri = twofactor.provisioning_uri(current_user, secret)
+    return render_template(
+        "auth/two_factor_setup.html",
+        form=form,
+        secret=secret,
+        qr=twofactor.qr_svg(uri),
+        must_enrol=current_user.must_enrol,
+    ), form_status()
+
+
+@bp.post("/account/two-factor/off")
+@authenticated
+def two_factor_off():
+    form = TwoFactorOffForm(prefix="off")
+    status = 422
+    if form.validate_on_submit():
+        try:
+            services.disable_two_factor(
+                current_user._get_current_object(), form.password.data, form.code.data
+            )
+        except services.LoginThrottled as error:
+            form.form_errors.append(error.message)
+            status = 429
+        except ServiceError as error:
+            show_service_error(form, error)
+        else:
+            flash(_("Two-factor authentication is off."), "success")
+            return redirect(url_for("auth.two_factor"))
+    return render_template(
+        "auth/two_factor.html",
+        required=services.sessions.two_factor_required(current_user),
+        codes_left=twofactor.recovery_codes_left(current_user),
+        off_form=form,
+        codes_form=RecoveryCodesForm(prefix="codes"),
+    ), status
+
+
+@bp.post("/account/two-factor/recovery-codes")
+@authenticated
+def recovery_codes():
+    form = RecoveryCodesForm(prefix="codes")
+    if form.validate_on_submit():
+        with service_errors(form):
+            codes = services.new_recovery_codes(
+                current_user._get_current_object(), form.password.data
+            )
+            return render_template("auth/recovery_codes.html", codes=codes)
+    return render_template(
+        "auth/two_factor.html",
+        required=services.sessions.two_factor_required(current_user),
+        codes_left=twofactor.recovery_codes_left(current_user),
+        off_form=TwoFactorOffForm(prefix="off"),
+        codes_form=form,
+    ), 422

@@ -23,7 +23,7 @@ from app.errors import ServiceError
 from app.extensions import db
 from app.forms import select_choices
 from app.partnerships import services
-from app.partnerships.forms import InviteForm, MembershipForm, OrganisationForm
+from app.partnerships.forms import InviteForm, MembershipForm, OrganisationForm, SecurityForm
 from app.partnerships.models import ROLE_LABELS, ROLES, Membership
 from app.policy import get_scoped_or_404, requires, scoped
 from app.views import ensure_current, form_status, page_number, render, service_errors
@@ -168,6 +168,43 @@ def _set_member(membership_id: int, active: bool):
         else:
             flash(_("%(name)s no longer has access (deactivated).", name=name), "success")
     return redirect(url_for("admin.members", slug=g.partnership.slug))
+
+
+@bp.post("/members/<int:membership_id>/reset-two-factor")
+@requires("partnership.admin")
+def reset_two_factor(slug: str, membership_id: int):
+    """A member lost their phone: remove their second factor; they set it up again at
+    their next login (the member is mailed, an audit event is written)."""
+    membership = get_scoped_or_404(Membership, membership_id)
+    try:
+        auth_services.reset_member_two_factor(membership)
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        flash(
+            _(
+                "The two-factor authentication of %(name)s has been reset.",
+                name=membership.user.name,
+            ),
+            "success",
+        )
+    return redirect(url_for("admin.edit_member", slug=slug, membership_id=membership.id))
+
+
+# --- security ---------------------------------------------------------------------
+
+
+@bp.route("/security", methods=["GET", "POST"])
+@requires("partnership.admin")
+def security(slug: str):
+    form = SecurityForm(obj=g.partnership)
+    if form.validate_on_submit():
+        auth_services.set_two_factor_required(g.partnership, bool(form.require_two_factor.data))
+        flash(_("The security settings have been saved."), "success")
+        return redirect(url_for("admin.security", slug=slug))
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/security.html", form=form), status
 
 
 # --- invitations ------------------------------------------------------------------

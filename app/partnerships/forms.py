@@ -1,7 +1,7 @@
 """Forms of the partnership admin pages."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, SelectField, StringField
+from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from app.forms import Form, ValidEmail, select_choices
@@ -52,3 +52,13 @@ class InviteForm(Form):
         _l("Organisation"), coerce=int, validators=[DataRequired(_l("Choose an organisation."))]
     )
     role = SelectField(_l("Role"), choices=role_choices, validators=[DataRequired()])
+
+
+class SecurityForm(Form):
+    require_two_factor = BooleanField(
+        _l("Two-factor authentication required for every member"),
+        description=_l(
+            "Members without it are sent to set it up at their next page and can do nothing "
+            "else until they have. Beheerders always need it."
+        ),
+    )

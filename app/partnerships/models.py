@@ -26,6 +26,8 @@ class Partnership(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
+    # Every member must use two-factor authentication (beheerders always must).
+    require_two_factor: Mapped[bool] = mapped_column(default=False, deferred=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     version: Mapped[int] = mapped_column(default=1)
 

@@ -273,4 +273,9 @@ def set_membership_active(membership: Membership, active: bool, actor_id: int) -
             raise ServiceError(_l("A partnership needs at least one beheerder."))
     membership.active = active
     record("update", membership, partnership_id=membership.partnership_id)
+    if not active:
+        from app.auth.sessions import end_all_sessions
+
+        # Whatever page the person has open stops working now, not at their next login.
+        end_all_sessions(membership.user)
     db.session.commit()

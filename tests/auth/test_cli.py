@@ -7,7 +7,7 @@ import pytest
 from app.activity.models import AuditEvent
 from app.auth.models import User
 from app.partnerships.models import Membership, Organisation, Participation, Partnership
-from tests.conftest import PASSWORD, count_rows, find, login, message
+from tests.conftest import PASSWORD, count_rows, enrol_two_factor, find, login, message
 
 ADMIN_PASSWORD = "first admin passphrase"
 
@@ -60,8 +60,14 @@ def test_create_admin_makes_user_partnership_organisation_and_membership(app, ru
         organisation.id,
         "beheerder",
     )
-    # The new beheerder can log in and open the admin pages.
-    assert login(client, "eerste@example.org", ADMIN_PASSWORD).status_code == 302
+    # The new beheerder can log in, must set up two-factor authentication first, and then
+    # opens the admin pages.
+    response = login(client, "eerste@example.org", ADMIN_PASSWORD)
+    assert response.status_code == 302
+    assert response.location.endswith("/account/two-factor/setup")
+    page = client.get("/p/nieuw-verband/admin/organisations")
+    assert page.status_code == 302 and page.location.endswith("/account/two-factor/setup")
+    enrol_two_factor(client)
     assert client.get("/p/nieuw-verband/admin/organisations").status_code == 200
 
 

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from app.auth.models import Invitation, LoginAttempt, User
+from app.auth.models import AuthThrottle, Invitation, User, UserSession
 from app.partnerships.models import Membership
 from app.timeutil import utcnow
 from tests.conftest import (
@@ -116,7 +116,9 @@ def test_wrong_password_and_unknown_user_get_the_same_message(app, client, world
     assert wrong_text == alert_text(unknown.get_data(as_text=True))
     assert wrong_text == message(app, GENERIC)
     assert not is_logged_in(client)
-    assert count_rows(app, LoginAttempt) == 2
+    # Counted per account (two) and per address (one, twice).
+    assert count_rows(app, AuthThrottle) == 3
+    assert find(app, AuthThrottle, key="login-address:127.0.0.1").count == 2
 
 
 def test_login_form_without_password_is_refused(client, world):
@@ -209,7 +211,7 @@ def test_rate_limit_lifts_after_a_minute(app, client, world):
     with app.app_context():
         from app.extensions import db
 
-        db.session.query(LoginAttempt).update({"at": utcnow() - timedelta(seconds=61)})
+        db.session.query(AuthThrottle).update({"window_start": utcnow() - timedelta(seconds=61)})
         db.session.commit()
 
     assert _login_from(client, email, "10.0.0.1").status_code == 302
@@ -222,7 +224,7 @@ def test_four_failures_do_not_lock_the_account(client, world):
     assert _login_from(client, email, "10.0.0.1").status_code == 302
 
 
-def test_login_renews_the_session_but_keeps_the_language(client, world):
+def test_login_renews_the_session_but_keeps_the_language(app, client, world):
     with client.session_transaction() as session:
         session["planted"] = "from before the login"
         session["lang"] = "en"
@@ -232,7 +234,13 @@ def test_login_renews_the_session_but_keeps_the_language(client, world):
     with client.session_transaction() as session:
         assert "planted" not in session
         assert session["lang"] == "en"
-        assert session["_user_id"].startswith(f"{world.users['lezer'].id}:")
+        token = session["_user_id"]
+    # The session holds only a random id; the database keeps its hash.
+    assert str(world.users["lezer"].id) not in token.split("-")[0] or len(token) >= 40
+    from app.auth.sessions import hash_token
+
+    row = find(app, UserSession, token_hash=hash_token(token))
+    assert row.user_id == world.users["lezer"].id and row.ended_at is None
 
 
 @pytest.mark.parametrize(

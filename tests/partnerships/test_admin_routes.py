@@ -17,6 +17,7 @@ from app.timeutil import utcnow
 from tests.conftest import (
     alert_text,
     count_rows,
+    enrol_two_factor,
     fetch,
     field_error,
     find,
@@ -374,6 +375,10 @@ def test_edit_member_role_and_organisation(app, beheerder, world):
     edit_member(
         beheerder, world, "lezer", {"organisation_id": str(world.provider.id), "role": "beheerder"}
     )
+    # A beheerder must use two-factor authentication: first the set-up, then the page.
+    page = lezer.get(f"/p/{world.slug}/admin/organisations")
+    assert page.status_code == 302 and page.location.endswith("/account/two-factor/setup")
+    enrol_two_factor(lezer)
     assert lezer.get(f"/p/{world.slug}/admin/organisations").status_code == 200
 
 
@@ -467,6 +472,10 @@ def test_deactivate_and_restore_a_member(app, beheerder, world):
     assert post(beheerder, f"{base}/deactivate").status_code == 302
 
     assert not fetch(app, Membership, world.memberships["lezer"].id).active
+    # Deactivation ends the member's sessions: the next request is sent to log in.
+    response = lezer.get(f"/p/{world.slug}/")
+    assert response.status_code == 302 and "/login" in response.location
+    login(lezer, world.users["lezer"].email)
     assert lezer.get(f"/p/{world.slug}/").status_code == 404
     inactive = beheerder.get(f"/p/{world.slug}/admin/members?state=inactive").get_data(as_text=True)
     assert world.users["lezer"].email in inactive

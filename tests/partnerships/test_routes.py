@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from urllib.parse import urlsplit
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from app.auth.models import User
 from app.extensions import db
 from app.partnerships.models import ROLES, Membership, Organisation, Participation, Partnership
-from tests.conftest import change_row, login
+from tests.conftest import TOTP_SECRET, change_row, login
 
 
 def make_sized_partnership(app, password_hash, slug, members=5, organisations=2):
@@ -29,6 +30,8 @@ def make_sized_partnership(app, password_hash, slug, members=5, organisations=2)
                 password_hash=password_hash,
                 session_token=f"t-{slug}-{n}",
             )
+            if n == 0:  # the beheerder: two-factor authentication is required
+                user.totp_secret, user.totp_enabled_at = TOTP_SECRET, datetime(2026, 1, 1)
             db.session.add(user)
             db.session.add(
                 Membership(
