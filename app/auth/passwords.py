@@ -27,6 +27,7 @@ STRENGTH_LABELS = {
 @cache
 def common_passwords() -> frozenset[str]:
     """The 30,000 most common passwords of leaked password lists, shipped with zxcvbn."""
+    # Imported on first use: the lists are large, and most requests never judge a password.
     from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
     return frozenset(FREQUENCY_LISTS["passwords"])
@@ -74,6 +75,7 @@ def judge(password: str, *, email: str = "", name: str = "") -> Verdict:
         return Verdict(
             str(_l("The password must not contain your e-mail address or your name.")), 0
         )
+    # Imported on first use, like the lists above (zxcvbn loads them when imported).
     from zxcvbn import zxcvbn
 
     # zxcvbn's matching grows quickly with length; the first 72 characters tell enough.

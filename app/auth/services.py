@@ -9,7 +9,7 @@ from datetime import timedelta
 from email.utils import make_msgid
 from functools import cache
 
-from flask import current_app, render_template, url_for
+from flask import current_app, g, has_request_context, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
@@ -19,7 +19,7 @@ from app.activity.mail import send_mail
 from app.activity.models import OutgoingMail
 from app.activity.services import record
 from app.auth import passwords, sessions, throttle, twofactor
-from app.auth.models import Invitation, PasswordReset, User, normalise_email
+from app.auth.models import Invitation, PasswordReset, User, normalise_email, password_method
 from app.errors import ServiceError
 from app.extensions import db
 from app.partnerships.models import (
@@ -46,10 +46,15 @@ CODE_LIMIT = 5
 RESET_MINUTES = 60
 
 
-@cache
 def _dummy_hash() -> str:
-    """A hash to check unknown addresses against, so they take as long as known ones."""
-    return generate_password_hash(secrets.token_hex(16), method="scrypt")
+    """A hash to check unknown addresses against, so they take as long as known ones:
+    made with the method new passwords get (scrypt unless configured otherwise)."""
+    return _dummy_hash_for(password_method())
+
+
+@cache
+def _dummy_hash_for(method: str) -> str:
+    return generate_password_hash(secrets.token_hex(16), method=method)
 
 
 def authenticate(email: str, password: str, address: str) -> User:
@@ -80,6 +85,7 @@ def authenticate(email: str, password: str, address: str) -> User:
     throttle.forget(account_key)
     throttle.uncount(address_key)
     db.session.commit()
+    return user
 
 
 def verify_second_factor(user: User, code: str) -> bool:
@@ -167,8 +173,6 @@ def change_password(user: User, current: str, new: str, repeat: str) -> None:
 def _mail_user(user: User, subject, message, link: str = "") -> None:
     """Queue a mail about the person's own account in the outbox (in the caller's
     transaction); it is sent right after the response and by `flask notify send`."""
-    from flask import g, has_request_context
-
     with force_locale(user.language or "nl"):
         context = {"user": user, "message": str(message), "link": link}
         mail = OutgoingMail(

@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from app.activity.services import record
 from app.auth.models import User
+from app.auth.sessions import end_all_sessions
 from app.errors import ServiceError
 from app.extensions import db
 from app.partnerships.models import (
@@ -274,8 +275,6 @@ def set_membership_active(membership: Membership, active: bool, actor_id: int) -
     membership.active = active
     record("update", membership, partnership_id=membership.partnership_id)
     if not active:
-        from app.auth.sessions import end_all_sessions
-
         # Whatever page the person has open stops working now, not at their next login.
         end_all_sessions(membership.user)
     db.session.commit()
