@@ -13,9 +13,10 @@ from sqlalchemy.engine import Engine
 from app import (
     config,
     errors,
+    ops,
     pagecache,
     site,
-    sqlite_writes,  # noqa: F401  (SQLite writers queue; see the module)
+    sqlite_writes,
     timeutil,
 )
 from app.activity import contributions as activity
@@ -82,6 +83,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.config.update(overrides)
 
     db.init_app(app)
+    sqlite_writes.install(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     htmx.init_app(app)
@@ -98,6 +100,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     errors.register(app)
     _init_templates(app)
     pagecache.init_app(app)
+    ops.init_app(app)  # logs, metrics, /readyz, job runs, backups, `flask doctor`
 
     @app.after_request
     def security_headers(response):
