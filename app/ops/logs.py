@@ -93,6 +93,10 @@ def configure() -> None:
         handler.setFormatter(JsonFormatter())
         root.addHandler(handler)
     root.setLevel(os.environ.get("SAMENSPEL_LOG_LEVEL", "INFO").upper())
+    # Statements with their values (SQLAlchemy) and paths with their query strings (the
+    # development server) would carry what people wrote: never below WARNING.
+    for name in ("sqlalchemy", "werkzeug"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def init_app(app: Flask) -> None:
