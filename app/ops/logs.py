@@ -50,9 +50,13 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info and record.exc_info[0] is not None:
             kind, _error, tb = record.exc_info
             line["error"] = kind.__name__
+            frames = traceback.extract_tb(tb)
+            # The application's own frames, and the innermost one (where it was raised).
+            ours = [f for f in frames if f"{os.sep}app{os.sep}" in f.filename][-5:]
             line["where"] = [
                 f"{'/'.join(frame.filename.rsplit('/', 2)[-2:])}:{frame.lineno} {frame.name}"
-                for frame in traceback.extract_tb(tb)[-5:]
+                for frame in [*ours, *frames[-1:]]
+                if frame is not None
             ]
         return json.dumps(line, default=str, ensure_ascii=False)
 

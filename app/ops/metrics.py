@@ -40,6 +40,20 @@ class DatabaseCollector:
     """Figures read from the database when scraped: the outbox and the job runs."""
 
     def collect(self):
+        try:
+            figures = list(self._figures())
+        except Exception:  # the database is down or not migrated: say so, keep serving
+            db.session.rollback()
+            yield GaugeMetricFamily(
+                "samenspel_database_up", "1 when the database answered the scrape.", value=0
+            )
+            return
+        yield GaugeMetricFamily(
+            "samenspel_database_up", "1 when the database answered the scrape.", value=1
+        )
+        yield from figures
+
+    def _figures(self):
         from app.activity.models import OutgoingMail
         from app.ops.jobs import JOBS
         from app.ops.models import JobRun

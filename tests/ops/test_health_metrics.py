@@ -143,3 +143,87 @@ def _utc_offset() -> float:
 
     now = datetime.now(UTC)
     return now.timestamp() - now.replace(tzinfo=None).timestamp()
+
+
+def test_metrics_add_up_the_requests_of_all_gunicorn_workers(app, tmp_path):
+    """gunicorn with two workers and the image's settings: a scrape counts the requests
+    that either worker answered."""
+    import http.client
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **os.environ,
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "SAMENSPEL_METRICS_TOKEN": TOKEN,
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "prometheus"),
+        "WEB_CONCURRENCY": "2",
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "app:create_app()"],
+        cwd=root,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+    def get(path: str, timeout: float = 5, **headers) -> tuple[int, str]:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+        try:
+            connection.request("GET", path, headers=headers)
+            response = connection.getresponse()
+            return response.status, response.read().decode()
+        finally:
+            connection.close()
+
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                get("/healthz", timeout=10)
+                break
+            except OSError:  # not listening yet, or still starting its workers
+                assert time.monotonic() < deadline, "gunicorn did not start"
+                time.sleep(0.2)
+        for _ in range(19):  # 20 in all, spread over the workers
+            assert get("/healthz")[0] == 200
+        assert get("/readyz")[0] == 200
+        status, page = get("/metrics", Authorization=f"Bearer {TOKEN}")
+        assert status == 200
+    finally:
+        server.terminate()
+        server.wait(30)
+    assert (
+        value(page, "samenspel_requests_total", endpoint="site.healthz", method="GET", status="200")
+        == 20
+    )
+    assert value(page, "samenspel_outbox_unsent") == 0
+    pids = {p.name.split("_")[-1] for p in (tmp_path / "prometheus").glob("counter_*.db")}
+    assert len(pids) >= 1
+
+
+def test_metrics_say_when_the_database_does_not_answer(tmp_path):
+    broken = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/missing/dir/x.db",
+            "SAMENSPEL_METRICS_TOKEN": TOKEN,
+        }
+    )
+    client = broken.test_client()
+    client.get("/healthz")
+    response = client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert value(page, "samenspel_database_up") == 0
+    assert "samenspel_outbox_unsent" not in page
+    assert 'samenspel_requests_total{endpoint="site.healthz"' in page
