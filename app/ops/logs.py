@@ -5,8 +5,8 @@ A line carries no personal data or case text: the route is the URL rule
 (``/p/<slug>/reviews/<int:number>``), not the path or query; the user is an id; an
 exception is logged by its type and where it happened, never by its message (which may
 hold the values of a failed statement). The request id comes from a sane
-``X-Request-ID`` header or is made here; it is sent back in that header and shown on the
-500 page, so a person can quote it.
+``X-Request-ID`` header (set by the reverse proxy) or is made here; the 500 page shows
+it, so a person can quote it.
 """
 
 from __future__ import annotations
@@ -62,18 +62,11 @@ class JsonFormatter(logging.Formatter):
 
 
 class _StderrHandler(logging.StreamHandler):
-    """Writes to the sys.stderr of the moment (a test may swap it)."""
+    """Writes to the process's standard error, also while a command's output is being
+    captured (a CLI runner swaps sys.stderr; the log is not the command's output)."""
 
     def __init__(self) -> None:
-        super().__init__()
-
-    @property
-    def stream(self):  # type: ignore[override]
-        return sys.stderr
-
-    @stream.setter
-    def stream(self, value) -> None:
-        pass
+        super().__init__(sys.__stderr__)
 
 
 class _NoExceptionText(logging.Filter):
@@ -124,7 +117,6 @@ def init_app(app: Flask) -> None:
         started = g.get("request_started")
         if started is None:  # a request that failed before start_request
             return response
-        response.headers["X-Request-ID"] = g.request_id
         user = g.get("_login_user")  # the user Flask-Login loaded, if any; not loaded here
         request_log.info(
             "request",

@@ -39,7 +39,6 @@ def test_one_json_line_per_request(client, world, login_as, log_lines):
     login_as(world, "teamlid")
     response = client.get(f"/p/{world.slug}/reviews/", headers={"X-Request-ID": "abc-123"})
     assert response.status_code == 200
-    assert response.headers["X-Request-ID"] == "abc-123"
     line = requests_in(log_lines())[-1]
     assert line["method"] == "GET"
     assert line["route"] == "/p/<slug>/reviews/"
@@ -51,12 +50,11 @@ def test_one_json_line_per_request(client, world, login_as, log_lines):
 
 
 def test_a_request_id_is_made_when_none_or_a_bad_one_is_given(client, log_lines):
-    first = client.get("/healthz")
-    second = client.get("/healthz", headers={"X-Request-ID": "<script>x</script>"})
-    ids = [first.headers["X-Request-ID"], second.headers["X-Request-ID"]]
-    assert all(len(i) == 32 and i.isalnum() for i in ids) and ids[0] != ids[1]
-    logged = [line["request_id"] for line in requests_in(log_lines())]
-    assert logged == ids
+    client.get("/healthz")
+    client.get("/healthz", headers={"X-Request-ID": "<script>x</script>"})
+    ids = [line["request_id"] for line in requests_in(log_lines())]
+    assert len(ids) == 2 and ids[0] != ids[1]
+    assert all(len(i) == 32 and i.isalnum() for i in ids)
     assert requests_in(log_lines())[0]["user_id"] is None
 
 
