@@ -283,6 +283,20 @@ def prune(folder: Path, keep: int) -> list[Path]:
 # --- reading a backup -------------------------------------------------------------------------
 
 
+def _extract(archive: tarfile.TarFile, folder: Path) -> None:
+    """Unpack only plain files and folders below folder (tarfile's "data" filter where
+    this Python has it; the same rules by hand on an older 3.11)."""
+    if hasattr(tarfile, "data_filter"):
+        archive.extractall(folder, filter="data")
+        return
+    root = folder.resolve()
+    for member in archive.getmembers():
+        target = (folder / member.name).resolve()
+        if not (member.isfile() or member.isdir()) or not target.is_relative_to(root):
+            raise BackupError(f"De back-up bevat een ongeldig onderdeel: {member.name}")
+    archive.extractall(folder)  # noqa: S202 (every member checked above)
+
+
 @contextmanager
 def opened(archive_path: Path) -> Iterator[tuple[dict, Path]]:
     """Unpack a backup into a temporary folder after checking every checksum; yields
@@ -293,7 +307,7 @@ def opened(archive_path: Path) -> Iterator[tuple[dict, Path]]:
         folder = Path(temp)
         try:
             with tarfile.open(archive_path, "r:gz") as archive:
-                archive.extractall(folder, filter="data")
+                _extract(archive, folder)
         except (tarfile.TarError, OSError, EOFError) as error:
             raise BackupError(f"Back-up {archive_path} is onleesbaar: {error}") from error
         try:

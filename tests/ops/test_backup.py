@@ -317,3 +317,21 @@ def test_a_backup_of_another_database_kind_is_refused(app, backups, empty_app):
     assert f"Deze back-up is van {other}" in result.output
     with empty_app.app_context(), db.engine.connect() as connection:
         assert not backup.holds_data(connection)
+
+
+@pytest.mark.parametrize("python", ["with the data filter", "an older 3.11 without it"])
+def test_a_backup_with_a_path_outside_its_folder_is_refused(
+    app, backups, tmp_path, monkeypatch, python
+):
+    if python.startswith("an older"):
+        monkeypatch.delattr(tarfile, "data_filter")
+    evil = tmp_path / "samenspel-evil.tar.gz"
+    with tarfile.open(evil, "w:gz") as archive:
+        data = b"x"
+        info = tarfile.TarInfo("../outside.txt")
+        info.size = len(data)
+        archive.addfile(info, io.BytesIO(data))
+    result = cli(app, "backup", "verify", str(evil))
+    assert result.exit_code == 1
+    assert not (tmp_path / "outside.txt").exists()
+    assert "outside.txt" in result.output or "onleesbaar" in result.output
