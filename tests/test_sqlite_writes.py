@@ -5,6 +5,7 @@ processes are real processes (the lock belongs to a process)."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -260,3 +261,20 @@ def test_a_request_that_cannot_write_in_time_gets_the_busy_page(tmp_path, caplog
     with app.app_context():
         assert db.session.query(LoginAttempt).count() == 0
         db.engine.dispose()
+
+
+def test_importing_the_module_installs_nothing_create_app_does(tmp_path):
+    script = (
+        "import app.sqlite_writes as s; print(s.installed()); "
+        "from app import create_app; "
+        f"create_app({{'SQLALCHEMY_DATABASE_URI': 'sqlite:///{tmp_path}/x.db'}}); "
+        "print(s.installed())"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "SAMENSPEL_SECRET_KEY": "x" * 40},
+    )
+    assert done.stdout.split() == ["False", "True"]
