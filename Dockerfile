@@ -60,5 +60,5 @@ USER 10001:10001
 EXPOSE 8000
 VOLUME ["/srv/samenspel/instance", "/backups"]
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-    CMD ["python3", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"]
+    CMD ["python3", "-c", "import os, urllib.request; port = os.environ.get('GUNICORN_BIND', ':8000').rsplit(':', 1)[1]; urllib.request.urlopen(f'http://127.0.0.1:{port}/healthz', timeout=4)"]
 CMD ["gunicorn", "--config", "gunicorn.conf.py", "app:create_app()"]

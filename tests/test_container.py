@@ -68,7 +68,8 @@ def test_the_image_runs_gunicorn_as_an_unprivileged_user_with_a_health_check():
     assert users and users[-1].split(":")[0] not in ("0", "root")
     assert [word for word, _ in final].index("USER") < [word for word, _ in final].index("CMD")
     (health,) = [rest for word, rest in final if word == "HEALTHCHECK"]
-    assert "http://127.0.0.1:8000/healthz" in health
+    assert "http://127.0.0.1:{port}/healthz" in health
+    assert "os.environ.get('GUNICORN_BIND', ':8000')" in health  # the port gunicorn binds
     (cmd,) = [rest for word, rest in final if word == "CMD"]
     assert cmd == '["gunicorn", "--config", "gunicorn.conf.py", "app:create_app()"]'
     assert not [rest for word, rest in final if word == "ENTRYPOINT"]
