@@ -30,6 +30,9 @@ _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
 request_log = logging.getLogger("samenspel.requests")
 
+# Loggers whose messages are logged with their values: ours, and Alembic's (revision ids).
+_INTERPOLATED = ("samenspel", "alembic")
+
 
 class JsonFormatter(logging.Formatter):
     """One JSON object a line: time, level, logger, message, the extra fields, the
@@ -40,7 +43,9 @@ class JsonFormatter(logging.Formatter):
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "msg": record.getMessage() if record.name.startswith("samenspel") else record.msg,
+            # Other libraries' messages without their values (which may hold what people
+            # wrote), except those known to log only names of things.
+            "msg": record.getMessage() if record.name.startswith(_INTERPOLATED) else record.msg,
         }
         for key, value in vars(record).items():
             if key not in _STANDARD and not key.startswith("_"):

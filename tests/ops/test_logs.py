@@ -113,3 +113,12 @@ def test_the_log_of_posting_a_review_holds_none_of_its_text(
         assert secret not in text
     for value in (fields["title"], fields["team"], world.users["teamlid"].email):
         assert value not in text
+
+
+def test_other_libraries_are_logged_without_their_values(log_lines):
+    logging.getLogger("mail.log").warning("%r >> %r", "peer", b"DATA Beste mevrouw Jansen")
+    logging.getLogger("samenspel.jobs").warning("job %s", "notify_send")
+    lines = log_lines()
+    assert lines[-2]["msg"] == "%r >> %r"
+    assert "Jansen" not in json.dumps(lines)
+    assert lines[-1]["msg"] == "job notify_send"
