@@ -14,16 +14,16 @@ from app import (
     config,
     errors,
     inputs,
+    ops,
     pagecache,
     site,
-    sqlite_writes,  # noqa: F401  (SQLite writers queue; see the module)
+    sqlite_writes,
     timeutil,
 )
 from app.activity import contributions as activity
 from app.agreements import contributions as agreements
 from app.auth import contributions as auth
 from app.cycles import contributions as cycles
-from app.doctor import doctor_command
 from app.extensions import babel, csrf, db, htmx, migrate
 from app.manifest import contributions as manifest
 from app.markdown import render_markdown
@@ -85,6 +85,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     inputs.init_app(app)  # the id converter, before any route is registered
 
     db.init_app(app)
+    sqlite_writes.install(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     htmx.init_app(app)
@@ -98,10 +99,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     for package in (*LAYERS, *AREAS):
         package.init_app(app)
     app.cli.add_command(seed_cli)
-    app.cli.add_command(doctor_command)
     errors.register(app)
     _init_templates(app)
     pagecache.init_app(app)
+    ops.init_app(app)  # logs, metrics, /readyz, job runs, backups, `flask doctor`
 
     @app.after_request
     def security_headers(response):

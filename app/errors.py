@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, g, render_template
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
@@ -19,6 +19,7 @@ TITLES = {
     413: _l("What you sent is too large"),
     429: _l("Too many attempts"),
     500: _l("Something went wrong on our side"),
+    503: _l("Too busy"),
 }
 EXPLANATIONS = {
     400: _l("The form or link was not valid. Go back, reload the page and try again."),
@@ -60,6 +61,8 @@ def error_page(code: int, message: str | None = None):
             code=code,
             title=TITLES.get(code, TITLES[500]),
             explanation=message or EXPLANATIONS.get(code, EXPLANATIONS[500]),
+            # The request id of the log line (app/ops/logs.py), to quote when reporting it.
+            reference=g.get("request_id") if code >= 500 else None,
         ),
         code,
     )

@@ -19,14 +19,31 @@ connection is back. Nothing of this applies to PostgreSQL or to an in-memory dat
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
+import signal
 import threading
+import time
+from contextlib import contextmanager
 
+from flask import current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import Pool
 
+log = logging.getLogger("samenspel.sqlite_writes")
+
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLAC")
+
+DEFAULT_DEADLINE = 10.0
+
+
+class WriterBusy(Exception):
+    """Another process held SQLite's writer lock past the deadline."""
+
+    def __init__(self, waited: float):
+        super().__init__(f"writer lock not free after {waited:.1f} s")
+        self.waited = waited
 
 
 def is_write(sql: str) -> bool:
@@ -47,15 +64,85 @@ def _lock_path(database: str | None) -> str | None:
     return os.path.abspath(database) + "-writers"
 
 
-def _acquire(path: str) -> None:
-    with _guard:
+def deadline() -> float:
+    """Seconds a writer waits for the lock: the app's setting, else the default."""
+    if has_app_context():
+        return float(current_app.config.get("SAMENSPEL_WRITE_LOCK_SECONDS", DEFAULT_DEADLINE))
+    return DEFAULT_DEADLINE
+
+
+class _Alarm(Exception):
+    pass
+
+
+def _on_alarm(signum, frame):
+    raise _Alarm
+
+
+def _try_lock(fd: int) -> bool:
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
+
+
+def _wait_for_lock(fd: int, seconds: float) -> bool:
+    """Take the lock on fd within seconds; False when the deadline passed."""
+    if _try_lock(fd):
+        return True
+    if seconds <= 0:
+        return False
+    if threading.current_thread() is threading.main_thread():
+        # Wait in the kernel's queue; the timer's signal interrupts lockf at the deadline.
+        previous = signal.signal(signal.SIGALRM, _on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            fcntl.lockf(fd, fcntl.LOCK_EX)
+            return True
+        except _Alarm:
+            # The signal may come just after lockf returned: then the lock is ours.
+            return _try_lock(fd)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+    end = time.monotonic() + seconds
+    pause = 0.001
+    while True:
+        left = end - time.monotonic()
+        if left <= 0:
+            return _try_lock(fd)
+        time.sleep(min(pause, left))
+        if _try_lock(fd):
+            return True
+        pause = min(pause * 2, 0.005)
+
+
+def _acquire(path: str, seconds: float | None = None) -> None:
+    seconds = deadline() if seconds is None else seconds
+    started = time.monotonic()
+    if not _guard.acquire(timeout=max(seconds, 0.001)):
+        raise _busy(path, time.monotonic() - started)
+    try:
         if path not in _files:
             _files[path] = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         if not _holders.get(path):
             # Closing any descriptor of the file would drop the process's POSIX lock,
             # so each file is opened once per process and never closed.
-            fcntl.lockf(_files[path], fcntl.LOCK_EX)
+            left = seconds - (time.monotonic() - started)
+            if not _wait_for_lock(_files[path], left):
+                raise _busy(path, time.monotonic() - started)
         _holders[path] = _holders.get(path, 0) + 1
+    finally:
+        _guard.release()
+
+
+def _busy(path: str, waited: float) -> WriterBusy:
+    log.warning(
+        "sqlite writer lock busy",
+        extra={"event": "writer_busy", "waited_ms": round(waited * 1000), "lock": path},
+    )
+    return WriterBusy(waited)
 
 
 def _release(path: str) -> None:
@@ -65,7 +152,20 @@ def _release(path: str) -> None:
             fcntl.lockf(_files[path], fcntl.LOCK_UN)
 
 
-@event.listens_for(Engine, "before_cursor_execute")
+@contextmanager
+def holding(database: str, seconds: float | None = None):
+    """Hold the writer lock of an SQLite file (as a writing connection would)."""
+    path = _lock_path(database)
+    if path is None:
+        yield
+        return
+    _acquire(path, seconds)
+    try:
+        yield
+    finally:
+        _release(path)
+
+
 def _queue_writer(conn, cursor, statement, parameters, context, executemany) -> None:
     if conn.dialect.name != "sqlite" or _KEY in conn.info:
         return
@@ -84,6 +184,40 @@ def _let_go(dbapi_connection, connection_record, *_args) -> None:
         _release(path)
 
 
-event.listen(Pool, "checkin", _let_go)
-event.listen(Pool, "invalidate", _let_go)
-event.listen(Pool, "soft_invalidate", _let_go)
+_POOL_EVENTS = ("checkin", "invalidate", "soft_invalidate")
+
+
+def listen() -> None:
+    """Queue SQLite writers of every engine (once per process)."""
+    if event.contains(Engine, "before_cursor_execute", _queue_writer):
+        return
+    event.listen(Engine, "before_cursor_execute", _queue_writer)
+    for name in _POOL_EVENTS:
+        event.listen(Pool, name, _let_go)
+
+
+def installed() -> bool:
+    return event.contains(Engine, "before_cursor_execute", _queue_writer)
+
+
+def install(app) -> None:
+    """Switch the queue on for this app: the deadline from the environment, the listeners,
+    and the 503 page for a writer that waited too long."""
+    app.config.setdefault(
+        "SAMENSPEL_WRITE_LOCK_SECONDS",
+        float(os.environ.get("SAMENSPEL_WRITE_LOCK_SECONDS", DEFAULT_DEADLINE)),
+    )
+    listen()
+
+    @app.errorhandler(WriterBusy)
+    def writer_busy(error: WriterBusy):
+        from flask_babel import lazy_gettext as _l
+
+        from app.errors import error_page
+        from app.extensions import db
+
+        db.session.rollback()
+        response, code = error_page(
+            503, _l("It is too busy right now; nothing was saved. Please try again.")
+        )
+        return response, code, {"Retry-After": "5"}

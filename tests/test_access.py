@@ -6,6 +6,9 @@ from app.policy import AUTHENTICATED, PERMISSIONS, PUBLIC
 EXPECTED_PUBLIC = {
     "static",
     "site.healthz",
+    "ops.readyz",
+    # Authorised by a bearer token (SAMENSPEL_METRICS_TOKEN).
+    "ops.metrics_page",
     "site.accessibility",
     "site.switch_language",
     "auth.login",

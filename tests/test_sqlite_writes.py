@@ -5,6 +5,7 @@ processes are real processes (the lock belongs to a process)."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -32,6 +33,12 @@ except OSError:
 else:
     print("free")
 """
+
+
+@pytest.fixture(autouse=True)
+def queued():
+    """The queue is switched on by create_app(); these tests use bare engines."""
+    sqlite_writes.listen()
 
 
 @pytest.fixture
@@ -131,3 +138,143 @@ def test_no_lock_file_for_an_in_memory_database():
         connection.execute(text("CREATE TABLE t (x INTEGER)"))
         connection.execute(text("INSERT INTO t VALUES (1)"))
     assert all(not path.endswith(":memory:-writers") for path in sqlite_writes._files)
+
+
+# --- the deadline ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def short_deadline():
+    """An app context whose writers wait at most 0.3 s for the lock."""
+    from flask import Flask
+
+    app = Flask("deadline")
+    app.config["SAMENSPEL_WRITE_LOCK_SECONDS"] = 0.3
+    with app.app_context():
+        yield 0.3
+
+
+def test_a_writer_gives_up_at_the_deadline_in_the_main_thread(engine, short_deadline):
+    holder = hold(engine, 30)
+    try:
+        started = time.monotonic()
+        with pytest.raises(sqlite_writes.WriterBusy), engine.begin() as connection:
+            connection.execute(text("INSERT INTO t VALUES (1)"))
+        waited = time.monotonic() - started
+        assert short_deadline <= waited < short_deadline + 1.5
+    finally:
+        holder.kill()
+        holder.wait()
+    assert sqlite_writes._holders.get(lock_file(engine), 0) == 0
+    with engine.begin() as connection:  # the lock is free again: writing works
+        connection.execute(text("INSERT INTO t VALUES (2)"))
+        assert connection.execute(text("SELECT x FROM t")).scalars().all() == [2]
+    import signal
+
+    assert signal.getsignal(signal.SIGALRM) is not sqlite_writes._on_alarm
+
+
+def test_a_writer_gives_up_at_the_deadline_in_another_thread(engine, short_deadline):
+    import threading
+
+    from flask import current_app
+
+    app = current_app._get_current_object()
+    outcome = {}
+
+    def write():
+        with app.app_context():
+            started = time.monotonic()
+            try:
+                with engine.begin() as connection:
+                    connection.execute(text("INSERT INTO t VALUES (1)"))
+            except sqlite_writes.WriterBusy as error:
+                outcome["error"] = error
+            outcome["waited"] = time.monotonic() - started
+
+    holder = hold(engine, 30)
+    try:
+        thread = threading.Thread(target=write)
+        thread.start()
+        thread.join(10)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert isinstance(outcome.get("error"), sqlite_writes.WriterBusy)
+    assert short_deadline <= outcome["waited"] < short_deadline + 1.5
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM t")).scalar() == 0
+
+
+def test_a_writer_within_the_deadline_gets_the_lock(engine):
+    from flask import Flask
+
+    app = Flask("deadline")
+    app.config["SAMENSPEL_WRITE_LOCK_SECONDS"] = 5
+    holder = hold(engine, 0.3)
+    with app.app_context(), engine.begin() as connection:
+        connection.execute(text("INSERT INTO t VALUES (1)"))
+    holder.wait()
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM t")).scalar() == 1
+
+
+def test_a_request_that_cannot_write_in_time_gets_the_busy_page(tmp_path, caplog):
+    """A real app on its own SQLite file (also in the PostgreSQL run): a failed login
+    writes an attempt; with the writer lock held elsewhere the page says it is too busy,
+    logs it, and stores nothing."""
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.auth.models import LoginAttempt
+    from app.extensions import db
+    from tests.conftest import post
+
+    database = tmp_path / "busy.db"
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+            "SAMENSPEL_WRITE_LOCK_SECONDS": 0.3,
+            "MAIL_ECHO": False,
+        }
+    )
+    with app.app_context():
+        upgrade()
+    client = app.test_client()
+    lock = sqlite_writes._lock_path(str(database))
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, lock, "30"], stdout=subprocess.PIPE, text=True
+    )
+    assert holder.stdout.readline().strip() == "held"
+    try:
+        with caplog.at_level("WARNING", logger="samenspel.sqlite_writes"):
+            response = post(client, "/login", {"email": "a@b.test", "password": "wrong"})
+    finally:
+        holder.kill()
+        holder.wait()
+    page = response.get_data(as_text=True)
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    assert "te druk, probeer het opnieuw" in page
+    assert any(getattr(r, "event", None) == "writer_busy" for r in caplog.records)
+    with app.app_context():
+        assert db.session.query(LoginAttempt).count() == 0
+        db.engine.dispose()
+
+
+def test_importing_the_module_installs_nothing_create_app_does(tmp_path):
+    script = (
+        "import app.sqlite_writes as s; print(s.installed()); "
+        "from app import create_app; "
+        f"create_app({{'SQLALCHEMY_DATABASE_URI': 'sqlite:///{tmp_path}/x.db'}}); "
+        "print(s.installed())"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "SAMENSPEL_SECRET_KEY": "x" * 40},
+    )
+    assert done.stdout.split() == ["False", "True"]

@@ -18,6 +18,7 @@ from sqlalchemy import text
 
 from app.activity.notifications import OUTSIDE_REQUEST, send_due
 from app.extensions import db
+from app.ops.jobs import recorded
 
 # Any fixed number: the PostgreSQL advisory lock of `notify send`.
 _PG_LOCK_KEY = 7_401_120
@@ -59,6 +60,7 @@ notify_cli = AppGroup("notify", help="Notifications and their mail.")
 
 @notify_cli.command("send")
 @click.option("--now", "now_text", default="", help="Act as if it is this UTC time (ISO 8601).")
+@recorded("notify_send")
 def send(now_text: str) -> None:
     """Add due reminders, compose mails per each person's setting, and send them."""
     now = None

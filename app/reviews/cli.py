@@ -5,12 +5,14 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from app.ops.jobs import recorded
 from app.reviews import services
 
 reviews_cli = AppGroup("reviews", help="Case and quality reviews.")
 
 
 @reviews_cli.command("purge-expired")
+@recorded("reviews_purge_expired")
 def purge_expired() -> None:
     """Purge the case details of finalised reviews older than the retention period."""
     count = services.purge_expired()
