@@ -17,9 +17,13 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
+from sqlalchemy import text
 
+from app import sqlite_writes
 from app.activity.notifications import FALLBACK_BASE_URL
 from app.extensions import db
+from app.ops import health
+from app.ops.backup import backup_dir
 
 MIN_SECRET_LENGTH = 32
 # Free space for backups: this many times the database's size, and at least this much.
@@ -93,8 +97,6 @@ def check_smtp(app: Flask) -> list[str]:
 
 
 def check_database(app: Flask) -> list[str]:
-    from app.ops import health
-
     state = health.readiness()
     if state["database"] != "ok":
         return [f"De database is niet bereikbaar ({state['database']})."]
@@ -106,8 +108,6 @@ def check_database(app: Flask) -> list[str]:
 
 
 def check_writer_lock(app: Flask) -> list[str]:
-    from app import sqlite_writes
-
     if db.engine.dialect.name != "sqlite":
         return []
     if not sqlite_writes.installed():
@@ -131,15 +131,12 @@ def _database_size() -> int:
     if db.engine.dialect.name == "sqlite":
         path = Path(db.engine.url.database)
         return sum(p.stat().st_size for p in (path, Path(f"{path}-wal")) if p.exists())
-    from sqlalchemy import text
 
     with db.engine.connect() as connection:
         return connection.execute(text("SELECT pg_database_size(current_database())")).scalar()
 
 
 def check_backup_space(app: Flask) -> list[str]:
-    from app.ops.backup import backup_dir
-
     folder = backup_dir()
     try:
         folder.mkdir(parents=True, exist_ok=True)

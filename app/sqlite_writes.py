@@ -27,9 +27,13 @@ import time
 from contextlib import contextmanager
 
 from flask import current_app, has_app_context
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import Pool
+
+from app.errors import error_page
+from app.extensions import db
 
 log = logging.getLogger("samenspel.sqlite_writes")
 
@@ -211,11 +215,6 @@ def install(app) -> None:
 
     @app.errorhandler(WriterBusy)
     def writer_busy(error: WriterBusy):
-        from flask_babel import lazy_gettext as _l
-
-        from app.errors import error_page
-        from app.extensions import db
-
         db.session.rollback()
         response, code = error_page(
             503, _l("It is too busy right now; nothing was saved. Please try again.")

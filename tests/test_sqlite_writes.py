@@ -226,7 +226,7 @@ def test_a_request_that_cannot_write_in_time_gets_the_busy_page(tmp_path, caplog
     from flask_migrate import upgrade
 
     from app import create_app
-    from app.auth.models import LoginAttempt
+    from app.auth.models import AuthThrottle
     from app.extensions import db
     from tests.conftest import post
 
@@ -259,7 +259,7 @@ def test_a_request_that_cannot_write_in_time_gets_the_busy_page(tmp_path, caplog
     assert "te druk, probeer het opnieuw" in page
     assert any(getattr(r, "event", None) == "writer_busy" for r in caplog.records)
     with app.app_context():
-        assert db.session.query(LoginAttempt).count() == 0
+        assert db.session.query(AuthThrottle).count() == 0
         db.engine.dispose()
 
 

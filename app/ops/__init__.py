@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from flask import Flask
 
+from app import doctor
+
 
 def init_app(app: Flask) -> None:
-    from app import doctor
     from app.ops import backup, logs, metrics, models, routes, schedule  # noqa: F401
 
     logs.init_app(app)

@@ -33,17 +33,22 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
+from importlib.metadata import version
 from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from flask_migrate import upgrade
 from sqlalchemy import create_engine, inspect, select, text
 from sqlalchemy.engine import URL, Connection
 from sqlalchemy.pool import NullPool
 
+from app import sqlite_writes
 from app.extensions import db
 from app.ops.jobs import recorded
+from app.search.services import reindex_all
+from app.timeutil import utcnow
 
 FORMAT = 1
 PREFIX = "samenspel-"
@@ -82,7 +87,6 @@ def app_version() -> str:
     pyproject = Path(current_app.root_path).parent / "pyproject.toml"
     if pyproject.exists():
         return tomllib.loads(pyproject.read_text())["project"]["version"]
-    from importlib.metadata import version
 
     return version("samenspel")
 
@@ -230,8 +234,6 @@ def _dump_database(work: Path) -> tuple[str, dict, list[str]]:
 
 def create(target: Path | None = None) -> Path:
     """Make a backup; target is a folder (a timestamped file in it) or a .tar.gz path."""
-    from app.timeutil import utcnow
-
     target = target or backup_dir()
     stamp = utcnow().strftime("%Y%m%dT%H%M%S%fZ")
     final = target if target.name.endswith(SUFFIX) else target / f"{PREFIX}{stamp}{SUFFIX}"
@@ -332,8 +334,6 @@ def _restore_database(manifest: dict, folder: Path, engine_url: URL, dialect: st
             f"Deze back-up is van {manifest['database']}; de database hier is {dialect}."
         )
     if dialect == "sqlite":
-        from app import sqlite_writes
-
         src = sqlite3.connect(str(folder / SQLITE_MEMBER))
         dst = sqlite3.connect(engine_url.database, timeout=30)
         try:
@@ -362,10 +362,6 @@ def _restore_database(manifest: dict, folder: Path, engine_url: URL, dialect: st
 
 def restore(archive_path: Path, force: bool = False) -> dict:
     """Restore a backup into this app's database and files folder; returns the manifest."""
-    from flask_migrate import upgrade
-
-    from app.search.services import reindex_all
-
     with opened(archive_path) as (manifest, folder):
         with db.engine.connect() as connection:
             busy = holds_data(connection)

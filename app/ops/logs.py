@@ -22,6 +22,7 @@ import uuid
 from datetime import UTC, datetime
 
 from flask import Flask, g, has_request_context, request
+from flask.logging import default_handler
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -102,8 +103,6 @@ def configure() -> None:
 
 
 def init_app(app: Flask) -> None:
-    from flask.logging import default_handler
-
     configure()
     app.logger.removeHandler(default_handler)
     if not any(isinstance(f, _NoExceptionText) for f in app.logger.filters):

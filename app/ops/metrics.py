@@ -11,14 +11,19 @@ from __future__ import annotations
 import hmac
 import os
 import time
+from datetime import UTC
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import func, select
 
+from app.activity.models import OutgoingMail
 from app.extensions import db
+from app.ops.jobs import JOBS
+from app.ops.models import JobRun
+from app.timeutil import utcnow
 
 REGISTRY = CollectorRegistry()
 REQUESTS = Counter(
@@ -54,11 +59,6 @@ class DatabaseCollector:
         yield from figures
 
     def _figures(self):
-        from app.activity.models import OutgoingMail
-        from app.ops.jobs import JOBS
-        from app.ops.models import JobRun
-        from app.timeutil import utcnow
-
         unsent, oldest = db.session.execute(
             select(func.count(), func.min(OutgoingMail.created_at)).where(
                 OutgoingMail.sent_at.is_(None)
@@ -102,8 +102,6 @@ class DatabaseCollector:
 
 
 def _unix(naive_utc) -> float:
-    from datetime import UTC
-
     return naive_utc.replace(tzinfo=UTC).timestamp()
 
 
@@ -122,8 +120,6 @@ def exposition() -> bytes:
 
 def authorised() -> bool | None:
     """None: metrics are off (no token set); else whether the bearer token matches."""
-    from flask import current_app
-
     token = current_app.config.get("SAMENSPEL_METRICS_TOKEN", "")
     if not token:
         return None
