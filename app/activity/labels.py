@@ -21,7 +21,8 @@ ACTIONS = {
     "phase": _l("next phase"), "measurements": _l("measurements saved"),
     "interpret": _l("interpretation saved"), "submit": _l("submitted to the boards"),
     "decide": _l("decided"), "follow_up": _l("proposal followed up"), "login": _l("logged in"),
-    "password_changed": _l("password changed"),
+    "password_changed": _l("password changed"), "answer": _l("answered"),
+    "amend": _l("amended"), "outcome": _l("outcome stated"),
 }  # fmt: skip
 
 FIELDS = {
@@ -44,7 +45,8 @@ FIELDS = {
     "dilemmas": _l("dilemmas"), "decision": _l("decision"), "text": _l("text"),
     "core_sentence": _l("core sentence"), "practice": _l("in practice"),
     "position": _l("position"), "preamble": _l("preamble"), "note": _l("note"),
-    "reason": _l("reason"),
+    "reason": _l("reason"), "closes_at": _l("closing time"),
+    "outcome": _l("outcome"), "outcome_text": _l("outcome text"), "rationale": _l("why"),
 }  # fmt: skip
 
 

@@ -39,6 +39,7 @@ from app.errors import ServiceError
 from app.extensions import db
 from app.partnerships.models import Membership, Organisation, Participation
 from app.partnerships.services import organisations_of
+from app.registry import period_parts
 from app.timeutil import LOCAL, today, utcnow
 from app.urls import path_in
 
@@ -366,7 +367,19 @@ def compose_summary(cycle: Cycle) -> dict:
         "tables": _tables_part(pid, start, end),
         "indicators": _indicators_part(cycle),
         "actions": _actions_part(pid),
+        "parts": _contributed_parts(pid, start, end),
     }
+
+
+def _contributed_parts(pid: int, start: datetime, end: datetime) -> dict:
+    """What other areas add to the summary (app.registry.period_parts: decisions taken by
+    the organisations), as plain data frozen with the rest."""
+    parts = {}
+    for name, part in period_parts.items():
+        data = part(pid, start, end)
+        if data:
+            parts[str(name)] = data
+    return parts
 
 
 def _agreement_rows(query) -> list[dict]:
