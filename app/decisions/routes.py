@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -191,10 +201,24 @@ def answer(slug: str, number: int):
         status = 422
     if conflict is not None:
         db.session.refresh(proposal)
-        return render_template("decisions/conflict.html", proposal=proposal, conflict=conflict), 409
+        if not is_htmx():
+            return render_template(
+                "decisions/conflict.html", proposal=proposal, conflict=conflict
+            ), 409
+        # In place: the tally as it is now, the form made from the answer that won.
+        form = None
     context = _show_context(proposal, form)
+    if conflict is not None and context["answer_form"] is not None:
+        context["answer_form"].form_errors.append(
+            _("Another member of your organisation answered in the meantime; your answer was "
+              "not saved. The table shows the answer that counts now.")
+        )  # fmt: skip
+        status = 422
     if is_htmx():
-        return render_template("decisions/_decide.html", **context), status
+        response = make_response(render_template("decisions/_decide.html", **context), status)
+        if proposal.status != OPEN:
+            response.headers["HX-Refresh"] = "true"  # closed early: the outcome part changes
+        return response
     return render_template(
         "decisions/show.html",
         versions=services.versions_of(proposal),

@@ -417,3 +417,20 @@ def test_the_list_page_query_count_does_not_grow(app, council, count_queries):
         make(app, council, title=f"Voorstel {n}")
     many = statements()
     assert many == few, (few, many)
+
+
+def test_a_stale_htmx_answer_updates_the_tally_in_place(app, council):
+    number = make(app, council)
+    in_ctx(app, lambda: services.designate(council.member("bestuurder"), council.world.municipality.id,
+                                           council.world.users["programmamanager"].id))  # fmt: skip
+    assert post(client_for(app, council, "bestuurder"), council.url(f"/{number}/answer"),
+                {"position": "onthouden", "answer_version": "0"}).status_code == 302  # fmt: skip
+    response = post(client_for(app, council, "programmamanager"), council.url(f"/{number}/answer"),
+                    {"position": "instemmen", "answer_version": "0"},
+                    headers={"HX-Request": "true"})  # fmt: skip
+    body = html(response)
+    assert response.status_code == 422 and "<html" not in body
+    assert "Een ander lid van je organisatie heeft intussen gereageerd" in body
+    assert input_value(body, "answer_version") == "1"  # made from the answer that won
+    with app.app_context():
+        assert db.session.execute(select(ProposalAnswer.position)).scalar_one() == "onthouden"
