@@ -591,10 +591,17 @@ def answer_proposal(
             actor_id=membership.user_id,
         )  # fmt: skip
     db.session.flush()
-    if tally(proposal).pending == 0:
+    if _complete(proposal):
         close_proposal(proposal, now, early=True)
     db.session.commit()
     return answer
+
+
+def _complete(proposal: Proposal) -> bool:
+    """Whether it closes early: every organisation asked has answered, and, by consent, no
+    objection stands (an objection invites an amendment until the closing time)."""
+    counts = tally(proposal)
+    return counts.pending == 0 and (proposal.method == MAJORITY or counts.object == 0)
 
 
 def amend_proposal(proposal: Proposal, user_id: int, data: dict, reason: str) -> ProposalVersion:

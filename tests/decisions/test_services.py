@@ -165,6 +165,9 @@ def test_an_objection_needs_a_reason_and_tells_the_proposer(ctx_council):
     assert note.params["reason"] == "Eerst de privacy regelen."
     answer(c, proposal, "bestuurder")
     answer(c, proposal, "bestuurder3")
+    # Everyone answered, but an objection stands: open for an amendment until closing time.
+    assert proposal.status == OPEN
+    services.close_due(now=proposal.closes_at)
     assert proposal.status == CLOSED and proposal.result == NOT_PASSED
 
 
@@ -242,7 +245,10 @@ def test_an_organisation_leaving_keeps_its_answer_and_is_no_longer_asked(ctx_cou
     assert tally.pending == 2
     answer(c, proposal, "bestuurder")
     answer(c, proposal, "teamlid")
-    # Everyone still asked answered: it closes; the objection that stayed still counts.
+    # Everyone still asked answered; the objection that stayed still counts.
+    tally = services.tally(proposal)
+    assert (tally.pending, tally.object, tally.passes) == (0, 1, False)
+    services.close_due(now=proposal.closes_at)
     assert proposal.status == CLOSED and proposal.result == NOT_PASSED
 
 
@@ -353,10 +359,12 @@ def test_a_proposal_that_did_not_pass_cannot_be_adopted(ctx_council):
     answer(c, proposal, "teamlid", "bezwaar", "Nee.")
     answer(c, proposal, "bestuurder")
     answer(c, proposal, "bestuurder3")
+    services.close_due(now=proposal.closes_at)
+    assert proposal.result == NOT_PASSED
     pm = c.world.users["programmamanager"].id
     with pytest.raises(ServiceError) as error:
         services.state_outcome(proposal, pm, "aangenomen", "Toch", None)
-    assert error.value.field == "outcome"
+    assert error.value.field == "outcome" and "niet aangenomen" in error.value.message
     db.session.rollback()
     services.state_outcome(proposal, pm, "verworpen", "Er is bezwaar.", None)
     with pytest.raises(ServiceError):
