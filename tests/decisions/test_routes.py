@@ -434,3 +434,21 @@ def test_a_stale_htmx_answer_updates_the_tally_in_place(app, council):
     assert input_value(body, "answer_version") == "1"  # made from the answer that won
     with app.app_context():
         assert db.session.execute(select(ProposalAnswer.position)).scalar_one() == "onthouden"
+
+
+def test_history_activity_and_notifications_include_proposals_and_answers(app, council):
+    number = make(app, council)
+    answered(app, council, number, ("teamlid", "bezwaar", "Eerst de privacy."))
+    with app.app_context():
+        proposal_id = db.session.execute(select(Proposal.id)).scalar_one()
+    lezer = client_for(app, council, "lezer")
+    history = lezer.get(f"/p/{council.slug}/history/proposal/{proposal_id}")
+    assert history.status_code == 200
+    assert "Reactie op een voorstel" in html(history) and "gereageerd" in html(history)
+    manager = client_for(app, council, "programmamanager")
+    activity = manager.get(f"/p/{council.slug}/activity?kind=ProposalAnswer")
+    assert activity.status_code == 200 and "Reactie op een voorstel" in html(activity)
+    assert manager.get(f"/p/{council.slug}/activity?kind=Proposal").status_code == 200
+    notifications = html(manager.get("/notifications"))
+    assert "maakt bezwaar tegen VS-1 “Eén regisseur per gezin”: Eerst de privacy." in notifications
+    assert lezer.get(f"/p/{council.slug}/activity").status_code == 403
