@@ -38,7 +38,7 @@ def resolve_proposal(object_id: int, membership: Membership) -> Target | None:
     if p is None or not services.may_see(p, membership):
         return None
     answers = select(ProposalAnswer.id).where(ProposalAnswer.proposal_id == p.id)
-    return Target("proposal", p, f"{p.reference} {p.title}",
+    return Target("decision", p, f"{p.reference} {p.title}",
                   url_for("decisions.show", slug=membership.partnership.slug, number=p.number),
                   [("Proposal", p.id), ("ProposalAnswer", answers)])  # fmt: skip
 
@@ -62,7 +62,7 @@ def closing_times(q: CalendarQuery) -> list[list[str]]:
         ).order_by(Proposal.closes_at).limit(q.limit)
     ).scalars()  # fmt: skip
     return [event(
-        f"proposal-{p.id}@samenspel",
+        f"decision-{p.id}@samenspel",
         _("Proposal closes: %(ref)s %(title)s", ref=p.reference, title=p.title),
         p.closes_at, p.closes_at + timedelta(minutes=15),
         url=q.url("decisions.show", p.partnership_id, number=p.number),
@@ -78,8 +78,8 @@ def index_proposal(proposal: Proposal):
             ProposalAnswer.proposal_id == proposal.id, ProposalAnswer.reason != ""
         )
     ).scalars()
-    return [("proposal", proposal.id, Doc(
-        "proposal", proposal.id, proposal.partnership_id, f"{proposal.reference} {proposal.title}",
+    return [("decision", proposal.id, Doc(
+        "decision", proposal.id, proposal.partnership_id, f"{proposal.reference} {proposal.title}",
         join_text(proposal.text, proposal.rationale, proposal.outcome_text, *reasons),
         path_in(proposal.partnership_id, "decisions.show", number=proposal.number),
         table_id=proposal.table_id,
@@ -142,7 +142,7 @@ def decisions_in_period(partnership_id: int, start: datetime, end: datetime) -> 
 
 
 AUDIT_TYPES = {
-    "Proposal": AuditType(_l("Proposal"), history_kind="proposal"),
+    "Proposal": AuditType(_l("Proposal"), history_kind="decision"),
     "ProposalAnswer": AuditType(_l("Answer to a proposal")),
     "DecisionMandate": AuditType(_l("Designation to decide")),
 }
@@ -159,20 +159,20 @@ def _outcome(params: dict) -> dict:
 
 
 NOTIFICATIONS = {
-    "proposal_opened": NotificationKind(
+    "decision_opened": NotificationKind(
         _l("Your organisation is asked to decide on %(title)s before %(date)s")
     ),
-    "proposal_reminder": NotificationKind(
+    "decision_reminder": NotificationKind(
         _l("Your organisation has not answered %(title)s yet; it closes on %(date)s")
     ),
-    "proposal_objection": NotificationKind(_l("%(organisation)s objects to %(title)s: %(reason)s")),
-    "proposal_amended": NotificationKind(
+    "decision_objection": NotificationKind(_l("%(organisation)s objects to %(title)s: %(reason)s")),
+    "decision_amended": NotificationKind(
         _l("%(title)s has been amended; your organisation is asked again (%(reason)s)")
     ),
-    "proposal_closed": NotificationKind(
+    "decision_closed": NotificationKind(
         _l("%(title)s has closed and %(result)s; state the outcome"), params=_result
     ),
-    "proposal_outcome": NotificationKind(
+    "decision_outcome": NotificationKind(
         _l("The outcome of %(title)s: %(outcome)s"), params=_outcome
     ),
 }
@@ -180,7 +180,7 @@ NOTIFICATIONS = {
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
-    registry.objects.register("proposal", resolve_proposal)
+    registry.objects.register("decision", resolve_proposal)
     for name, audit_type in AUDIT_TYPES.items():
         registry.audit_types.register(name, audit_type)
     for kind, notification in NOTIFICATIONS.items():
@@ -193,6 +193,6 @@ def init_app(app: Flask) -> None:
     )
     registry.indexers.register(ProposalAnswer, Indexer(ProposalAnswer, index_answer))
     registry.panels.register("decisions", decisions_attention)
-    registry.origins.register("proposal", proposal_url)
+    registry.origins.register("decision", proposal_url)
     registry.table_outcomes.register("decisions", table_outcomes)
     registry.period_parts.register("decisions", decisions_in_period)

@@ -333,7 +333,7 @@ def ics(slug: str, number: int):
     proposal = _proposal(number)
     url = url_for("decisions.show", slug=slug, number=number, _external=True)
     text = calendar([event(
-        f"proposal-{proposal.id}@samenspel",
+        f"decision-{proposal.id}@samenspel",
         _("Proposal closes: %(ref)s %(title)s", ref=proposal.reference, title=proposal.title),
         proposal.closes_at, proposal.closes_at + timedelta(minutes=15), url=url,
     )])  # fmt: skip

@@ -498,7 +498,7 @@ def start_proposal(membership: Membership, data: dict, table: ThematicTable | No
     record("create", proposal, partnership_id=proposal.partnership_id, actor_id=membership.user_id)
     notify(
         [uid for uids in deciders.values() for uid in uids],
-        partnership_id=proposal.partnership_id, kind="proposal_opened", object_type="proposal",
+        partnership_id=proposal.partnership_id, kind="decision_opened", object_type="decision",
         object_id=proposal.id, url=_proposal_path(proposal),
         params={"title": _label(proposal), "date": local(closes_at).date().isoformat()},
         actor_id=membership.user_id,
@@ -584,7 +584,7 @@ def answer_proposal(
         organisation = db.session.get(Organisation, organisation_id)
         notify(
             [proposal.proposer_id], partnership_id=proposal.partnership_id,
-            kind="proposal_objection", object_type="proposal", object_id=proposal.id,
+            kind="decision_objection", object_type="decision", object_id=proposal.id,
             url=_proposal_path(proposal) + "#tally",
             params={"title": _label(proposal), "organisation": organisation.name,
                     "reason": reason[:300]},
@@ -633,7 +633,7 @@ def amend_proposal(proposal: Proposal, user_id: int, data: dict, reason: str) ->
     deciders = deciders_of(proposal.partnership_id, asked)
     notify(
         [uid for uids in deciders.values() for uid in uids],
-        partnership_id=proposal.partnership_id, kind="proposal_amended", object_type="proposal",
+        partnership_id=proposal.partnership_id, kind="decision_amended", object_type="decision",
         object_id=proposal.id, url=_proposal_path(proposal),
         params={"title": _label(proposal), "reason": reason[:300]}, actor_id=user_id,
     )  # fmt: skip
@@ -652,8 +652,8 @@ def close_proposal(proposal: Proposal, now: datetime, early: bool = False,
     proposal.result = PASSED if tally(proposal).passes else NOT_PASSED
     record("close", proposal, partnership_id=proposal.partnership_id, actor_id=actor_id)
     notify(
-        [proposal.proposer_id], partnership_id=proposal.partnership_id, kind="proposal_closed",
-        object_type="proposal", object_id=proposal.id, url=_proposal_path(proposal) + "#outcome",
+        [proposal.proposer_id], partnership_id=proposal.partnership_id, kind="decision_closed",
+        object_type="decision", object_id=proposal.id, url=_proposal_path(proposal) + "#outcome",
         params={"title": _label(proposal), "result": proposal.result},
     )  # fmt: skip
 
@@ -713,7 +713,7 @@ def state_outcome(
     deciders = deciders_of(proposal.partnership_id, organisations)
     notify(
         [uid for uids in deciders.values() for uid in uids],
-        partnership_id=proposal.partnership_id, kind="proposal_outcome", object_type="proposal",
+        partnership_id=proposal.partnership_id, kind="decision_outcome", object_type="decision",
         object_id=proposal.id, url=_proposal_path(proposal) + "#outcome",
         params={"title": _label(proposal), "outcome": outcome}, actor_id=user_id,
     )  # fmt: skip
@@ -755,7 +755,7 @@ def adopt_as_agreement(proposal: Proposal, user_id: int):
             "parties": parties, "owner_id": user_id, "origin": label[:500],
             "change_note": str(_l("Adopted by the organisations: %(ref)s", ref=proposal.reference)),
         },
-        user_id, origin_type="proposal", origin_id=proposal.id, origin_label=label, commit=False,
+        user_id, origin_type="decision", origin_id=proposal.id, origin_label=label, commit=False,
     )  # fmt: skip
     proposal.agreement_id = agreement.id
     record("make_agreement", proposal, partnership_id=proposal.partnership_id, actor_id=user_id,
@@ -774,7 +774,7 @@ def adopt_as_manifest_change(proposal: Proposal, user_id: int):
          "explanation": proposal.text},
         str(_l("Adopted by the organisations (%(ref)s): %(text)s", ref=proposal.reference,
                text=proposal.outcome_text))[:5000],
-        origin_type="proposal", origin_id=proposal.id, origin_label=label, commit=False,
+        origin_type="decision", origin_id=proposal.id, origin_label=label, commit=False,
     )  # fmt: skip
     db.session.flush()
     proposal.change_proposal_id = change.id
@@ -831,10 +831,10 @@ def remind_closing(on: date) -> int:
         deciders = deciders_of(proposal.partnership_id, waiting)
         added += notify(
             [uid for uids in deciders.values() for uid in uids],
-            partnership_id=proposal.partnership_id, kind="proposal_reminder",
-            object_type="proposal", object_id=proposal.id, url=_proposal_path(proposal),
+            partnership_id=proposal.partnership_id, kind="decision_reminder",
+            object_type="decision", object_id=proposal.id, url=_proposal_path(proposal),
             params={"title": _label(proposal), "date": local(proposal.closes_at).date().isoformat()},
-            key=f"proposal:{proposal.id}:{proposal.current_version}:{stage}",
+            key=f"decision:{proposal.id}:{proposal.current_version}:{stage}",
         )  # fmt: skip
     return added
 

@@ -77,7 +77,7 @@ KINDS: dict[str, Any] = {
     "case": _l("Case details"),
     "lesson": _l("Lessons"),
     "cycle": _l("Cycles"),
-    "proposal": _l("Proposals"),
+    "decision": _l("Decisions"),
 }
 
 

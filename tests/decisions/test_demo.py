@@ -25,7 +25,7 @@ def test_the_demo_decisions(ctx):
     assert closed.status == CLOSED and closed.result == PASSED and closed.outcome == "aangenomen"
     assert db.session.get(ThematicTable, closed.table_id).name == "Gezinsgericht werken"
     agreement = db.session.get(Agreement, closed.agreement_id)
-    assert (agreement.origin_type, agreement.origin_id) == ("proposal", closed.id)
+    assert (agreement.origin_type, agreement.origin_id) == ("decision", closed.id)
     assert agreement.revisit_on == closed.review_on and closed.review_on > today()
     assert "één regisseur" in agreement.explanation
 

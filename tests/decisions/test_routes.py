@@ -299,7 +299,7 @@ def test_outcome_adopt_and_agreement(app, council):
     assert "Eén regisseur per gezin" in agreement
     with app.app_context():
         a = db.session.execute(select(Agreement)).scalar_one()
-        assert a.revisit_on.isoformat() == review and a.origin_type == "proposal"
+        assert a.revisit_on.isoformat() == review and a.origin_type == "decision"
     page = html(proposer.get(council.url(f"/{number}")))
     assert "Werd de werkafspraak" in page
     # Already made: refused with a message, nothing more stored.
@@ -442,7 +442,7 @@ def test_history_activity_and_notifications_include_proposals_and_answers(app, c
     with app.app_context():
         proposal_id = db.session.execute(select(Proposal.id)).scalar_one()
     lezer = client_for(app, council, "lezer")
-    history = lezer.get(f"/p/{council.slug}/history/proposal/{proposal_id}")
+    history = lezer.get(f"/p/{council.slug}/history/decision/{proposal_id}")
     assert history.status_code == 200
     assert "Reactie op een voorstel" in html(history) and "gereageerd" in html(history)
     manager = client_for(app, council, "programmamanager")

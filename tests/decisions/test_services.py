@@ -64,7 +64,7 @@ def test_a_proposal_asks_every_deciding_organisation(ctx_council):
     tally = services.tally(proposal)
     assert tally.pending == 3 and [r.asked for r in tally.rows] == [True, True, True]
     users = c.world.users
-    assert notified("proposal_opened") == {
+    assert notified("decision_opened") == {
         users["bestuurder"].id,
         users["teamlid"].id,
         c.third_bestuurder_id,
@@ -146,7 +146,7 @@ def test_consent_passes_when_no_organisation_objects_and_closes_early(ctx_counci
     answer(c, proposal, "bestuurder3")
     assert proposal.status == CLOSED and proposal.result == PASSED
     assert proposal.closed_at <= utcnow()
-    assert notified("proposal_closed") == {c.world.users["programmamanager"].id}
+    assert notified("decision_closed") == {c.world.users["programmamanager"].id}
 
 
 def test_an_objection_needs_a_reason_and_tells_the_proposer(ctx_council):
@@ -159,7 +159,7 @@ def test_an_objection_needs_a_reason_and_tells_the_proposer(ctx_council):
     assert count(ProposalAnswer) == 0 and count(ProposalAnswerRevision) == 0
     answer(c, proposal, "teamlid", "bezwaar", "Eerst de privacy regelen.")
     note = db.session.execute(
-        select(Notification).where(Notification.kind == "proposal_objection")
+        select(Notification).where(Notification.kind == "decision_objection")
     ).scalar_one()
     assert note.user_id == c.world.users["programmamanager"].id
     assert note.params["reason"] == "Eerst de privacy regelen."
@@ -293,7 +293,7 @@ def test_amending_makes_a_new_version_and_asks_again(ctx_council):
     assert {r.earlier.position for r in tally.rows if r.earlier} == {"instemmen", "bezwaar"}
     assert [v.number for v in services.versions_of(proposal)] == [2, 1]
     assert count(AuditEvent, object_type="Proposal", action="amend") == 1
-    assert c.world.users["teamlid"].id in notified("proposal_amended")
+    assert c.world.users["teamlid"].id in notified("decision_amended")
 
 
 # --- closing on time, reminders ----------------------------------------------------------
@@ -320,7 +320,7 @@ def test_reminders_three_days_and_one_day_before_closing(ctx_council):
     assert services.remind_closing(closing_day - timedelta(days=3)) == 2
     assert services.remind_closing(closing_day - timedelta(days=2)) == 0  # once per stage
     assert services.remind_closing(closing_day - timedelta(days=1)) == 2
-    assert notified("proposal_reminder") == {c.world.users["teamlid"].id, c.third_bestuurder_id}
+    assert notified("decision_reminder") == {c.world.users["teamlid"].id, c.third_bestuurder_id}
 
 
 # --- outcome and what it becomes --------------------------------------------------------------
@@ -395,7 +395,7 @@ def test_adopted_becomes_a_draft_agreement_linked_both_ways(ctx_council):
     assert agreement.explanation == proposal.text
     assert agreement.summary.startswith("Bij meer dan één aanbieder")
     assert {o.id for o in agreement.parties} == set(c.organisation_ids)
-    assert (agreement.origin_type, agreement.origin_id) == ("proposal", proposal.id)
+    assert (agreement.origin_type, agreement.origin_id) == ("decision", proposal.id)
     assert proposal.agreement_id == agreement.id
     assert origin_url(agreement) == f"/p/{c.slug}/decisions/{proposal.number}#outcome"
     with pytest.raises(ServiceError):
@@ -410,7 +410,7 @@ def test_adopted_can_become_a_manifest_change_proposal(ctx_council):
     pm = c.world.users["programmamanager"].id
     services.state_outcome(proposal, pm, "aangenomen", "Aangenomen.", None)
     change = services.adopt_as_manifest_change(proposal, pm)
-    assert (change.origin_type, change.origin_id) == ("proposal", proposal.id)
+    assert (change.origin_type, change.origin_id) == ("decision", proposal.id)
     assert proposal.change_proposal_id == change.id and count(ChangeProposal) == 1
     with pytest.raises(ServiceError):
         services.adopt_as_agreement(proposal, pm)
@@ -471,12 +471,12 @@ def test_history_resolves_only_within_the_partnership(
 ):
     c = ctx_council
     proposal = propose(c)
-    target = resolve("proposal", proposal.id, c.member("lezer"))
+    target = resolve("decision", proposal.id, c.member("lezer"))
     assert target is not None and target.label == "VS-1 Eén regisseur per gezin"
     other = make_partnership("anderverband")
     add_council(other, password_hash)
     outsider = db.session.get(Membership, other.memberships["beheerder"].id)
-    assert resolve("proposal", proposal.id, outsider) is None
+    assert resolve("decision", proposal.id, outsider) is None
 
 
 def test_search_finds_proposals_and_objections(ctx_council):
@@ -486,8 +486,8 @@ def test_search_finds_proposals_and_objections(ctx_council):
     proposal = propose(c)
     answer(c, proposal, "teamlid", "bezwaar", "De privacyparagraaf ontbreekt.")
     results = search(c.member("lezer"), "regisseur")
-    assert results.counts.get("proposal") == 1
-    assert search(c.member("lezer"), "privacyparagraaf").counts.get("proposal") == 1
+    assert results.counts.get("decision") == 1
+    assert search(c.member("lezer"), "privacyparagraaf").counts.get("decision") == 1
 
 
 def test_calendar_has_the_closing_time(ctx_council):
@@ -497,7 +497,7 @@ def test_calendar_has_the_closing_time(ctx_council):
     c = ctx_council
     propose(c)
     feed = feed_for(db.session.get(User, c.third_bestuurder_id))
-    assert "proposal-1@samenspel" in feed.replace("\r\n ", "")
+    assert "decision-1@samenspel" in feed.replace("\r\n ", "")
     assert "VS-1" in feed
 
 
