@@ -452,3 +452,36 @@ def test_history_activity_and_notifications_include_proposals_and_answers(app, c
     notifications = html(manager.get("/notifications"))
     assert "maakt bezwaar tegen VS-1 “Eén regisseur per gezin”: Eerst de privacy." in notifications
     assert lezer.get(f"/p/{council.slug}/activity").status_code == 403
+
+
+def test_flask_notify_send_closes_a_proposal_whose_time_passed(app, council):
+    number = make(app, council)
+    answered(app, council, number, ("bestuurder", "instemmen", ""))
+    with app.app_context():
+        closes_at = db.session.execute(select(Proposal.closes_at)).scalar_one()
+    later = (closes_at + timedelta(minutes=1)).isoformat()
+    result = app.test_cli_runner().invoke(args=["notify", "send", "--now", later])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        proposal = db.session.execute(select(Proposal)).scalar_one()
+        assert (proposal.status, proposal.result, proposal.closed_at) == (
+            "gesloten",
+            "aangenomen",
+            closes_at,
+        )
+
+
+def test_the_beheerder_designates_for_any_organisation(app, council):
+    beheerder = client_for(app, council, "beheerder")
+    page = html(beheerder.get(council.url("/mandates")))
+    for name in ("Gemeente testverband", "Aanbieder testverband", "Derde aanbieder testverband"):
+        assert name in page
+    assert "Teamlid testverband" in page  # the fixture's designation for the provider
+    response = post(beheerder, council.url("/mandates"),
+                    {"organisation_id": str(council.world.provider.id),
+                     "user_id": str(council.world.users["partner"].id)})  # fmt: skip
+    assert response.status_code == 302
+    with app.app_context():
+        partner = db.session.get(type(council.world.memberships["partner"]),
+                                 council.world.memberships["partner"].id)  # fmt: skip
+        assert services.may_decide(partner, council.world.provider.id)
