@@ -24,6 +24,7 @@ from app.activity import contributions as activity
 from app.agreements import contributions as agreements
 from app.auth import contributions as auth
 from app.cycles import contributions as cycles
+from app.decisions import contributions as decisions
 from app.extensions import babel, csrf, db, htmx, migrate
 from app.manifest import contributions as manifest
 from app.markdown import render_markdown
@@ -43,7 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # shared layers first, then the areas, in the order their panels appear on the dashboard.
 # See docs/architecture.md.
 LAYERS = (auth, partnerships, activity, search)
-AREAS = (manifest, agreements, risks, tables, reviews, cycles)
+AREAS = (manifest, agreements, risks, tables, reviews, cycles, decisions)
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [

@@ -58,6 +58,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "cycle.decide": frozenset({"bestuurder"}),
     # Indicators are proposed and agreed by programme managers of both sides.
     "indicator.propose": frozenset({"programmamanager"}),
+    # Decisions by the organisations: who may answer for one organisation, and where one
+    # may propose, is decided by the functions below.
+    "decision.view": ALL_ROLES,
+    "decision.propose": ALL_ROLES - {"lezer"},
+    "decision.answer": ALL_ROLES - {"lezer"},
+    "decision.designate": frozenset({"bestuurder", "beheerder"}),
 }
 
 TABLE_MANAGERS = frozenset({"beheerder", "programmamanager"})
@@ -200,3 +206,29 @@ def may_edit_review(membership: Membership, status: str, organisation_id: int) -
         and role_may(membership.role, "review.record")
         and membership.organisation_id == organisation_id
     )
+
+
+# Who proposes a decision at partnership level (in a table: whoever takes part in it).
+PARTNERSHIP_PROPOSERS = frozenset({"beheerder", "programmamanager"})
+
+
+def may_propose_for_partnership(membership: Membership) -> bool:
+    return membership.active and membership.role in PARTNERSHIP_PROPOSERS
+
+
+def may_decide_for(membership: Membership, organisation_id: int, designated: bool) -> bool:
+    """An organisation answers a proposal through its bestuurder, or through a member of
+    it whom its bestuurder designated; a lezer never writes."""
+    if not membership.active or membership.organisation_id != organisation_id:
+        return False
+    return membership.role == "bestuurder" or (designated and membership.role != "lezer")
+
+
+def may_designate_for(membership: Membership, organisation_id: int) -> bool:
+    """An organisation's bestuurder designates who else decides for it; the beheerder may
+    do so for any organisation (one without a bestuurder in the partnership, too)."""
+    if not membership.active:
+        return False
+    if membership.role == "beheerder":
+        return True
+    return membership.role == "bestuurder" and membership.organisation_id == organisation_id

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 if TYPE_CHECKING:  # types only: the registries hold functions, not these classes
@@ -180,6 +180,19 @@ OriginResolver = Callable[[int], str | None]
 AgreementSection = Callable[[Any], dict | None]
 
 
+# --- scheduled work, what came of a table, what a period brought ---------------------------
+
+# (now, naive UTC) -> how many objects it changed: work `flask notify send` does on each
+# run before the reminders (e.g. closing what is due); it commits its own work.
+Job = Callable[[datetime], int]
+# table -> rows {"label", "url", "result_label", "result_url"} another area adds to the
+# table's "what came of it" list
+TableOutcomes = Callable[[Any], list[dict]]
+# (partnership id, start, end as naive UTC) -> {"template", ...plain data} or None: a part
+# another area adds to a cycle's summary (plain data: it is frozen with the summary)
+PeriodPart = Callable[[int, datetime, datetime], dict | None]
+
+
 # --- the registries ------------------------------------------------------------------------
 
 # object kind ("agreement", "risk", ...) -> how to find one, whether it can be followed
@@ -209,3 +222,9 @@ describers: Registry[Describer] = Registry("principle link describers")
 origins: Registry[OriginResolver] = Registry("agreement origins")
 # name -> section on an agreement's page
 agreement_sections: Registry[AgreementSection] = Registry("agreement sections")
+# name -> scheduled job
+jobs: Registry[Job] = Registry("scheduled jobs")
+# name -> rows of a table's "what came of it"
+table_outcomes: Registry[TableOutcomes] = Registry("table outcomes")
+# name -> part of a cycle's summary
+period_parts: Registry[PeriodPart] = Registry("cycle summary parts")

@@ -19,6 +19,8 @@ from app.agreements.models import CONCEPT, ENDED, Agreement, AgreementVersion, R
 from app.auth.models import User, normalise_email
 from app.cycles import services as cycles
 from app.cycles.models import Cycle, Indicator
+from app.decisions import services as decisions
+from app.decisions.models import DecisionMandate, Proposal, ProposalAnswer, ProposalVersion
 from app.extensions import db
 from app.manifest.links import linked_principle_ids
 from app.manifest.models import (
@@ -48,7 +50,7 @@ from app.tables.models import (
     TableMember,
     ThematicTable,
 )
-from app.timeutil import utcnow
+from app.timeutil import today, utcnow
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -138,6 +140,7 @@ def load_demo(path: Path = SEEDS / "demo.yaml") -> int:
     changed += load_tables(SEEDS / "tables.yaml")
     changed += load_reviews(SEEDS / "reviews.yaml")
     changed += load_cycles(SEEDS / "cycles.yaml")
+    changed += load_decisions(SEEDS / "decisions.yaml")
     if changed:
         # Some demo parts are loaded in bulk, past the services that keep the index current.
 
@@ -725,6 +728,111 @@ def load_cycles(path: Path) -> int:
             db.session.commit()
         changed += 1
     return changed
+
+
+def load_decisions(path: Path) -> int:
+    """Designations to decide, and proposals answered by the organisations through the
+    services, back-dated; a proposal whose title exists in the partnership is skipped."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    on = today()
+    changed = 0
+
+    def partnership_of(slug):
+        return db.session.execute(select(Partnership).where(Partnership.slug == slug)).scalar_one()
+
+    def membership(partnership, email):
+        return db.session.execute(
+            select(Membership).join(User, User.id == Membership.user_id)
+            .where(Membership.partnership_id == partnership.id, User.email == email)
+        ).scalar_one()  # fmt: skip
+
+    def organisation_id(name):
+        return db.session.execute(
+            select(Organisation.id).where(Organisation.name == name)
+        ).scalar_one()
+
+    def moment(days, hour=10):
+        local_time = datetime.combine(on + timedelta(days=int(days)), time(hour))
+        return decisions.to_utc(local_time)
+
+    for spec in data.get("mandates", []):
+        partnership = partnership_of(spec["partnership"])
+        member = membership(partnership, spec["member"])
+        organisation = organisation_id(spec["organisation"])
+        if db.session.execute(
+            select(DecisionMandate.id).where(
+                DecisionMandate.partnership_id == partnership.id,
+                DecisionMandate.organisation_id == organisation,
+                DecisionMandate.user_id == member.user_id,
+            )
+        ).first():
+            continue
+        decisions.designate(membership(partnership, spec["by"]), organisation, member.user_id)
+        changed += 1
+
+    for spec in data.get("proposals", []):
+        partnership = partnership_of(spec["partnership"])
+        if db.session.execute(
+            select(Proposal.id).where(
+                Proposal.partnership_id == partnership.id, Proposal.title == spec["title"]
+            )
+        ).first():
+            continue
+        table = db.session.execute(
+            select(ThematicTable).where(
+                ThematicTable.partnership_id == partnership.id, ThematicTable.name == spec["table"]
+            )
+        ).scalar_one() if spec.get("table") else None  # fmt: skip
+        started = moment(spec["days"], 9)
+        closes = datetime.combine(on + timedelta(days=int(spec["closes"])), time(17))
+        proposal = decisions.start_proposal(
+            membership(partnership, spec["by"]),
+            {"title": spec["title"], "text": spec["text"].strip(),
+             "rationale": spec.get("rationale", "").strip(), "method": spec["method"],
+             "quorum": spec.get("quorum"), "closes_at": closes,
+             "organisations": [organisation_id(name) for name in spec["organisations"]]},
+            table, now=started,
+        )  # fmt: skip
+        proposal.created_at = started
+        db.session.execute(
+            ProposalVersion.__table__.update()
+            .where(ProposalVersion.proposal_id == proposal.id)
+            .values(created_at=started)
+        )
+        db.session.commit()
+        for item in spec.get("answers", []):
+            decisions.answer_proposal(
+                proposal, membership(partnership, item["member"]), item["position"],
+                item.get("reason", ""), _answer_version(proposal, item["member"], partnership),
+                now=moment(item["days"], 11),
+            )  # fmt: skip
+        result = spec.get("outcome")
+        if result:
+            by = membership(partnership, spec["by"])
+            review = (
+                on + timedelta(days=int(result["review_in"])) if result.get("review_in") else None
+            )
+            decisions.state_outcome(proposal, by.user_id, result["outcome"], result["text"].strip(),
+                                    review, now=moment(result["days"], 15))  # fmt: skip
+            if result.get("agreement"):
+                decisions.adopt_as_agreement(proposal, by.user_id)
+        changed += 1
+    return changed
+
+
+def _answer_version(proposal, email: str, partnership) -> int:
+    """The version of the answer of the organisation of the member with this e-mail (0: none)."""
+    organisation = db.session.execute(
+        select(Membership.organisation_id).join(User, User.id == Membership.user_id)
+        .where(Membership.partnership_id == partnership.id, User.email == email)
+    ).scalar_one()  # fmt: skip
+    current = db.session.execute(
+        select(ProposalAnswer.version).where(
+            ProposalAnswer.proposal_id == proposal.id,
+            ProposalAnswer.organisation_id == organisation,
+        )
+    ).scalar_one_or_none()
+    return current or 0
 
 
 def _generate_comments(conversation, table, count: int, start: datetime) -> None:

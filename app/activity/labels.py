@@ -29,6 +29,7 @@ ACTIONS = {
     "two_factor_reset": _l("two-factor authentication reset"),
     "recovery_code_used": _l("recovery code used"),
     "recovery_codes_renewed": _l("new recovery codes"),
+    "answer": _l("answered"), "amend": _l("amended"), "outcome": _l("outcome stated"),
 }  # fmt: skip
 
 FIELDS = {
@@ -53,6 +54,8 @@ FIELDS = {
     "position": _l("position"), "preamble": _l("preamble"), "note": _l("note"),
     "reason": _l("reason"), "require_two_factor": _l("two-factor authentication required"),
     "sessions_ended": _l("sessions ended"),
+    "closes_at": _l("closing time"), "outcome": _l("outcome"),
+    "outcome_text": _l("outcome text"), "rationale": _l("why"),
 }  # fmt: skip
 
 

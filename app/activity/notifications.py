@@ -34,7 +34,7 @@ from app.auth.models import User
 from app.errors import ServiceError
 from app.extensions import db
 from app.partnerships.models import Membership, Partnership
-from app.registry import NotificationKind, notification_kinds, objects, reminders
+from app.registry import NotificationKind, jobs, notification_kinds, objects, reminders
 from app.timeutil import local, show_date, utcnow
 from app.urls import path_for
 
@@ -629,6 +629,8 @@ def deliver(limit: int = 500) -> tuple[int, int]:
 def send_due(now: datetime | None = None) -> dict[str, int]:
     """Everything `flask notify send` does, in order."""
     now = now or utcnow()
+    for job in jobs:  # e.g. closing what is due, before the reminders look at it
+        job(now)
     reminders = remind(local(now).date())
     composed, last_id = 0, 0
     while last_id is not None:

@@ -40,6 +40,7 @@ from app.extensions import db
 from app.inputs import refuse_controls
 from app.partnerships.models import Membership, Organisation, Participation
 from app.partnerships.services import organisations_of
+from app.registry import period_parts
 from app.reviews.models import FINAL, Action, Lesson, Review, ReviewScore
 from app.reviews.services import open_actions, principle_texts
 from app.risks import services as risks
@@ -375,7 +376,19 @@ def compose_summary(cycle: Cycle) -> dict:
         "tables": _tables_part(pid, start, end),
         "indicators": _indicators_part(cycle),
         "actions": _actions_part(pid),
+        "parts": _contributed_parts(pid, start, end),
     }
+
+
+def _contributed_parts(pid: int, start: datetime, end: datetime) -> dict:
+    """What other areas add to the summary (app.registry.period_parts: decisions taken by
+    the organisations), as plain data frozen with the rest."""
+    parts = {}
+    for name, part in period_parts.items():
+        data = part(pid, start, end)
+        if data:
+            parts[str(name)] = data
+    return parts
 
 
 def _agreement_rows(query) -> list[dict]:

@@ -129,6 +129,7 @@ def show(slug: str, table_id: int):
         upcoming=upcoming,
         past=past,
         outcomes=services.outcomes_of(table),
+        contributed_outcomes=services.contributed_outcomes(table),
         TAKE_PART=TABLE_TAKE_PART,
         MANAGE=TABLE_MANAGE,
     )

@@ -21,6 +21,7 @@ from app.extensions import db
 from app.partnerships.models import Membership
 from app.partnerships.services import members_of as partnership_members
 from app.policy import READ_ONLY_ROLES, TABLE_MANAGE, TABLE_NONE, TABLE_TAKE_PART, table_access
+from app.registry import table_outcomes
 from app.tables.models import (
     ACTIVE,
     CLOSED,
@@ -682,6 +683,12 @@ def make_agreement_from_decision(decision: MeetingDecision, meeting: Meeting, us
            changes={"agreement_id": [None, agreement.id]})  # fmt: skip
     db.session.commit()
     return agreement
+
+
+def contributed_outcomes(table: ThematicTable) -> list[dict]:
+    """What other areas add to the table's "what came of it" (app.registry.table_outcomes:
+    decisions taken by the organisations), so tables need not import them."""
+    return [row for source in table_outcomes for row in source(table)]
 
 
 def outcomes_of(table: ThematicTable) -> list[tuple[str, object, object]]:

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0017_job_runs"
-down_revision = "0015_sign_in"
+down_revision = "0016_proposals"
 branch_labels = None
 depends_on = None
 

@@ -13,6 +13,7 @@ from sqlalchemy import insert
 
 from app.activity.models import AuditEvent
 from app.cycles import services as cycles
+from app.decisions import services as decisions
 from app.extensions import db
 from app.manifest import services as manifest
 from app.risks import services as risks
@@ -23,7 +24,7 @@ from tests.risks.helpers import fields as risk_fields
 from tests.tables.helpers import local_now, make_table, plan, start
 
 KINDS = ("agreement", "risk", "principle", "proposal", "table", "conversation", "meeting",
-         "review", "cycle", "indicator")  # fmt: skip
+         "review", "cycle", "indicator", "decision")  # fmt: skip
 # The kinds whose own page links to their history.
 LINKED_KINDS = tuple(kind for kind in KINDS if kind != "indicator")
 
@@ -40,7 +41,7 @@ class Objects:
 def make_everything(app, world, *, table_members=("teamlid", "partner")) -> Objects:
     """An agreement, a risk with a measure, an adopted principle, a change proposal, a
     table (chair: bestuurder) with a conversation and a meeting, a finalised review of
-    the provider (recorded by the teamlid), a cycle and an indicator."""
+    the provider (recorded by the teamlid), a cycle, an indicator and a decision proposal."""
     made = Objects()
     slug = world.slug
     with app.test_request_context():
@@ -113,6 +114,16 @@ def make_everything(app, world, *, table_members=("teamlid", "partner")) -> Obje
         made.ids["indicator"] = indicator.id
         made.pages["indicator"] = url_for("cycles.indicators", slug=slug)
         made.labels["indicator"] = indicator.name
+
+        decision = decisions.start_proposal(
+            member(world, "programmamanager"),
+            {"title": "Samen beslissen", "text": "Elke organisatie stemt in of maakt bezwaar.",
+             "method": "consent", "closes_at": local_now() + timedelta(days=5),
+             "organisations": [world.municipality.id]},
+        )  # fmt: skip
+        made.ids["decision"] = decision.id
+        made.pages["decision"] = url_for("decisions.show", slug=slug, number=decision.number)
+        made.labels["decision"] = f"{decision.reference} {decision.title}"
         db.session.remove()
     return made
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app.agreements import services as agreements
 from app.agreements.models import Agreement
+from app.decisions import services as decisions
 from app.extensions import db
 from app.partnerships.models import Membership
 from app.search import services
@@ -105,11 +106,17 @@ def a_bit_of_everything(world, word: str = "wachttijden", members=("teamlid", "p
     review = make_review(world, title=f"Casus {word}")
     lesson = add_lesson(world, review, text=f"Bespreek {word} eerder.")
     cycle = make_cycle(world, title=f"Halfjaar {word}")
+    decision = decisions.start_proposal(
+        db.session.get(Membership, world.memberships["programmamanager"].id),
+        {"title": f"Besluit over {word}", "text": f"We delen de {word} elk kwartaal.",
+         "method": "consent", "closes_at": local_now() + timedelta(days=5),
+         "organisations": [world.municipality.id]},
+    )  # fmt: skip
     return {
         "principle": principles[f"Korte {word}"], "agreement": agreement.id, "risk": risk.id,
         "conversation": conversation.id, "comment": comment.id, "meeting": meeting.id,
         "review": review.id, "case": review.id, "lesson": lesson.id, "cycle": cycle.id,
-        "table": table.id,
+        "table": table.id, "decision": decision.id,
     }  # fmt: skip
 
 
