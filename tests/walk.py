@@ -116,8 +116,9 @@ class _PageParser(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
-        if a.get("hx-post"):  # an htmx request a page makes by itself
-            self.forms.append(SeenForm(urljoin(self.path, a["hx-post"])))
+        htmx_post = a.get("data-hx-post") or a.get("hx-post")
+        if htmx_post:  # an htmx request a page makes by itself
+            self.forms.append(SeenForm(urljoin(self.path, htmx_post)))
             self.forms[-1].add(a.get("name"), a.get("value") or "")
         if tag == "a" and a.get("href"):
             self.links.append(urljoin(self.path, a["href"]))

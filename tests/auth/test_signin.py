@@ -523,7 +523,7 @@ def test_strength_feedback_while_typing(app, client, login_as, world):
     )
     assert "ss-strength--refused" in mine.get_data(as_text=True)
     page = client.get("/account/password").get_data(as_text=True)
-    assert 'hx-post="/password/strength"' in page and 'id="password-strength"' in page
+    assert 'data-hx-post="/password/strength"' in page and 'id="password-strength"' in page
 
 
 # --- two-factor authentication ------------------------------------------------------------------
