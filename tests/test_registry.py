@@ -22,27 +22,31 @@ def contents() -> dict[str, list]:
 def test_every_area_contributes_what_the_shared_layers_show(app):
     assert registry.objects.keys() == [
         "principle", "proposal", "agreement", "risk", "table", "conversation", "meeting",
-        "review", "cycle", "indicator",
+        "review", "cycle", "indicator", "decision",
     ]  # fmt: skip
     assert registry.panels.keys() == [
-        "manifest", "agreements", "risks", "tables", "reviews", "cycles"
+        "manifest", "agreements", "risks", "tables", "reviews", "cycles", "decisions"
     ]  # fmt: skip
     assert registry.reminders.keys() == [
         "agreement revisits",
         "risk reviews",
         "measures",
         "actions",
+        "proposal closing",
     ]
+    assert registry.jobs.keys() == ["close proposals"]
+    assert registry.table_outcomes.keys() == ["decisions"]
+    assert registry.period_parts.keys() == ["decisions"]
     assert set(registry.describers.keys()) == {"agreement", "risk", "review", "lesson"}
-    assert set(registry.origins.keys()) == {"conversation", "meeting_decision", "cycle"}
+    assert set(registry.origins.keys()) == {"conversation", "meeting_decision", "cycle", "decision"}
     assert {model.__name__ for model in registry.indexers.keys()} == {  # noqa: SIM118
         "ManifestVersion", "PrincipleText", "Agreement", "Risk", "Conversation", "Comment",
-        "Meeting", "Review", "Lesson", "Cycle", "CycleProposal",
+        "Meeting", "Review", "Lesson", "Cycle", "CycleProposal", "Proposal", "ProposalAnswer",
     }  # fmt: skip
     assert notes.followable() == {"agreement", "risk", "conversation", "review", "cycle"}
     assert registry.search_kinds.keys() == [
         "principle", "agreement", "risk", "conversation", "comment", "meeting", "review",
-        "case", "lesson", "cycle",
+        "case", "lesson", "cycle", "decision",
     ]  # fmt: skip
     # Every kind of object with a history page has its audit type named.
     history = {t.history_kind for t in registry.audit_types if t.history_kind}
@@ -50,7 +54,7 @@ def test_every_area_contributes_what_the_shared_layers_show(app):
     assert [package.__name__ for package in (*LAYERS, *AREAS)] == [
         f"app.{name}.contributions"
         for name in ("auth", "partnerships", "activity", "search", "manifest", "agreements",
-                     "risks", "tables", "reviews", "cycles")
+                     "risks", "tables", "reviews", "cycles", "decisions")
     ]  # fmt: skip
 
 
@@ -89,11 +93,12 @@ def test_the_activity_filter_offers_every_registered_type_by_its_name(app):
         "PrincipleText", "Endorsement", "ChangeProposal", "ProposalComment", "ThematicTable",
         "TableMember", "Conversation", "Comment", "Meeting", "MeetingDecision", "Review",
         "Lesson", "Action", "Indicator", "Cycle", "BoardDecision", "Membership", "Invitation",
-        "Organisation", "Participation",
+        "Organisation", "Participation", "Proposal", "ProposalAnswer", "DecisionMandate",
     }  # fmt: skip
     assert names == sorted(names, key=str.casefold)
     assert labels.history_kinds() == {
         "Agreement": "agreement", "Risk": "risk", "Principle": "principle",
         "ChangeProposal": "proposal", "ThematicTable": "table", "Conversation": "conversation",
         "Meeting": "meeting", "Review": "review", "Cycle": "cycle", "Indicator": "indicator",
+        "Proposal": "decision",
     }  # fmt: skip

@@ -8,6 +8,7 @@ import pytest
 
 from app import config
 from app.activity.models import AuditEvent
+from app.auth import sessions
 from app.partnerships.models import Organisation
 from tests.conftest import (
     PASSWORD,
@@ -159,7 +160,15 @@ def test_signing_in_without_the_form_gives_the_session_a_login_gives(app, world)
     sign_in(direct, world.users["lezer"])
     with by_form.session_transaction() as one, direct.session_transaction() as other:
         assert set(one) == set(other) == {"_user_id", "_fresh", "_id"}
-        assert {key: one[key] for key in one} == {key: other[key] for key in other}
+        # The same session apart from _user_id: each the random id of its own server-side
+        # session, both of the same person.
+        assert {k: one[k] for k in one if k != "_user_id"} == {
+            k: other[k] for k in other if k != "_user_id"
+        }
+        ids = (one["_user_id"], other["_user_id"])
+    assert ids[0] != ids[1]
+    with app.app_context():
+        assert {sessions.load(i).id for i in ids} == {world.users["lezer"].id}
     for client in (by_form, direct):
         page = client.get("/account")
         assert page.status_code == 200

@@ -177,6 +177,22 @@ NOTIFICATIONS = {
 }
 
 
+def close_due_proposals(now) -> int:
+    """The job `flask notify send` runs: close the proposals whose time has come."""
+    return services.close_due(now=now)
+
+
+def _all_proposals():
+    return select(Proposal)
+
+
+# Module constants, so a second create_app registers the very same entries.
+INDEXERS = (
+    Indexer(Proposal, index_proposal, everything=_all_proposals),
+    Indexer(ProposalAnswer, index_answer),
+)
+
+
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     registry.objects.register("decision", ObjectKind(resolve_proposal))
@@ -185,13 +201,11 @@ def init_app(app: Flask) -> None:
         registry.audit_types.register(name, audit_type)
     for kind, notification in NOTIFICATIONS.items():
         registry.notification_kinds.register(kind, notification)
-    registry.jobs.register("close proposals", lambda now: services.close_due(now=now))
+    registry.jobs.register("close proposals", close_due_proposals)
     registry.reminders.register("proposal closing", services.remind_closing)
     registry.calendar_sources.register("proposal closing", closing_times)
-    registry.indexers.register(
-        Proposal, Indexer(Proposal, index_proposal, everything=lambda: select(Proposal))
-    )
-    registry.indexers.register(ProposalAnswer, Indexer(ProposalAnswer, index_answer))
+    for indexer in INDEXERS:
+        registry.indexers.register(indexer.model, indexer)
     registry.panels.register("decisions", decisions_attention)
     registry.origins.register("decision", proposal_url)
     registry.table_outcomes.register("decisions", table_outcomes)

@@ -4,12 +4,18 @@ answers with history, and who may answer for an organisation besides its bestuur
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.timeutil import utcnow
+
+if TYPE_CHECKING:  # mapped classes of other packages, which relationships name
+    from app.auth.models import User
+    from app.partnerships.models import Organisation
+    from app.tables.models import ThematicTable
 
 # How a proposal passes: no organisation objects, or more organisations agree than object
 # once a quorum of organisations answered.
@@ -65,8 +71,8 @@ class Proposal(db.Model):
 
     __mapper_args__ = {"version_id_col": version}
 
-    proposer: Mapped[User] = relationship()  # noqa: F821
-    table: Mapped[ThematicTable | None] = relationship()  # noqa: F821
+    proposer: Mapped[User] = relationship()
+    table: Mapped[ThematicTable | None] = relationship()
 
     @property
     def reference(self) -> str:
@@ -90,7 +96,7 @@ class ProposalVersion(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    created_by: Mapped[User | None] = relationship()  # noqa: F821
+    created_by: Mapped[User | None] = relationship()
 
 
 class ProposalOrganisation(db.Model):
@@ -103,7 +109,7 @@ class ProposalOrganisation(db.Model):
         ForeignKey("organisation.id"), primary_key=True, index=True
     )
 
-    organisation: Mapped[Organisation] = relationship()  # noqa: F821
+    organisation: Mapped[Organisation] = relationship()
 
 
 class ProposalAnswer(db.Model):
@@ -126,8 +132,8 @@ class ProposalAnswer(db.Model):
 
     __mapper_args__ = {"version_id_col": version}
 
-    organisation: Mapped[Organisation] = relationship()  # noqa: F821
-    answered_by: Mapped[User] = relationship()  # noqa: F821
+    organisation: Mapped[Organisation] = relationship()
+    answered_by: Mapped[User] = relationship()
 
 
 class ProposalAnswerRevision(db.Model):
@@ -144,8 +150,8 @@ class ProposalAnswerRevision(db.Model):
     answered_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     answered_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    organisation: Mapped[Organisation] = relationship()  # noqa: F821
-    answered_by: Mapped[User] = relationship()  # noqa: F821
+    organisation: Mapped[Organisation] = relationship()
+    answered_by: Mapped[User] = relationship()
 
 
 class DecisionMandate(db.Model):
@@ -166,9 +172,4 @@ class DecisionMandate(db.Model):
 
     __mapper_args__ = {"version_id_col": version}
 
-    user: Mapped[User] = relationship(foreign_keys=[user_id])  # noqa: F821
-
-
-from app.auth.models import User  # noqa: E402
-from app.partnerships.models import Organisation  # noqa: E402
-from app.tables.models import ThematicTable  # noqa: E402
+    user: Mapped[User] = relationship(foreign_keys=[user_id])

@@ -37,7 +37,7 @@ PROVIDER = ("teamlid", "partner")  # the organisation that records the review
 MUNICIPALITY = ("beheerder", "programmamanager", "bestuurder", "lezer")
 # Every kind of document the areas index, in the order results are shown.
 ALL_KINDS = ("principle", "agreement", "risk", "conversation", "comment", "meeting", "review",
-             "case", "lesson", "cycle")  # fmt: skip
+             "case", "lesson", "cycle", "decision")  # fmt: skip
 TABLE_KINDS = ("conversation", "comment", "meeting")
 
 

@@ -95,7 +95,7 @@ def test_results_are_grouped_by_kind_in_a_fixed_order(ctx, world):
     results = found(world, "teamlid", "wachttijd")
 
     order = ["principle", "agreement", "risk", "conversation", "comment", "meeting", "review",
-             "case", "lesson", "cycle"]  # fmt: skip
+             "case", "lesson", "cycle", "decision"]  # fmt: skip
     assert list(services.kinds()) == order
     assert list(results.counts) == order
     assert list(results.groups) == order
