@@ -92,6 +92,8 @@ class ObjectKind:
 
     resolve: ObjectResolver
     followable: bool = False
+    # (target, membership) -> whether this member may follow it (None: every reader may)
+    may_follow: Callable[[Target, Membership], bool] | None = None
 
 
 # (events on one page of the activity list, the reader's membership) -> ids of the
