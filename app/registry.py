@@ -47,6 +47,7 @@ class Registry(Generic[T]):
         return key in self._entries
 
     def __iter__(self) -> Iterator[T]:
+        """The entries (not the keys, unlike a dict), in registration order."""
         return iter(list(self._entries.values()))
 
     def __len__(self) -> int:
