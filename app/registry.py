@@ -47,6 +47,7 @@ class Registry(Generic[T]):
         return key in self._entries
 
     def __iter__(self) -> Iterator[T]:
+        """The entries (not the keys, unlike a dict), in registration order."""
         return iter(list(self._entries.values()))
 
     def __len__(self) -> int:
@@ -92,6 +93,8 @@ class ObjectKind:
 
     resolve: ObjectResolver
     followable: bool = False
+    # (target, membership) -> whether this member may follow it (None: every reader may)
+    may_follow: Callable[[Target, Membership], bool] | None = None
 
 
 # (events on one page of the activity list, the reader's membership) -> ids of the

@@ -34,7 +34,7 @@ from app.auth.models import User
 from app.errors import ServiceError
 from app.extensions import db
 from app.partnerships.models import Membership, Partnership
-from app.registry import NotificationKind, jobs, notification_kinds, objects, reminders
+from app.registry import NotificationKind, Target, jobs, notification_kinds, objects, reminders
 from app.timeutil import local, show_date, utcnow
 from app.urls import path_for
 
@@ -62,6 +62,14 @@ COMMON_KINDS = {
 def followable() -> frozenset[str]:
     """The kinds of object members can follow (as their areas register them)."""
     return frozenset(kind for kind, entry in objects.items() if entry.followable)
+
+
+def may_follow(target: Target, membership: Membership) -> bool:
+    """Whether the member, who may read the object, may also follow it."""
+    entry = objects.get(target.kind)
+    if entry is None or not entry.followable:
+        return False
+    return entry.may_follow is None or entry.may_follow(target, membership)
 
 
 def _follow_row(user_id: int, object_type: str, object_id: int) -> Follow | None:

@@ -220,8 +220,8 @@ def follow(slug: str, kind: str, object_id: int):
     target = resolve(kind, object_id, g.membership)
     if target is None:
         abort(404)
-    if kind == "review" and target.obj.organisation_id != g.membership.organisation_id:
-        abort(403)  # one follows the reviews of one's own organisation
+    if not notes.may_follow(target, g.membership):
+        abort(403)  # e.g. one follows the reviews of one's own organisation only
     following = request.form.get("follow") == "1"
     notes.set_following(current_user.id, g.partnership.id, kind, object_id, following)
     if request.htmx:

@@ -54,6 +54,11 @@ def resolve_review(object_id: int, membership: Membership) -> Target | None:
     return target
 
 
+def may_follow_review(target: Target, membership: Membership) -> bool:
+    """One follows the reviews of one's own organisation."""
+    return target.obj.organisation_id == membership.organisation_id
+
+
 def hidden_review_events(events: list, membership: Membership) -> set[int]:
     """Ids of events whose values this member may not read: every value recorded about
     a review (its lessons, its privacy checks) of an organisation whose case details the
@@ -227,7 +232,9 @@ SEARCH_KINDS = {
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.cli.add_command(reviews_cli)
-    registry.objects.register("review", ObjectKind(resolve_review, followable=True))
+    registry.objects.register(
+        "review", ObjectKind(resolve_review, followable=True, may_follow=may_follow_review)
+    )
     for name, audit_type in AUDIT_TYPES.items():
         registry.audit_types.register(name, audit_type)
     registry.audit_redactions.register("review case details", hidden_review_events)
