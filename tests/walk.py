@@ -68,16 +68,17 @@ def restore_roles(app, world) -> None:
 def clients_by_role(app, world, client, login_as, roles) -> dict:
     """A client of its own per role, logged in as the world's member in that role (the
     session ``login_as`` gives the shared client, copied); the shared one ends logged out."""
+    cookie = app.config["SESSION_COOKIE_NAME"]
     clients = {}
     for role in roles:
-        client.delete_cookie("session")  # the login page sends the logged-in elsewhere
+        client.delete_cookie(cookie)  # the login page sends the logged-in elsewhere
         login_as(world, role)
         own = app.test_client()
-        own.set_cookie("session", client.get_cookie("session").value)
+        own.set_cookie(cookie, client.get_cookie(cookie).value)
         account = own.get("/account").get_data(as_text=True)
         assert world.users[role].email in account, role
         clients[role] = own
-    client.delete_cookie("session")
+    client.delete_cookie(cookie)
     return clients
 
 

@@ -228,9 +228,10 @@ def _show_conversation(table, access, conversation, form, status: int = 200, rep
                        page_no: int | None = None):  # fmt: skip
     last_read = services.last_read(conversation, current_user.id)
     more = bool(request.htmx) and request.args.get("more")
-    if not more:
+    if not more and status < 400:
         # Before loading the comments: mark_read commits, which would expire every loaded
-        # comment and reload each one on its own while the template renders (N+1).
+        # comment and reload each one on its own while the template renders (N+1). A
+        # refused comment shows the page again but writes nothing, not even "read".
         services.mark_read(conversation, current_user.id)
     # ?page=last: where the browser goes after placing a comment (see post_comment).
     wanted = None if request.args.get("page") == "last" else page_number()
