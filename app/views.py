@@ -96,9 +96,13 @@ def service_errors(form=None, *, quiet: bool = False) -> Iterator[Outcome]:
             flash(error.message, "error")
 
 
-def form_status() -> int:
+def form_status(outcome: Outcome | None = None) -> int:
     """The status of a page with a form: 200 when it is first shown, 422 when a
-    submitted form comes back (refused by its validators or by the service)."""
+    submitted form comes back (refused by its validators or by the service); a refusal
+    that names a status of its own (too many attempts: 429) answers with that."""
+    status = getattr(outcome.error, "status", None) if outcome is not None else None
+    if status:
+        return status
     return 422 if request.method == "POST" else 200
 
 

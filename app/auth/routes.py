@@ -23,10 +23,9 @@ from app.auth.forms import (
     TwoFactorSetupForm,
 )
 from app.auth.models import User
-from app.errors import ServiceError
 from app.extensions import db
 from app.policy import authenticated, public
-from app.views import form_status, safe_next, service_errors, show_service_error
+from app.views import form_status, safe_next, service_errors
 
 bp = Blueprint("auth", __name__)
 
@@ -61,19 +60,12 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("partnerships.index"))
     form = LoginForm()
-    status = 200
+    outcome = None
     if form.validate_on_submit():
-        try:
+        with service_errors(form) as outcome:
             user = services.authenticate(
                 form.email.data, form.password.data, request.remote_addr or "unknown"
             )
-        except services.LoginThrottled as error:
-            form.form_errors.append(error.message)
-            status = 429
-        except ServiceError as error:
-            form.form_errors.append(error.message)
-            status = 422
-        else:
             target = safe_next(request.args.get("next"), url_for("partnerships.index"))
             if user.has_two_factor:
                 session[PENDING] = {
@@ -84,9 +76,7 @@ def login():
                 }
                 return redirect(url_for("auth.login_code"))
             return _sign_in(user, bool(form.remember.data), target)
-    elif request.method == "POST":
-        status = 422
-    return render_template("auth/login.html", form=form), status
+    return render_template("auth/login.html", form=form), form_status(outcome)
 
 
 def _pending_user():
@@ -112,23 +102,14 @@ def login_code():
         flash(_("Log in again."), "info")
         return redirect(url_for("auth.login"))
     form = CodeForm()
-    status = 200
+    outcome = None
     if form.validate_on_submit():
-        try:
+        with service_errors(form) as outcome:
             recovery = services.verify_second_factor(user, form.code.data)
-        except services.LoginThrottled as error:
-            form.form_errors.append(error.message)
-            status = 429
-        except ServiceError as error:
-            show_service_error(form, error)
-            status = 422
-        else:
             if recovery:
                 flash(_("You used a recovery code. Make new ones if few are left."), "warning")
             return _sign_in(user, pending["remember"], pending["next"])
-    elif request.method == "POST":
-        status = 422
-    return render_template("auth/login_code.html", form=form), status
+    return render_template("auth/login_code.html", form=form), form_status(outcome)
 
 
 @bp.post("/logout")
@@ -331,18 +312,12 @@ def two_factor_setup():
 @authenticated
 def two_factor_off():
     form = TwoFactorOffForm(prefix="off")
-    status = 422
+    outcome = None
     if form.validate_on_submit():
-        try:
+        with service_errors(form) as outcome:
             services.disable_two_factor(
                 current_user._get_current_object(), form.password.data, form.code.data
             )
-        except services.LoginThrottled as error:
-            form.form_errors.append(error.message)
-            status = 429
-        except ServiceError as error:
-            show_service_error(form, error)
-        else:
             flash(_("Two-factor authentication is off."), "success")
             return redirect(url_for("auth.two_factor"))
     return render_template(
@@ -351,7 +326,7 @@ def two_factor_off():
         codes_left=twofactor.recovery_codes_left(current_user),
         off_form=form,
         codes_form=RecoveryCodesForm(prefix="codes"),
-    ), status
+    ), form_status(outcome)
 
 
 @bp.post("/account/two-factor/recovery-codes")

@@ -35,7 +35,7 @@ from app.timeutil import utcnow
 
 
 class LoginThrottled(ServiceError):
-    pass
+    status = 429  # too many attempts: form_status() answers with it
 
 
 # --- login --------------------------------------------------------------------

@@ -36,7 +36,6 @@ from app.decisions.forms import (
     ProposalForm,
 )
 from app.decisions.models import OPEN, DecisionMandate, Proposal
-from app.errors import ServiceError
 from app.exports.ics import calendar, event, ics_response
 from app.extensions import db
 from app.forms import is_id, select_choices
@@ -44,7 +43,7 @@ from app.partnerships.models import Membership
 from app.partnerships.services import organisations_of
 from app.policy import may_designate_for, may_propose_for_partnership, requires
 from app.tables.models import ThematicTable
-from app.views import ensure_current, form_status, page_number, service_errors, show_service_error
+from app.views import ensure_current, form_status, page_number, service_errors
 
 bp = Blueprint("decisions", __name__, url_prefix="/p/<slug>/decisions")
 PAGE_SIZE = 20
@@ -170,31 +169,26 @@ def answer(slug: str, number: int):
     if proposal.status == OPEN and not services.may_answer_for(proposal, g.membership):
         abort(403)
     form = AnswerForm()
-    status = 200
+    status = 422  # refused, unless the answer is saved below
     conflict = None
     if form.validate_on_submit():
         expected = form.answer_version.data or "0"
         try:
-            services.answer_proposal(
-                proposal, g.membership, form.position.data, form.reason.data or "",
-                int(expected) if is_id(expected) else -1,
-            )  # fmt: skip
-        except services.AnswerConflict as error:
+            with service_errors(form):
+                services.answer_proposal(
+                    proposal, g.membership, form.position.data, form.reason.data or "",
+                    int(expected) if is_id(expected) else -1,
+                )  # fmt: skip
+                if not request.htmx:
+                    flash(_("Your organisation's answer has been saved."), "success")
+                    return redirect(url_for("decisions.show", slug=slug, number=number) + "#tally")
+                db.session.refresh(proposal)
+                form = None
+                status = 200
+        except services.AnswerConflict as error:  # not a refusal: another answer won
             db.session.rollback()
             conflict = error
             status = 409
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-            status = 422
-        else:
-            if not request.htmx:
-                flash(_("Your organisation's answer has been saved."), "success")
-                return redirect(url_for("decisions.show", slug=slug, number=number) + "#tally")
-            db.session.refresh(proposal)
-            form = None
-    else:
-        status = 422
     if conflict is not None:
         db.session.refresh(proposal)
         if not request.htmx:

@@ -176,12 +176,8 @@ def reset_two_factor(slug: str, membership_id: int):
     """A member lost their phone: remove their second factor; they set it up again at
     their next login (the member is mailed, an audit event is written)."""
     membership = get_scoped_or_404(Membership, membership_id)
-    try:
+    with service_errors():
         auth_services.reset_member_two_factor(membership)
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
         flash(
             _(
                 "The two-factor authentication of %(name)s has been reset.",
