@@ -7,11 +7,10 @@ from __future__ import annotations
 from flask import Flask
 
 from app import doctor
+from app.ops import backup, logs, metrics, models, routes, schedule  # noqa: F401  (models: job_run)
 
 
 def init_app(app: Flask) -> None:
-    from app.ops import backup, logs, metrics, models, routes, schedule  # noqa: F401
-
     logs.init_app(app)
     metrics.init_app(app)
     app.register_blueprint(routes.bp)
