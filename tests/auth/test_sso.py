@@ -473,3 +473,10 @@ def test_the_instance_beheerder_must_use_two_factor(app, client, sso_key, world)
     response = client.get("/admin/sso")
     assert response.status_code == 302
     assert urlsplit(response.location).path == "/account/two-factor/setup"
+
+
+def test_the_account_page_links_the_instance_beheerder_to_single_sign_on(app, client, world):
+    sign_in(client, world.users["beheerder"])
+    assert "/admin/sso" not in client.get("/account").get_data(as_text=True)
+    change_row(app, User, world.users["beheerder"].id, instance_admin=True)
+    assert "/admin/sso" in client.get("/account").get_data(as_text=True)
