@@ -59,7 +59,8 @@ class User(UserMixin, db.Model):
     totp_last_step: Mapped[int | None] = mapped_column(deferred=True)
     # The beheerder of the instance (not of one partnership): manages single sign-on
     # providers. Set with `flask users instance-admin`; must use two-factor authentication.
-    instance_admin: Mapped[bool] = mapped_column(default=False)
+    # Deferred like the TOTP columns: loaded by the user loader, not with every user listed.
+    instance_admin: Mapped[bool] = mapped_column(default=False, deferred=True)
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}

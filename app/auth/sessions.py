@@ -160,7 +160,10 @@ def load(token: str) -> User | None:
         .join(User, User.id == UserSession.user_id)
         .where(UserSession.token_hash == hash_token(token))
         .options(
-            undefer(User.totp_secret), undefer(User.totp_enabled_at), undefer(User.totp_last_step)
+            undefer(User.totp_secret),
+            undefer(User.totp_enabled_at),
+            undefer(User.totp_last_step),
+            undefer(User.instance_admin),
         )
     ).one_or_none()
     if found is None:

@@ -345,7 +345,11 @@ def match_user(provider: SsoProvider, claims: dict) -> User:
     by the stored sub; created (without memberships) when the provider may; else refused."""
     issuer, subject = provider.issuer, str(claims["sub"])[:255]
     email = claims.get("email")
-    verified = claims.get("email_verified") is True and isinstance(email, str)
+    # Entra ID sends no email_verified; its optional claim xms_edov says the same: the
+    # owner of the address's domain verified it.
+    verified = isinstance(email, str) and (
+        claims.get("email_verified") is True or claims.get("xms_edov") in (True, "1", "true")
+    )
     email = normalise_email(email) if verified else ""
     if email and domain_of(email) not in provider.domain_list:
         email = ""  # a provider vouches only for its own domains

@@ -52,21 +52,20 @@ def upgrade():
         sa.UniqueConstraint("issuer", "subject", name=op.f("uq_sso_identity_issuer")),
     )
     op.create_index(op.f("ix_sso_identity_user_id"), "sso_identity", ["user_id"])
-    with op.batch_alter_table("user") as batch:
-        batch.add_column(
-            sa.Column("instance_admin", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
-    with op.batch_alter_table("user_session") as batch:
-        batch.add_column(
-            sa.Column("mfa_by_provider", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
+    # Plain ADD/DROP COLUMN (no table copy on SQLite, which other tables refer to).
+    op.add_column(
+        "user",
+        sa.Column("instance_admin", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
+    op.add_column(
+        "user_session",
+        sa.Column("mfa_by_provider", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
 
 
 def downgrade():
-    with op.batch_alter_table("user_session") as batch:
-        batch.drop_column("mfa_by_provider")
-    with op.batch_alter_table("user") as batch:
-        batch.drop_column("instance_admin")
+    op.drop_column("user_session", "mfa_by_provider")
+    op.drop_column("user", "instance_admin")
     op.drop_index(op.f("ix_sso_identity_user_id"), table_name="sso_identity")
     op.drop_table("sso_identity")
     op.drop_table("sso_provider")

@@ -480,3 +480,19 @@ def test_the_account_page_links_the_instance_beheerder_to_single_sign_on(app, cl
     assert "/admin/sso" not in client.get("/account").get_data(as_text=True)
     change_row(app, User, world.users["beheerder"].id, instance_admin=True)
     assert "/admin/sso" in client.get("/account").get_data(as_text=True)
+
+
+def test_entra_ids_xms_edov_counts_as_a_verified_address(app, client, idp):
+    add_provider(app, idp.issuer)
+    del idp.person["email_verified"]
+    idp.person["xms_edov"] = True
+    assert sso_login(client, idp).status_code == 302 and signed_in(client)
+
+
+def test_an_address_of_another_domain_is_not_trusted(app, client, idp, world):
+    add_provider(app, idp.issuer)
+    # The provider vouches for an address outside its domains: no account is matched.
+    idp.person.update(sub="sub-x", email="beheerder@elders.test")
+    change_row(app, User, world.users["beheerder"].id, email="beheerder@elders.test")
+    assert sso_login(client, idp).status_code == 403
+    assert count_rows(app, SsoIdentity) == 0
