@@ -496,3 +496,16 @@ def test_an_address_of_another_domain_is_not_trusted(app, client, idp, world):
     change_row(app, User, world.users["beheerder"].id, email="beheerder@elders.test")
     assert sso_login(client, idp).status_code == 403
     assert count_rows(app, SsoIdentity) == 0
+
+
+def test_cli_makes_and_unmakes_the_instance_beheerder(app, world):
+    runner = app.test_cli_runner()
+    email = world.users["teamlid"].email
+    assert runner.invoke(args=["users", "instance-admin", email]).exit_code == 0
+    with app.app_context():
+        assert db.session.get(User, world.users["teamlid"].id).instance_admin
+    assert runner.invoke(args=["users", "instance-admin", email, "--off"]).exit_code == 0
+    with app.app_context():
+        assert not db.session.get(User, world.users["teamlid"].id).instance_admin
+    unknown = runner.invoke(args=["users", "instance-admin", "niemand@testverband.test"])
+    assert unknown.exit_code != 0
