@@ -65,6 +65,8 @@ def load(instance_path: Path) -> dict:
         "SAMENSPEL_BASE_URL": os.environ.get("SAMENSPEL_BASE_URL", "").rstrip("/"),
         # werkzeug's method for hashing new passwords (app/auth/models.py).
         "SAMENSPEL_PASSWORD_METHOD": os.environ.get("SAMENSPEL_PASSWORD_METHOD", "scrypt"),
+        # Fernet key that encrypts the client secrets of single sign-on providers.
+        "SAMENSPEL_SSO_KEY": os.environ.get("SAMENSPEL_SSO_KEY", "").strip(),
         "SAMENSPEL_LOGIN_LIMIT": int(os.environ.get("SAMENSPEL_LOGIN_LIMIT", "5")),
         # Sessions end after this long unused, and at the latest after 12 hours (30 days
         # with "ingelogd blijven"), whatever the cookie says.

@@ -13,6 +13,8 @@ EXPECTED_PUBLIC = {
     "site.switch_language",
     "auth.login",
     "auth.login_code",  # the second step, only with a password checked minutes before
+    "auth.sso_start",  # sends the browser to the identity provider of an e-mail domain
+    "auth.sso_callback",  # the provider's answer, checked against the login's state
     "auth.forgot_password",
     "auth.reset_password",  # a mailed single-use token in the URL
     "auth.password_strength",  # judges a typed password; stores nothing

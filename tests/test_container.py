@@ -124,6 +124,7 @@ def test_compose_takes_every_secret_from_the_environment():
         "POSTGRES_PASSWORD": services["db"]["environment"]["POSTGRES_PASSWORD"],
         "SAMENSPEL_SMTP_PASSWORD": services["app"]["environment"]["SAMENSPEL_SMTP_PASSWORD"],
         "SAMENSPEL_METRICS_TOKEN": services["app"]["environment"]["SAMENSPEL_METRICS_TOKEN"],
+        "SAMENSPEL_SSO_KEY": services["app"]["environment"]["SAMENSPEL_SSO_KEY"],
     }
     for name, value in secrets.items():
         assert re.fullmatch(r"\$\{[A-Z_]+(:\?[^}]*|:-)\}", value), (name, value)

@@ -9,7 +9,7 @@ from flask_login import COOKIE_NAME, current_user
 
 from app import registry
 from app.auth import sessions
-from app.auth.cli import users_cli
+from app.auth.cli import sso_cli, users_cli
 from app.auth.models import User
 from app.auth.routes import bp
 from app.auth.services import deliver_account_mails
@@ -75,5 +75,9 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(bp)
     app.cli.add_command(users_cli)
+    app.cli.add_command(sso_cli)
     registry.audit_types.register("User", AuditType(_l("Person"), filterable=False))
     registry.audit_types.register("Invitation", AuditType(_l("Invitation")))
+    registry.audit_types.register(
+        "SsoProvider", AuditType(_l("Identity provider"), filterable=False)
+    )

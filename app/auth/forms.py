@@ -1,7 +1,7 @@
 """Forms for login, account, password and accepting an invitation."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from app.auth.models import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
@@ -16,9 +16,11 @@ class LoginForm(Form):
         validators=[DataRequired(_l("Enter your e-mail address.")), Length(max=254)],
         render_kw={"autocomplete": "username"},
     )
+    # Not asked in the first step: the e-mail address decides whether the person logs in
+    # with a password or through their organisation's sign-in (app/auth/sso.py).
     password = PasswordField(
         _l("Password"),
-        validators=[DataRequired(_l("Enter your password.")), Length(max=500)],
+        validators=[Length(max=500)],
         render_kw={"autocomplete": "current-password"},
     )
     remember = BooleanField(_l("Stay logged in on this device"))
@@ -131,3 +133,48 @@ class RecoveryCodesForm(Form):
         validators=[DataRequired(_l("Enter your current password.")), Length(max=500)],
         render_kw={"autocomplete": "current-password"},
     )
+
+
+class SsoProviderForm(Form):
+    """A single sign-on provider; the client secret is asked, never shown."""
+
+    name = StringField(
+        _l("Name"),
+        description=_l("As people see it on the login page, e.g. Gemeente Amersfoort."),
+        validators=[DataRequired(_l("Enter a name.")), Length(max=100)],
+    )
+    issuer = StringField(
+        _l("Issuer URL"),
+        description=_l("The address the provider's discovery document is found under."),
+        validators=[DataRequired(_l("Enter the issuer URL.")), Length(max=500)],
+        render_kw={"spellcheck": "false", "inputmode": "url"},
+    )
+    client_id = StringField(
+        _l("Client id"),
+        validators=[DataRequired(_l("Enter the client id.")), Length(max=255)],
+        render_kw={"spellcheck": "false"},
+    )
+    client_secret = PasswordField(
+        _l("Client secret"),
+        description=_l("Stored encrypted and never shown again."),
+        validators=[DataRequired(_l("Enter the client secret.")), Length(max=2000)],
+        render_kw={"autocomplete": "off"},
+    )
+    domains = StringField(
+        _l("E-mail domains"),
+        description=_l("Separated by spaces, e.g. amersfoort.nl leusden.nl."),
+        validators=[DataRequired(_l("Enter at least one e-mail domain.")), Length(max=1000)],
+        render_kw={"spellcheck": "false"},
+    )
+    passwords_allowed = BooleanField(_l("Passwords stay allowed for these domains"))
+    auto_create = BooleanField(
+        _l("Create accounts automatically"),
+        description=_l("Without any membership: a beheerder still invites them to a partnership."),
+    )
+    mfa_acr_values = StringField(
+        _l("acr values that count as two-factor authentication"),
+        description=_l("Separated by spaces; an amr claim with mfa always counts."),
+        validators=[Length(max=1000)],
+        render_kw={"spellcheck": "false"},
+    )
+    organisation = SelectField(_l("Organisation"), choices=[], validate_choice=True)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -57,6 +57,10 @@ class User(UserMixin, db.Model):
     totp_secret: Mapped[str] = mapped_column(String(64), default="", deferred=True)
     totp_enabled_at: Mapped[datetime | None] = mapped_column(deferred=True)
     totp_last_step: Mapped[int | None] = mapped_column(deferred=True)
+    # The beheerder of the instance (not of one partnership): manages single sign-on
+    # providers. Set with `flask users instance-admin`; must use two-factor authentication.
+    # Deferred like the TOTP columns: loaded by the user loader, not with every user listed.
+    instance_admin: Mapped[bool] = mapped_column(default=False, deferred=True)
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}
@@ -74,6 +78,7 @@ class User(UserMixin, db.Model):
     session_id = ""
     session_row_id = None
     must_enrol = False
+    mfa_by_provider = False
 
     def get_id(self) -> str:
         return self.session_id
@@ -143,6 +148,9 @@ class UserSession(db.Model):
     remember: Mapped[bool] = mapped_column(default=False)
     browser: Mapped[str] = mapped_column(String(120), default="")
     address: Mapped[str] = mapped_column(String(64), default="")
+    # Signed in through an identity provider that asserted multi-factor authentication:
+    # this session satisfies the two-factor requirement without a local code.
+    mfa_by_provider: Mapped[bool] = mapped_column(default=False)
 
     user: Mapped[User] = relationship()
 
@@ -183,3 +191,50 @@ class AuthThrottle(db.Model):
     key: Mapped[str] = mapped_column(String(300), primary_key=True)
     window_start: Mapped[datetime]
     count: Mapped[int] = mapped_column(default=0)
+
+
+class SsoProvider(db.Model):
+    """An OpenID Connect identity provider for one or more e-mail domains (app/auth/sso.py).
+
+    The client secret is stored encrypted with SAMENSPEL_SSO_KEY and never shown again."""
+
+    __tablename__ = "sso_provider"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    issuer: Mapped[str] = mapped_column(String(500))
+    client_id: Mapped[str] = mapped_column(String(255))
+    client_secret_encrypted: Mapped[str] = mapped_column(Text, default="")
+    # Lower-case domains separated by spaces, e.g. "amersfoort.nl leusden.nl".
+    domains: Mapped[str] = mapped_column(String(1000))
+    passwords_allowed: Mapped[bool] = mapped_column(default=False)
+    auto_create: Mapped[bool] = mapped_column(default=False)
+    # acr values (space separated) that count as multi-factor authentication.
+    mfa_acr_values: Mapped[str] = mapped_column(String(1000), default="")
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    organisation: Mapped[Organisation | None] = relationship()
+
+    @property
+    def domain_list(self) -> list[str]:
+        return self.domains.split()
+
+    @property
+    def acr_list(self) -> list[str]:
+        return self.mfa_acr_values.split()
+
+
+class SsoIdentity(db.Model):
+    """The provider's stable id (issuer + sub) of a person, kept from their first login."""
+
+    __tablename__ = "sso_identity"
+    __table_args__ = (UniqueConstraint("issuer", "subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    issuer: Mapped[str] = mapped_column(String(500))
+    subject: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship()

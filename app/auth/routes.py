@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from app.auth import passwords, services, twofactor
+from app.auth import passwords, services, sso, twofactor
 from app.auth.forms import (
     AcceptInvitationForm,
     AccountForm,
@@ -19,11 +19,14 @@ from app.auth.forms import (
     PasswordForm,
     RecoveryCodesForm,
     ResetPasswordForm,
+    SsoProviderForm,
     TwoFactorOffForm,
     TwoFactorSetupForm,
 )
-from app.auth.models import User
+from app.auth.models import SsoProvider, User
+from app.errors import ServiceError
 from app.extensions import db
+from app.partnerships.models import Organisation
 from app.policy import authenticated, public
 from app.views import form_status, safe_next, service_errors
 
@@ -32,11 +35,15 @@ bp = Blueprint("auth", __name__)
 
 PENDING = "pending_second_factor"
 PENDING_SECONDS = 300
+SSO_PENDING = "pending_sso"  # state, nonce and PKCE verifier of a login at a provider
+SSO_LOGOUT = "sso_logout"  # where logging out also ends the provider's session
 
 
-def _sign_in(user, remember: bool, target: str):
+def _sign_in(user, remember: bool, target: str, via: dict | None = None):
     """Start a server-side session for a user who passed every factor, in a fresh Flask
-    session (keeping only the chosen language)."""
+    session (keeping only the chosen language). ``via``: the single sign-on provider's
+    login (its name, whether it asserted MFA, its logout address and ID token)."""
+    via = via or {}
     language = session.get("lang")
     session.clear()
     if language:
@@ -46,37 +53,123 @@ def _sign_in(user, remember: bool, target: str):
         remember=remember,
         user_agent=request.headers.get("User-Agent", ""),
         ip=request.remote_addr or "",
+        provider=via.get("provider", ""),
+        mfa_by_provider=bool(via.get("mfa")),
     )
     login_user(user, remember=remember)
-    if not user.has_two_factor and services.sessions.two_factor_required(user):
+    if via.get("end_session"):
+        session[SSO_LOGOUT] = {"url": via["end_session"], "id_token": via["id_token"]}
+    if (
+        not user.has_two_factor
+        and not via.get("mfa")
+        and services.sessions.two_factor_required(user)
+    ):
         flash(_("Set up two-factor authentication to continue."), "info")
         return redirect(url_for("auth.two_factor_setup"))
     return redirect(target)
 
 
+def _ask_second_factor(user, remember: bool, target: str, via: dict | None = None):
+    session[PENDING] = {
+        "user": user.id,
+        "remember": remember,
+        "next": target,
+        "at": int(time.time()),
+        "via": via or {},
+    }
+    return redirect(url_for("auth.login_code"))
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @public
 def login():
+    """First the e-mail address; its domain decides: the organisation's sign-in (single
+    sign-on), or the password field (a form with both fields logs in at once). Without
+    any single sign-on provider the page asks both at once, as it always did."""
     if current_user.is_authenticated:
         return redirect(url_for("partnerships.index"))
     form = LoginForm()
     outcome = None
+    provider = None
+    ask_password = not sso.any_provider()
+    target = safe_next(request.args.get("next"), url_for("partnerships.index"))
     if form.validate_on_submit():
+        provider = sso.provider_for_email(form.email.data)
+        ask_password = provider is None or provider.passwords_allowed
         with service_errors(form) as outcome:
-            user = services.authenticate(
-                form.email.data, form.password.data, request.remote_addr or "unknown"
+            if not ask_password:
+                if form.password.data:
+                    raise ServiceError(
+                        _("Log in with the sign-in of your organisation (%(name)s).",
+                          name=provider.name)
+                    )  # fmt: skip
+                return redirect(url_for("auth.sso_start", email=form.email.data, next=target))
+            if not form.password.data and ("password" in request.form or not sso.any_provider()):
+                raise ServiceError(_("Enter your password."), "password")
+            if form.password.data:
+                user = services.authenticate(
+                    form.email.data, form.password.data, request.remote_addr or "unknown"
+                )
+                if user.has_two_factor:
+                    return _ask_second_factor(user, bool(form.remember.data), target)
+                return _sign_in(user, bool(form.remember.data), target)
+        if outcome.error is None:  # the e-mail step: now the password
+            return render_template(
+                "auth/login.html", form=form, ask_password=True, provider=provider, next=target
             )
-            target = safe_next(request.args.get("next"), url_for("partnerships.index"))
-            if user.has_two_factor:
-                session[PENDING] = {
-                    "user": user.id,
-                    "remember": bool(form.remember.data),
-                    "next": target,
-                    "at": int(time.time()),
-                }
-                return redirect(url_for("auth.login_code"))
-            return _sign_in(user, bool(form.remember.data), target)
-    return render_template("auth/login.html", form=form), form_status(outcome)
+    return render_template(
+        "auth/login.html", form=form, ask_password=ask_password, provider=provider, next=target
+    ), form_status(outcome)
+
+
+def _sso_error(error: ServiceError):
+    return render_template("auth/sso_error.html", message=error.message), getattr(
+        error, "status", 400
+    )
+
+
+@bp.get("/login/sso")
+@public
+def sso_start():
+    """Send the browser to the identity provider of the e-mail address's domain."""
+    if current_user.is_authenticated:
+        return redirect(url_for("partnerships.index"))
+    email = request.args.get("email", "")[:254]
+    provider = sso.provider_for_email(email) if "@" in email else None
+    if provider is None:
+        flash(_("This e-mail address does not log in through an organisation."), "error")
+        return redirect(url_for("auth.login"))
+    target = safe_next(request.args.get("next"), url_for("partnerships.index"))
+    try:
+        started = sso.start(provider, services._external_url("auth.sso_callback"), email)
+    except ServiceError as error:
+        return _sso_error(error)
+    session[SSO_PENDING] = {**started.state, "next": target, "at": int(time.time())}
+    return redirect(started.url)
+
+
+@bp.get("/login/sso/callback")
+@public
+def sso_callback():
+    """The provider's answer: check it, then sign in (or ask the local code)."""
+    pending = session.pop(SSO_PENDING, None)
+    if isinstance(pending, dict) and time.time() - pending.get("at", 0) > PENDING_SECONDS * 2:
+        pending = None
+    try:
+        result = sso.finish(pending, request.args, services._external_url("auth.sso_callback"))
+    except ServiceError as error:
+        db.session.rollback()
+        return _sso_error(error)
+    via = {
+        "provider": result.provider.name,
+        "mfa": result.mfa,
+        "end_session": result.end_session_endpoint,
+        "id_token": result.id_token if result.end_session_endpoint else "",
+    }
+    target = pending["next"]
+    if result.user.has_two_factor and not result.mfa:
+        return _ask_second_factor(result.user, False, target, via)
+    return _sign_in(result.user, False, target, via)
 
 
 def _pending_user():
@@ -108,7 +201,7 @@ def login_code():
             recovery = services.verify_second_factor(user, form.code.data)
             if recovery:
                 flash(_("You used a recovery code. Make new ones if few are left."), "warning")
-            return _sign_in(user, pending["remember"], pending["next"])
+            return _sign_in(user, pending["remember"], pending["next"], pending.get("via"))
     return render_template("auth/login_code.html", form=form), form_status(outcome)
 
 
@@ -117,6 +210,7 @@ def login_code():
 def logout():
     services.logout(current_user._get_current_object())
     language = session.get("lang")
+    provider_logout = session.get(SSO_LOGOUT)
     # Empty the session first: logout_user() then notes that the remember cookie must be
     # deleted, which Flask-Login does when it sends the answer.
     session.clear()
@@ -124,6 +218,15 @@ def logout():
     if language:
         session["lang"] = language
     flash(_("You are logged out."), "info")
+    if isinstance(provider_logout, dict) and provider_logout.get("url"):
+        # Also end the session at the identity provider, which sends the browser back.
+        return redirect(
+            sso.end_session_url(
+                provider_logout["url"],
+                provider_logout.get("id_token", ""),
+                services._external_url("auth.login"),
+            )
+        )
     return redirect(url_for("auth.login"))
 
 
@@ -346,3 +449,61 @@ def recovery_codes():
         off_form=TwoFactorOffForm(prefix="off"),
         codes_form=form,
     ), 422
+
+
+# --- single sign-on providers (the instance beheerder) -------------------------------
+
+
+def _require_instance_admin() -> None:
+    if not current_user.instance_admin:
+        abort(404)
+
+
+def _organisation_choices():
+    organisations = db.session.execute(
+        db.select(Organisation).order_by(Organisation.name)
+    ).scalars()
+    return [("", _("None"))] + [(str(o.id), o.name) for o in organisations]
+
+
+@bp.route("/admin/sso", methods=["GET", "POST"])
+@authenticated
+def sso_providers():
+    """The single sign-on providers: list and add (the secret is asked, never shown)."""
+    _require_instance_admin()
+    form = SsoProviderForm()
+    form.organisation.choices = _organisation_choices()
+    outcome = None
+    if form.validate_on_submit():
+        with service_errors(form) as outcome:
+            provider = sso.add_provider(
+                name=form.name.data,
+                issuer=form.issuer.data,
+                client_id=form.client_id.data,
+                client_secret=form.client_secret.data,
+                domains=form.domains.data,
+                passwords_allowed=bool(form.passwords_allowed.data),
+                auto_create=bool(form.auto_create.data),
+                mfa_acr_values=form.mfa_acr_values.data or "",
+                organisation_id=int(form.organisation.data) if form.organisation.data else None,
+                actor=current_user._get_current_object(),
+            )
+            flash(_("%(name)s has been added.", name=provider.name), "success")
+            return redirect(url_for("auth.sso_providers"))
+    return render_template(
+        "auth/sso_providers.html",
+        form=form,
+        providers=sso.providers(),
+        callback=services._external_url("auth.sso_callback"),
+    ), form_status(outcome)
+
+
+@bp.post("/admin/sso/<int:provider_id>/remove")
+@authenticated
+def sso_provider_remove(provider_id: int):
+    _require_instance_admin()
+    provider = db.session.get(SsoProvider, provider_id) or abort(404)
+    name = provider.name
+    sso.remove_provider(provider, current_user._get_current_object())
+    flash(_("%(name)s has been removed.", name=name), "success")
+    return redirect(url_for("auth.sso_providers"))

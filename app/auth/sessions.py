@@ -93,8 +93,19 @@ def is_current(row: UserSession, now: datetime | None = None) -> bool:
     )
 
 
-def start_session(user: User, *, remember: bool = False, user_agent: str = "", ip: str = "") -> str:
-    """Record a login on a device and commit; returns the value for the cookies."""
+def start_session(
+    user: User,
+    *,
+    remember: bool = False,
+    user_agent: str = "",
+    ip: str = "",
+    provider: str = "",
+    mfa_by_provider: bool = False,
+) -> str:
+    """Record a login on a device and commit; returns the value for the cookies.
+
+    A login through a single sign-on provider names it; when that provider asserted
+    multi-factor authentication the session counts as two-factor."""
     token = secrets.token_urlsafe(32)
     now = utcnow()
     db.session.add(
@@ -106,19 +117,21 @@ def start_session(user: User, *, remember: bool = False, user_agent: str = "", i
             remember=remember,
             browser=browser_summary(user_agent),
             address=truncate_address(ip),
+            mfa_by_provider=mfa_by_provider,
         )
     )
     user.last_login_at = now
-    record("login", user, changes={}, actor_id=user.id)  # not signed in yet: name the actor
+    changes = {"provider": [None, provider]} if provider else {}
+    record("login", user, changes=changes, actor_id=user.id)  # not signed in yet: name the actor
     db.session.commit()
     user.session_id = token
     return token
 
 
 def _two_factor_required():
-    """SQL: whether the user must use two-factor authentication (beheerder anywhere, or a
-    member of a partnership that requires it)."""
-    return exists(
+    """SQL: whether the user must use two-factor authentication (the instance beheerder, a
+    beheerder anywhere, or a member of a partnership that requires it)."""
+    return User.instance_admin.is_(True) | exists(
         select(Membership.id)
         .join(Partnership, Partnership.id == Membership.partnership_id)
         .where(
@@ -147,7 +160,10 @@ def load(token: str) -> User | None:
         .join(User, User.id == UserSession.user_id)
         .where(UserSession.token_hash == hash_token(token))
         .options(
-            undefer(User.totp_secret), undefer(User.totp_enabled_at), undefer(User.totp_last_step)
+            undefer(User.totp_secret),
+            undefer(User.totp_enabled_at),
+            undefer(User.totp_last_step),
+            undefer(User.instance_admin),
         )
     ).one_or_none()
     if found is None:
@@ -170,7 +186,8 @@ def load(token: str) -> User | None:
         db.session.commit()
     user.session_id = token
     user.session_row_id = row.id
-    user.must_enrol = bool(required) and not user.has_two_factor
+    user.mfa_by_provider = row.mfa_by_provider
+    user.must_enrol = bool(required) and not user.has_two_factor and not row.mfa_by_provider
     return user
 
 
