@@ -25,6 +25,7 @@ from app.partnerships.models import Membership
 from app.registry import AuditType, CalendarQuery, Indexer, NotificationKind, ObjectKind
 from app.risks import services
 from app.risks.dashboard import risks_attention
+from app.risks.imports import IMPORTER
 from app.risks.models import Measure, Risk, RiskComment
 from app.risks.routes import bp
 from app.search.services import Doc, join_text
@@ -190,5 +191,6 @@ def init_app(app: Flask) -> None:
     for kind, heading in SEARCH_KINDS.items():
         registry.search_kinds.register(kind, heading)
     registry.panels.register("risks", risks_attention)
+    registry.importers.register("risks", IMPORTER)
     registry.describers.register("risk", describe_risks)
     registry.agreement_sections.register("measures", measures_of_agreement)
