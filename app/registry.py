@@ -239,6 +239,8 @@ class Importer:
     template: Callable[[int], bytes]
     # the endpoint of the area's list, which the import page links back to
     list_endpoint: str
+    # who may import it (besides app.policy's "import.run" of the import pages)
+    permission: str = "import.run"
 
 
 # --- the registries ------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from app.imports import services
 from app.imports.forms import ApplyForm, UploadForm
-from app.policy import requires
+from app.policy import can, requires
 from app.registry import importers
 from app.views import form_status, service_errors
 
@@ -32,6 +32,8 @@ def _importer(kind: str):
     importer = importers.get(kind)
     if importer is None:
         abort(404)
+    if not can(importer.permission):
+        abort(403)
     return importer
 
 
