@@ -243,6 +243,24 @@ class Importer:
     permission: str = "import.run"
 
 
+# --- the archive of a partnership (app.exports.archive) ------------------------------------
+
+
+@dataclass(frozen=True)
+class ArchivePart:
+    """What an area puts in a partnership's archive.
+
+    ``documents(partnership_id, with_case_details)`` gives one plain dict per object:
+    {"kind", "id", "reference", "title", "fields", "versions", "decisions", "comments",
+    "audit_type"} (the archive adds the object's audit trail by ``audit_type`` and id);
+    ``files(partnership_id)`` gives (path in the ZIP, bytes) of its PDFs (within a
+    request context: they are rendered from templates).
+    """
+
+    documents: Callable[[int, bool], list[dict]]
+    files: Callable[[int], list[tuple[str, bytes]]] | None = None
+
+
 # --- the registries ------------------------------------------------------------------------
 
 # object kind ("agreement", "risk", ...) -> how to find one, whether it can be followed
@@ -266,6 +284,8 @@ search_kinds: Registry[LazyString | str] = Registry("search kinds")
 search_filters: Registry[SearchFilter] = Registry("search filters")
 # list kind ("agreements", "risks", "measurements") -> how its files are imported
 importers: Registry[Importer] = Registry("importers")
+# area -> what it puts in a partnership's archive, in registration order
+archive_parts: Registry[ArchivePart] = Registry("archive parts")
 # name -> dashboard panel, shown in registration order
 panels: Registry[Panel] = Registry("dashboard panels")
 # link source type ("agreement", "risk", "review", "lesson") -> describer

@@ -18,6 +18,7 @@ from app.activity.notifications import (
     reminder_stage,
 )
 from app.activity.objects import Target, in_partnership
+from app.agreements.archive import PART as ARCHIVE_PART
 from app.agreements.dashboard import agreements_attention
 from app.agreements.imports import IMPORTER
 from app.agreements.models import (
@@ -163,3 +164,4 @@ def init_app(app: Flask) -> None:
     registry.panels.register("agreements", agreements_attention)
     registry.importers.register("agreements", IMPORTER)
     registry.describers.register("agreement", describe_agreements)
+    registry.archive_parts.register("agreements", ARCHIVE_PART)

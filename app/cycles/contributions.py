@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from app import registry
 from app.activity.objects import Target, in_partnership
+from app.cycles.archive import PART as ARCHIVE_PART
 from app.cycles.dashboard import cycles_attention
 from app.cycles.forms import DECISION_LABELS
 from app.cycles.imports import IMPORTER
@@ -111,3 +112,4 @@ def init_app(app: Flask) -> None:
     registry.panels.register("cycles", cycles_attention)
     registry.importers.register("measurements", IMPORTER)
     registry.origins.register("cycle", cycle_url)
+    registry.archive_parts.register("cycles", ARCHIVE_PART)

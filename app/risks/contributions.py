@@ -24,6 +24,7 @@ from app.extensions import db
 from app.partnerships.models import Membership
 from app.registry import AuditType, CalendarQuery, Indexer, NotificationKind, ObjectKind
 from app.risks import services
+from app.risks.archive import PART as ARCHIVE_PART
 from app.risks.dashboard import risks_attention
 from app.risks.imports import IMPORTER
 from app.risks.models import Measure, Risk, RiskComment
@@ -194,3 +195,4 @@ def init_app(app: Flask) -> None:
     registry.importers.register("risks", IMPORTER)
     registry.describers.register("risk", describe_risks)
     registry.agreement_sections.register("measures", measures_of_agreement)
+    registry.archive_parts.register("risks", ARCHIVE_PART)
