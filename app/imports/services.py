@@ -7,6 +7,7 @@ import hashlib
 import json
 import re
 import secrets
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from app.imports.reader import Table, match_header, read_table
 from app.registry import Importer, RowPlan
 
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+KEEP_SECONDS = 24 * 60 * 60
 
 
 @dataclass
@@ -54,6 +56,11 @@ def store_upload(data: bytes, filename: str, kind: str, user_id: int, partnershi
     apply step reads it back from here, never from the browser."""
     token = secrets.token_urlsafe(24)
     folder = _folder()
+    # Uploads that were previewed but never applied are removed after a day.
+    stale = time.time() - KEEP_SECONDS
+    for old in folder.glob("*.*"):
+        if old.stat().st_mtime < stale:
+            old.unlink(missing_ok=True)
     (folder / f"{token}.bin").write_bytes(data)
     meta = {"filename": Path(filename or "import").name[:200], "kind": kind, "user_id": user_id,
             "partnership_id": partnership_id, "sha256": hashlib.sha256(data).hexdigest()}  # fmt: skip
