@@ -42,7 +42,7 @@ def risks(app, world):
         ).scalars().all()  # fmt: skip
 
 
-def test_import_creates_risks_with_measures(app, client, world, login_as):
+def test_import_creates_risks_with_measures(app, client, world, login_as, smtp):
     login_as(world, "programmamanager")
     preview = upload(client, world.slug, "risks", xlsx_bytes(rows(world)), "ril.xlsx")
     assert count_rows(app, Risk) == 0
@@ -58,6 +58,7 @@ def test_import_creates_risks_with_measures(app, client, world, login_as):
         assert reasons == {"geïmporteerd uit ril.xlsx"}
     assert count_rows(app, AuditEvent, object_type="Risk", action="create") == 2
     assert count_rows(app, AuditEvent, object_type="Measure", action="create") == 2
+    assert smtp == []  # no mail per imported row
 
 
 def test_row_errors_and_all_or_nothing(app, client, world, login_as):
