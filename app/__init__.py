@@ -26,6 +26,7 @@ from app.auth import contributions as auth
 from app.cycles import contributions as cycles
 from app.decisions import contributions as decisions
 from app.extensions import babel, csrf, db, htmx, migrate
+from app.imports import contributions as imports
 from app.manifest import contributions as manifest
 from app.markdown import render_markdown
 from app.partnerships import contributions as partnerships
@@ -43,7 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # context processors and what it contributes to the shared layers (app.registry): the
 # shared layers first, then the areas, in the order their panels appear on the dashboard.
 # See docs/architecture.md.
-LAYERS = (auth, partnerships, activity, search)
+LAYERS = (auth, partnerships, activity, search, imports)
 AREAS = (manifest, agreements, risks, tables, reviews, cycles, decisions)
 
 CONTENT_SECURITY_POLICY = "; ".join(

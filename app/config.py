@@ -62,6 +62,11 @@ def load(instance_path: Path) -> dict:
         "LANGUAGES": ("nl", "en"),
         # Larger request bodies are refused (413) before they are read.
         "MAX_CONTENT_LENGTH": int(float(os.environ.get("SAMENSPEL_MAX_CONTENT_MB", "4")) * 2**20),
+        # Imports (app/imports): larger files and longer lists are refused with a message.
+        # The upload routes of imports raise the request limit above this for themselves,
+        # so a file just over it is answered in words rather than with a bare 413.
+        "SAMENSPEL_IMPORT_MAX_MB": float(os.environ.get("SAMENSPEL_IMPORT_MAX_MB", "5")),
+        "SAMENSPEL_IMPORT_MAX_ROWS": int(os.environ.get("SAMENSPEL_IMPORT_MAX_ROWS", "10000")),
         "SAMENSPEL_BASE_URL": os.environ.get("SAMENSPEL_BASE_URL", "").rstrip("/"),
         # werkzeug's method for hashing new passwords (app/auth/models.py).
         "SAMENSPEL_PASSWORD_METHOD": os.environ.get("SAMENSPEL_PASSWORD_METHOD", "scrypt"),

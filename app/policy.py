@@ -38,6 +38,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "agreement.view": ALL_ROLES,
     "agreement.edit": frozenset({"beheerder", "programmamanager"}),
     "agreement.comment": ALL_ROLES - {"lezer"},
+    "import.run": frozenset({"beheerder", "programmamanager"}),
     "risk.view": ALL_ROLES,
     "risk.edit": frozenset({"beheerder", "programmamanager"}),
     "risk.comment": ALL_ROLES - {"lezer"},

@@ -196,6 +196,71 @@ TableOutcomes = Callable[[Any], list[dict]]
 PeriodPart = Callable[[int, datetime, datetime], dict | None]
 
 
+# --- imports (app.imports) ------------------------------------------------------------
+
+
+@dataclass
+class RowPlan:
+    """What importing one row of a file would do: create, update (a new version) or
+    nothing, with its errors (the row is not imported) and warnings in the reader's
+    language. ``data`` is what the area's apply step needs."""
+
+    line: int
+    reference: str = ""
+    title: str = ""
+    action: str = "create"  # "create", "update" or "unchanged"
+    changes: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    data: Any = None
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+
+@dataclass(frozen=True)
+class Importer:
+    """One kind of list that can be imported (agreements, risks, measurements).
+
+    ``columns`` maps a column key to the headers it is known by (the first is shown);
+    ``plan(partnership_id, rows)`` checks each row ({key: value} with "_line") with the
+    rules of the area's services and returns a RowPlan per row, writing nothing;
+    ``apply(partnership_id, plan, user_id, filename)`` creates or changes one valid
+    row through the area's services without committing (the import commits once);
+    ``template(partnership_id)`` gives the XLSX template's bytes.
+    """
+
+    label: LazyString | str
+    columns: dict[str, list[str]]
+    required: frozenset[str]
+    plan: Callable[[int, list[dict]], list[RowPlan]]
+    apply: Callable[[int, RowPlan, int, str], None]
+    template: Callable[[int], bytes]
+    # the endpoint of the area's list, which the import page links back to
+    list_endpoint: str
+    # who may import it (besides app.policy's "import.run" of the import pages)
+    permission: str = "import.run"
+
+
+# --- the archive of a partnership (app.exports.archive) ------------------------------------
+
+
+@dataclass(frozen=True)
+class ArchivePart:
+    """What an area puts in a partnership's archive.
+
+    ``documents(partnership_id, with_case_details)`` gives one plain dict per object:
+    {"kind", "id", "reference", "title", "fields", "versions", "decisions", "comments",
+    "audit_type"} (the archive adds the object's audit trail by ``audit_type`` and id);
+    ``files(partnership_id)`` gives (path in the ZIP, bytes) of its PDFs (within a
+    request context: they are rendered from templates).
+    """
+
+    documents: Callable[[int, bool], list[dict]]
+    files: Callable[[int], list[tuple[str, bytes]]] | None = None
+
+
 # --- the registries ------------------------------------------------------------------------
 
 # object kind ("agreement", "risk", ...) -> how to find one, whether it can be followed
@@ -217,6 +282,10 @@ indexers: Registry[Indexer] = Registry("search indexers")
 search_kinds: Registry[LazyString | str] = Registry("search kinds")
 # name -> search filter
 search_filters: Registry[SearchFilter] = Registry("search filters")
+# list kind ("agreements", "risks", "measurements") -> how its files are imported
+importers: Registry[Importer] = Registry("importers")
+# area -> what it puts in a partnership's archive, in registration order
+archive_parts: Registry[ArchivePart] = Registry("archive parts")
 # name -> dashboard panel, shown in registration order
 panels: Registry[Panel] = Registry("dashboard panels")
 # link source type ("agreement", "risk", "review", "lesson") -> describer

@@ -11,7 +11,7 @@ from app.registry import Registry
 KINDS = (
     "objects", "audit_types", "audit_redactions", "notification_kinds", "reminders",
     "calendar_sources", "indexers", "search_kinds", "search_filters", "panels", "describers", "origins",
-    "agreement_sections",
+    "agreement_sections", "importers", "archive_parts",
 )  # fmt: skip
 
 
@@ -48,12 +48,14 @@ def test_every_area_contributes_what_the_shared_layers_show(app):
         "principle", "agreement", "risk", "conversation", "comment", "meeting", "review",
         "case", "lesson", "cycle", "decision",
     ]  # fmt: skip
+    assert registry.importers.keys() == ["members", "agreements", "risks", "measurements"]
+    assert registry.archive_parts.keys() == ["manifest", "agreements", "risks", "reviews", "cycles"]
     # Every kind of object with a history page has its audit type named.
     history = {t.history_kind for t in registry.audit_types if t.history_kind}
     assert history == set(registry.objects.keys())
     assert [package.__name__ for package in (*LAYERS, *AREAS)] == [
         f"app.{name}.contributions"
-        for name in ("auth", "partnerships", "activity", "search", "manifest", "agreements",
+        for name in ("auth", "partnerships", "activity", "search", "imports", "manifest", "agreements",
                      "risks", "tables", "reviews", "cycles", "decisions")
     ]  # fmt: skip
 

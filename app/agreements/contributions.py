@@ -18,7 +18,9 @@ from app.activity.notifications import (
     reminder_stage,
 )
 from app.activity.objects import Target, in_partnership
+from app.agreements.archive import PART as ARCHIVE_PART
 from app.agreements.dashboard import agreements_attention
+from app.agreements.imports import IMPORTER
 from app.agreements.models import (
     ACTIVE,
     CONCEPT,
@@ -160,4 +162,6 @@ def init_app(app: Flask) -> None:
     for kind, heading in SEARCH_KINDS.items():
         registry.search_kinds.register(kind, heading)
     registry.panels.register("agreements", agreements_attention)
+    registry.importers.register("agreements", IMPORTER)
     registry.describers.register("agreement", describe_agreements)
+    registry.archive_parts.register("agreements", ARCHIVE_PART)

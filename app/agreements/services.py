@@ -327,15 +327,16 @@ def create_agreement(
     origin_id: int | None = None,
     origin_label: str = "",
     commit: bool = True,
+    number: int | None = None,
 ) -> Agreement:
-    """A new agreement in status concept, as version 1."""
+    """A new agreement in status concept, as version 1 (an import may name its number)."""
     clean = _check(partnership_id, data)
     highest = db.session.execute(
         select(func.max(Agreement.number)).where(Agreement.partnership_id == partnership_id)
     ).scalar_one()
     agreement = Agreement(
         partnership_id=partnership_id,
-        number=(highest or 0) + 1,
+        number=number or (highest or 0) + 1,
         status=CONCEPT,
         origin_type=origin_type,
         origin_id=origin_id,
@@ -383,7 +384,18 @@ def _require_open(agreement: Agreement) -> None:
         raise ServiceError(_l("This agreement is archived. Restore it first."))
 
 
-def update_agreement(agreement: Agreement, data: dict, change_note: str, user_id: int) -> None:
+def check_agreement(partnership_id: int, data: dict) -> dict:
+    """The rules of create and update, for an import's preview (raises ServiceError)."""
+    return _check(partnership_id, data)
+
+
+def snapshot(agreement: Agreement) -> dict:
+    return _snapshot(agreement)
+
+
+def update_agreement(
+    agreement: Agreement, data: dict, change_note: str, user_id: int, commit: bool = True
+) -> None:
     """Change the agreement; every change is a new version with a change note."""
     _require_open(agreement)
     clean = _check(agreement.partnership_id, data)
@@ -404,21 +416,23 @@ def update_agreement(agreement: Agreement, data: dict, change_note: str, user_id
            changes=_diff(before, _snapshot(agreement)))  # fmt: skip
     follow_automatically([agreement.owner_id], agreement.partnership_id, "agreement", agreement.id)
     _new_version(agreement, change_note[:5000], user_id)
-    db.session.commit()
+    if commit:
+        db.session.commit()
 
 
 def _diff(before: dict, after: dict) -> dict:
     return {k: [before.get(k), after.get(k)] for k in after if before.get(k) != after.get(k)}
 
 
-def activate(agreement: Agreement, user_id: int) -> None:
+def activate(agreement: Agreement, user_id: int, commit: bool = True) -> None:
     if agreement.status != CONCEPT:
         raise ServiceError(_l("Only a concept agreement can be made active."))
     _require_open(agreement)
     agreement.status = ACTIVE
     agreement.updated_at = utcnow()
     record("activate", agreement, partnership_id=agreement.partnership_id, actor_id=user_id)
-    db.session.commit()
+    if commit:
+        db.session.commit()
 
 
 def revisit(

@@ -9,8 +9,10 @@ from sqlalchemy import select
 
 from app import registry
 from app.activity.objects import Target, in_partnership
+from app.cycles.archive import PART as ARCHIVE_PART
 from app.cycles.dashboard import cycles_attention
 from app.cycles.forms import DECISION_LABELS
+from app.cycles.imports import IMPORTER
 from app.cycles.models import BoardDecision, Cycle, CycleProposal, Indicator
 from app.cycles.routes import bp
 from app.extensions import db
@@ -108,4 +110,6 @@ def init_app(app: Flask) -> None:
     for kind, heading in SEARCH_KINDS.items():
         registry.search_kinds.register(kind, heading)
     registry.panels.register("cycles", cycles_attention)
+    registry.importers.register("measurements", IMPORTER)
     registry.origins.register("cycle", cycle_url)
+    registry.archive_parts.register("cycles", ARCHIVE_PART)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.agreements.models import Agreement
 from app.cycles import services
@@ -21,6 +22,7 @@ from app.cycles.forms import (
 )
 from app.cycles.models import PHASES, CycleProposal, Indicator
 from app.exports.pdf import pdf_response, static_uri
+from app.exports.tables import csv_response, xlsx_response
 from app.extensions import db
 from app.forms import is_id, select_choices
 from app.partnerships.services import organisations_of
@@ -248,6 +250,29 @@ def _number(value) -> str:
     if value is None:
         return ""
     return f"{value:g}"
+
+
+MEASUREMENT_HEADER = (_l("Cycle"), _l("Indicator"), _l("Value"), _l("Explanation"))
+
+
+def _measurement_rows():
+    for cycle, indicator, m in services.all_measurements(g.partnership.id):
+        value = m.value_text if indicator.kind == "kwalitatief" else m.value_number
+        yield (cycle.reference, indicator.name, value, m.explanation)
+
+
+@bp.get("/cycles/measurements.csv")
+@requires("cycle.view")
+def measurements_csv(slug: str):
+    return csv_response(f"metingen-{slug}.csv", MEASUREMENT_HEADER, _measurement_rows())
+
+
+@bp.get("/cycles/measurements.xlsx")
+@requires("cycle.view")
+def measurements_xlsx(slug: str):
+    return xlsx_response(
+        f"metingen-{slug}.xlsx", _("Measurements"), MEASUREMENT_HEADER, _measurement_rows()
+    )
 
 
 @bp.route("/cycles/<int:number>/interpretation", methods=["GET", "POST"])

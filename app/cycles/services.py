@@ -280,7 +280,9 @@ def measurements_of(cycle: Cycle) -> dict[int, Measurement]:
     }  # fmt: skip
 
 
-def save_measurements(cycle: Cycle, membership: Membership, values: dict) -> None:
+def save_measurements(
+    cycle: Cycle, membership: Membership, values: dict, commit: bool = True
+) -> None:
     """values: {indicator id: (value, explanation)}; empty values are skipped."""
     _require_open(cycle)
     indicators = {i.id: i for i in indicators_of(cycle.partnership_id, (ADOPTED,))}
@@ -321,7 +323,19 @@ def save_measurements(cycle: Cycle, membership: Membership, values: dict) -> Non
         row.entered_at = utcnow()
     record("measurements", cycle, partnership_id=cycle.partnership_id, actor_id=membership.user_id,
            changes={"indicators": [None, sorted(values)]})  # fmt: skip
-    db.session.commit()
+    if commit:
+        db.session.commit()
+
+
+def all_measurements(partnership_id: int):
+    """(cycle, indicator, measurement) of every cycle of the partnership, for the export."""
+    return db.session.execute(
+        select(Cycle, Indicator, Measurement)
+        .join(Measurement, Measurement.cycle_id == Cycle.id)
+        .join(Indicator, Indicator.id == Measurement.indicator_id)
+        .where(Cycle.partnership_id == partnership_id)
+        .order_by(Cycle.number, Indicator.name)
+    ).all()
 
 
 def proposals_of(cycle: Cycle) -> list[CycleProposal]:

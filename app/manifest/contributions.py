@@ -10,6 +10,7 @@ from sqlalchemy import select
 from app import registry
 from app.activity.objects import Target, in_partnership
 from app.extensions import db
+from app.manifest.archive import PART as ARCHIVE_PART
 from app.manifest.dashboard import endorsements_due
 from app.manifest.models import (
     ADOPTED,
@@ -138,3 +139,4 @@ def init_app(app: Flask) -> None:
     for kind, heading in SEARCH_KINDS.items():
         registry.search_kinds.register(kind, heading)
     registry.panels.register("manifest", endorsements_due)
+    registry.archive_parts.register("manifest", ARCHIVE_PART)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
@@ -20,6 +21,7 @@ from sqlalchemy.orm import joinedload
 from app.auth import services as auth_services
 from app.auth.models import Invitation
 from app.errors import ServiceError
+from app.exports.archive import build_archive
 from app.extensions import db
 from app.forms import select_choices
 from app.partnerships import services
@@ -250,6 +252,17 @@ def invitations(slug: str):
         error_out=False,
     )
     return render_template("admin/invitations.html", form=form, page=page), status
+
+
+@bp.get("/archive.zip")
+@requires("partnership.admin")
+def archive(slug: str):
+    """The archive of the partnership; case details only with ?case_details=1."""
+    with_case_details = request.args.get("case_details") == "1"
+    data = build_archive(g.partnership, with_case_details)
+    response = Response(data, mimetype="application/zip")
+    response.headers["Content-Disposition"] = f'attachment; filename="archief-{slug}.zip"'
+    return response
 
 
 @bp.post("/invitations/<int:invitation_id>/revoke")

@@ -9,6 +9,8 @@ from flask_login import current_user
 
 from app import registry
 from app.partnerships.admin_routes import bp as admin_bp
+from app.partnerships.cli import partnership_cli
+from app.partnerships.imports import IMPORTER
 from app.partnerships.models import ORGANISATION_KIND_LABELS, ROLE_LABELS
 from app.partnerships.routes import bp
 from app.partnerships.services import partnerships_of
@@ -46,6 +48,8 @@ def layout_context() -> dict:
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.register_blueprint(admin_bp)
+    registry.importers.register("members", IMPORTER)
+    app.cli.add_command(partnership_cli)
     app.context_processor(layout_context)
     for name, audit_type in AUDIT_TYPES.items():
         registry.audit_types.register(name, audit_type)

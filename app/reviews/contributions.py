@@ -25,6 +25,7 @@ from app.extensions import db
 from app.partnerships.models import Membership
 from app.policy import may_read_case_details, may_see_review
 from app.registry import AuditType, CalendarQuery, Indexer, NotificationKind, ObjectKind
+from app.reviews.archive import PART as ARCHIVE_PART
 from app.reviews.cli import reviews_cli
 from app.reviews.dashboard import reviews_attention
 from app.reviews.models import FINAL, OPEN_ACTIONS, Action, Lesson, PrivacyConfirmation, Review
@@ -249,3 +250,4 @@ def init_app(app: Flask) -> None:
     registry.panels.register("reviews", reviews_attention)
     registry.describers.register("review", describe_reviews)
     registry.describers.register("lesson", describe_lessons)
+    registry.archive_parts.register("reviews", ARCHIVE_PART)

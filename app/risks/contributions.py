@@ -24,7 +24,9 @@ from app.extensions import db
 from app.partnerships.models import Membership
 from app.registry import AuditType, CalendarQuery, Indexer, NotificationKind, ObjectKind
 from app.risks import services
+from app.risks.archive import PART as ARCHIVE_PART
 from app.risks.dashboard import risks_attention
+from app.risks.imports import IMPORTER
 from app.risks.models import Measure, Risk, RiskComment
 from app.risks.routes import bp
 from app.search.services import Doc, join_text
@@ -190,5 +192,7 @@ def init_app(app: Flask) -> None:
     for kind, heading in SEARCH_KINDS.items():
         registry.search_kinds.register(kind, heading)
     registry.panels.register("risks", risks_attention)
+    registry.importers.register("risks", IMPORTER)
     registry.describers.register("risk", describe_risks)
     registry.agreement_sections.register("measures", measures_of_agreement)
+    registry.archive_parts.register("risks", ARCHIVE_PART)

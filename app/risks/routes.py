@@ -116,7 +116,7 @@ EXPORT_HEADER = (
     _l("Reference"), _l("Title"), _l("Category"), _l("Bearer"), _l("Owner"),
     _l("Likelihood bruto"), _l("Impact bruto"), _l("Score bruto"), _l("Likelihood netto"),
     _l("Impact netto"), _l("Score netto"), _l("Level netto"), _l("Strategy"), _l("Status"),
-    _l("Review date"),
+    _l("Review date"), _l("Reason netto"),
 )  # fmt: skip
 
 
@@ -132,6 +132,7 @@ def _export_rows(filters):
             r.inherent_score, r.residual_likelihood, r.residual_impact, r.residual_score,
             str(LEVEL_LABELS[services.level(r.residual_score, limits)]),
             str(STRATEGY_LABELS[r.strategy]), str(STATUS_LABELS[r.status]), r.review_on,
+            r.residual_reason,
         )  # fmt: skip
 
 

@@ -418,13 +418,22 @@ def _set_figures(risk: Risk, figures: dict) -> None:
     risk.residual_score = risk.residual_likelihood * risk.residual_impact
 
 
-def create_risk(partnership_id: int, data: dict, user_id: int | None, commit: bool = True) -> Risk:
+def check_risk(partnership_id: int, data: dict, creating: bool) -> tuple[dict, dict]:
+    """The rules of create and update and of the figures, for an import's preview."""
+    return _check(partnership_id, data, creating), _figures(data)
+
+
+def create_risk(
+    partnership_id: int, data: dict, user_id: int | None, commit: bool = True,
+    number: int | None = None,
+) -> Risk:  # fmt: skip
+    """A new risk (an import may name its number)."""
     clean = _check(partnership_id, data, creating=True)
     figures = _figures(data)
     highest = db.session.execute(
         select(func.max(Risk.number)).where(Risk.partnership_id == partnership_id)
     ).scalar_one()
-    risk = Risk(partnership_id=partnership_id, number=(highest or 0) + 1)
+    risk = Risk(partnership_id=partnership_id, number=number or (highest or 0) + 1)
     _apply(risk, clean)
     _set_figures(risk, figures)
     db.session.add(risk)
@@ -458,7 +467,7 @@ def _require_open(risk: Risk) -> None:
         raise ServiceError(_l("This risk is archived. Restore it first."))
 
 
-def update_risk(risk: Risk, data: dict, user_id: int) -> None:
+def update_risk(risk: Risk, data: dict, user_id: int, commit: bool = True) -> None:
     """Change the description, category, bearers, owner, strategy, status or review date.
 
     The figures change only through reassess(), which keeps the history.
@@ -484,11 +493,17 @@ def update_risk(risk: Risk, data: dict, user_id: int) -> None:
     changes.pop("updated_at", None)
     record("update", risk, partnership_id=risk.partnership_id, actor_id=user_id, changes=changes)
     follow_automatically([risk.owner_id], risk.partnership_id, "risk", risk.id)
-    db.session.commit()
+    if commit:
+        db.session.commit()
 
 
 def reassess(
-    risk: Risk, data: dict, reason: str, user_id: int, next_review_on: date | None = None
+    risk: Risk,
+    data: dict,
+    reason: str,
+    user_id: int,
+    next_review_on: date | None = None,
+    commit: bool = True,
 ) -> RiskAssessment:
     """New bruto and netto figures (or the same ones, confirmed at a review); the
     previous ones stay in the trend. Optionally sets the next review date."""
@@ -512,7 +527,8 @@ def reassess(
     )  # fmt: skip
     db.session.add(assessment)
     record("reassess", risk, partnership_id=risk.partnership_id, actor_id=user_id)
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return assessment
 
 

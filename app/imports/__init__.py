@@ -1,0 +1,1 @@
+"""Importing lists from XLSX and CSV files: reading, checking, preview and applying."""
