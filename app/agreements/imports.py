@@ -13,7 +13,7 @@ from app.agreements import services
 from app.agreements.models import ACTIVE, CONCEPT, ENDED, FIRM, WORKABLE, Agreement
 from app.errors import ServiceError
 from app.extensions import db
-from app.imports.lookups import Names, split_names
+from app.imports.lookups import Names, find_numbered, split_names
 from app.imports.reader import normalise, parse_date, text
 from app.imports.template import template_xlsx
 from app.manifest.links import linked_principle_ids
@@ -80,19 +80,10 @@ def plan_rows(partnership_id: int, rows: list[dict]) -> list[RowPlan]:
         plan = RowPlan(line=row["_line"], title=text(row.get("title")))
         errors = plan.errors
         reference = text(row.get("reference"))
-        agreement = None
-        number = None
-        if reference:
-            match = REFERENCE.match(reference)
-            if not match:
-                errors.append(_("“%(value)s” is not a reference like WA-12.", value=reference))
-            else:
-                number = int(match[1])
-                if numbers[number] > 1:
-                    errors.append(_("WA-%(n)s occurs more than once in the file.", n=number))
-                agreement = existing.get(number)
-        else:
-            agreement = by_title.get(normalise(plan.title))
+        agreement, number = find_numbered(
+            reference, plan.title, pattern=REFERENCE, prefix="WA",
+            existing=existing, by_title=by_title, counts=numbers, errors=errors,
+        )  # fmt: skip
         if agreement is None and number is None:
             number, next_number = next_number, next_number + 1
         plan.reference = f"WA-{agreement.number if agreement else number}"

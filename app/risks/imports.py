@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app.errors import ServiceError
 from app.extensions import db
-from app.imports.lookups import Names, split_names
+from app.imports.lookups import Names, find_numbered, split_names
 from app.imports.reader import normalise, parse_date, parse_int, text
 from app.imports.template import template_xlsx
 from app.manifest.links import linked_principle_ids
@@ -89,18 +89,10 @@ def plan_rows(partnership_id: int, rows: list[dict]) -> list[RowPlan]:
         plan = RowPlan(line=row["_line"], title=text(row.get("title")))
         errors = plan.errors
         reference = text(row.get("reference"))
-        risk, number = None, None
-        if reference:
-            match = REFERENCE.match(reference)
-            if not match:
-                errors.append(_("“%(value)s” is not a reference like R-4.", value=reference))
-            else:
-                number = int(match[1])
-                if numbers[number] > 1:
-                    errors.append(_("R-%(n)s occurs more than once in the file.", n=number))
-                risk = existing.get(number)
-        else:
-            risk = by_title.get(normalise(plan.title))
+        risk, number = find_numbered(
+            reference, plan.title, pattern=REFERENCE, prefix="R",
+            existing=existing, by_title=by_title, counts=numbers, errors=errors,
+        )  # fmt: skip
         if risk is None and number is None:
             number, next_number = next_number, next_number + 1
         plan.reference = f"R-{risk.number if risk else number}"
