@@ -127,6 +127,20 @@ def _text(data: dict, name: str, limit: int = TEXT_LIMIT, required=None) -> str:
     return value
 
 
+# One message wherever a BSN is refused: saving a concept, editing, scoring, lessons, finalising.
+BSN_REFUSED = _l("The text contains a citizen service number (BSN). Remove it: a BSN may not be stored.")  # fmt: skip
+
+
+def refuse_bsn(texts: dict[str, str]) -> None:
+    """Refuse a save whose texts contain a BSN; the error goes to the first field with one.
+
+    Other hits of the privacy guard are warnings and are stored (see ``findings``).
+    """
+    for name, hit in privacy.scan_fields(texts):
+        if hit.kind == privacy.BSN:
+            raise ServiceError(BSN_REFUSED, name)
+
+
 def _check_review(data: dict) -> dict:
     kind = data.get("kind")
     if kind not in KINDS:
@@ -150,6 +164,8 @@ def _check_review(data: dict) -> dict:
         "could_be_better": _text(data, "could_be_better"),
     }
     clean["aims"] = {aim: _text(data, f"aim_{aim}") for aim in AIMS} if kind == QUALITY else {}
+    refuse_bsn({name: value for name, value in clean.items() if isinstance(value, str)}
+               | {f"aim_{aim}": text for aim, text in clean["aims"].items()})  # fmt: skip
     return clean
 
 
@@ -216,6 +232,7 @@ def set_scores(review: Review, membership: Membership, scores: dict) -> None:
             raise ServiceError(
                 _l("Use at most %(n)s characters.", n=5000), f"explanation_{principle_id}"
             )
+        refuse_bsn({f"explanation_{principle_id}": explanation})
         row = existing.get(principle_id)
         if row is None:
             db.session.add(ReviewScore(review_id=review.id, principle_id=principle_id,
@@ -292,6 +309,8 @@ def add_lesson(review: Review, membership: Membership, data: dict) -> Lesson:
         lesson.proposal_text = _text(
             data, "proposal_text", 5000, _l("Write the question for the table.")
         )
+    refuse_bsn({"text": lesson.text, "proposal_title": lesson.proposal_title or "",
+                "proposal_text": lesson.proposal_text or ""})  # fmt: skip
     db.session.add(lesson)
     db.session.flush()
     principles = [int(p) for p in data.get("principles") or []]
@@ -416,10 +435,9 @@ def finalise(review: Review, membership: Membership) -> None:
     """
     _require_editable(review, membership)
     found = findings(review)
+    # Saves refuse a BSN; this catches texts stored before that rule.
     if any(f.hit.kind == privacy.BSN for f in found):
-        raise ServiceError(
-            _l("The text contains a citizen service number (BSN). Remove it before finalising.")
-        )
+        raise ServiceError(BSN_REFUSED)
     open_hits = [f for f in found if not f.confirmed]
     if open_hits:
         raise ServiceError(
