@@ -36,12 +36,43 @@ EXPLANATIONS = {
 class ServiceError(Exception):
     """Bad input caught by a service; the message is shown next to the field, in Dutch."""
 
-    def __init__(self, message, field: str | None = None):
+    def __init__(self, message, field: str | None = None, more=()):
         # A plain str, so templates escape it: a lazy translation is rendered as markup,
         # and a message may carry user input (names of organisations, indicators...).
         self.message = str(message)
         super().__init__(self.message)
         self.field = field
+        # Further (message, field) refusals of the same round, shown together with this one.
+        self.more = [(str(m), f) for m, f in more]
+
+    @property
+    def all(self) -> list[tuple[str, str | None]]:
+        return [(self.message, self.field), *self.more]
+
+
+class Refusals:
+    """Collects a service's refusals so that a form reports all of them in one round::
+
+    refusals = Refusals()
+    if not title:
+        refusals.add(_l("Enter a title."), "title")
+    ...
+    refusals.raise_any()
+    """
+
+    def __init__(self):
+        self.errors: list[tuple[str, str | None]] = []
+
+    def add(self, message, field: str | None = None) -> None:
+        self.errors.append((message, field))
+
+    def has(self, field: str) -> bool:
+        return any(f == field for _, f in self.errors)
+
+    def raise_any(self) -> None:
+        if self.errors:
+            (message, field), *more = self.errors
+            raise ServiceError(message, field, more)
 
 
 class EditConflict(Exception):

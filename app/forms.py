@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 from email_validator import EmailNotValidError, validate_email
+from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms.fields import (
@@ -30,6 +31,17 @@ class NoControlCharacters:
     def __call__(self, form, field):
         if isinstance(field.data, str) and inputs.has_control(field.data):
             raise ValidationError(inputs.CONTROL_MESSAGE)
+
+
+class Conditional:
+    """Marks a field required only in some cases (the description says when): its label
+    then says neither "(verplicht)" nor "(optioneel)". Checks nothing itself; the service
+    or the form's validate() enforces the rule."""
+
+    field_flags = {"conditional": True}
+
+    def __call__(self, form, field):
+        return None
 
 
 class DateInRange:
@@ -84,6 +96,18 @@ class Form(FlaskForm):
     dates in a sensible range, numbers that fit the database (see app/inputs.py)."""
 
     Meta = _InputRules
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if not valid:
+            mark_refused()
+        return valid
+
+
+def mark_refused() -> None:
+    """Note that this request shows a refused form: the page title starts with "Fout: "."""
+    if has_request_context():
+        g.form_refused = True
 
 
 def select_choices(pairs) -> list[SelectChoice]:

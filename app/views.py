@@ -11,7 +11,7 @@ from flask import flash, render_template, request, url_for
 
 from app.errors import EditConflict, ServiceError
 from app.extensions import db
-from app.forms import is_id
+from app.forms import is_id, mark_refused
 
 
 def render(full: str, partial: str | None = None, status: int = 200, **context):
@@ -42,11 +42,13 @@ def page_number() -> int:
 
 def show_service_error(form, error) -> None:
     """Put a ServiceError's message next to its field, or above the form."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
+    mark_refused()
+    for message, name in error.all:
+        field = getattr(form, name, None) if name else None
+        if field is not None:
+            field.errors = [*field.errors, message]
+        else:
+            form.form_errors.append(message)
 
 
 @dataclass
@@ -89,6 +91,7 @@ def service_errors(form=None, *, quiet: bool = False) -> Iterator[Outcome]:
         yield outcome
     except ServiceError as error:
         db.session.rollback()
+        mark_refused()
         outcome.error = error
         if form is not None:
             show_service_error(form, error)

@@ -5,9 +5,11 @@ from wtforms import DateField, HiddenField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.agreements.models import DECISIONS, FIRM, WORKABLE
-from app.forms import Form, MultiCheckboxField, select_choices
+from app.forms import Conditional, Form, MultiCheckboxField, mark_refused, select_choices
 
 MARKDOWN_HINT = _l("You can use Markdown: *italic*, **bold**, lists with -.")
+
+NEEDS_REVISIT = _l("A workable agreement needs a revisit date.")
 
 KIND_LABELS = {
     FIRM: _l("Hard: fixed or contractual"),
@@ -39,7 +41,7 @@ class AgreementForm(Form):
     revisit_on = DateField(
         _l("Revisit date"),
         description=_l("Required for a workable agreement; after the start date."),
-        validators=[Optional()],
+        validators=[Conditional(), Optional()],
     )
     end_on = DateField(_l("End date"), validators=[Optional()])
     parties = MultiCheckboxField(
@@ -63,6 +65,20 @@ class AgreementForm(Form):
     )
     version = HiddenField()
 
+    def validate(self, extra_validators=None) -> bool:
+        # The rule that depends on another field is checked here too, so that a werkbaar
+        # agreement without parties and revisit date reports both in the same round.
+        valid = super().validate(extra_validators)
+        if (
+            self.kind.data == WORKABLE
+            and self.revisit_on.data is None
+            and not self.revisit_on.errors
+        ):
+            self.revisit_on.errors = [*self.revisit_on.errors, NEEDS_REVISIT]
+            mark_refused()
+            valid = False
+        return valid
+
 
 DECISION_CHOICES = {
     "verlengen": _l("Extend: keep it as it is, with a new revisit date"),
@@ -85,8 +101,8 @@ class RevisitForm(Form):
     )  # fmt: skip
     new_revisit_on = DateField(
         _l("New revisit date"),
-        description=_l("For extend and amend."),
-        validators=[Optional()],
+        description=_l("Required for extend and amend."),
+        validators=[Conditional(), Optional()],
     )
     title = StringField(_l("New title"), validators=[Optional(), Length(max=200)])
     summary = StringField(

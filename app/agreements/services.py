@@ -31,7 +31,7 @@ from app.agreements.models import (
     Revisit,
 )
 from app.diff import side_by_side
-from app.errors import ServiceError
+from app.errors import Refusals, ServiceError
 from app.extensions import db
 from app.forms import is_id
 from app.manifest.links import linked_principle_ids, set_links
@@ -245,20 +245,22 @@ def _check(partnership_id: int, data: dict) -> dict:
     if kind not in KINDS:
         raise ServiceError(_l("Choose hard or werkbaar."), "kind")
     start_on, revisit_on, end_on = data.get("start_on"), data.get("revisit_on"), data.get("end_on")
+    # The dates and parties are checked together: every refusal is reported in one round.
+    refusals = Refusals()
     if not isinstance(start_on, date):
-        raise ServiceError(_l("Enter the start date."), "start_on")
+        refusals.add(_l("Enter the start date."), "start_on")
     if kind == WORKABLE and not isinstance(revisit_on, date):
-        raise ServiceError(_l("A workable agreement needs a revisit date."), "revisit_on")
-    if revisit_on is not None and revisit_on <= start_on:
-        raise ServiceError(_l("The revisit date must lie after the start date."), "revisit_on")
-    if end_on is not None and end_on < start_on:
-        raise ServiceError(_l("The end date cannot lie before the start date."), "end_on")
+        refusals.add(_l("A workable agreement needs a revisit date."), "revisit_on")
+    elif revisit_on is not None and isinstance(start_on, date) and revisit_on <= start_on:
+        refusals.add(_l("The revisit date must lie after the start date."), "revisit_on")
+    if end_on is not None and isinstance(start_on, date) and end_on < start_on:
+        refusals.add(_l("The end date cannot lie before the start date."), "end_on")
     parties = {int(p) for p in data.get("parties") or []}
     if not parties:
-        raise ServiceError(_l("Choose at least one party."), "parties")
-    known = {oid for oid, _ in organisations_of(partnership_id)}
-    if not parties <= known:
-        raise ServiceError(_l("Choose parties that take part in this partnership."), "parties")
+        refusals.add(_l("Choose at least one party."), "parties")
+    elif not parties <= {oid for oid, _ in organisations_of(partnership_id)}:
+        refusals.add(_l("Choose parties that take part in this partnership."), "parties")
+    refusals.raise_any()
     owner_id = data.get("owner_id")
     if owner_id in (None, "", 0):
         owner_id = None

@@ -5,7 +5,7 @@ from flask_babel import lazy_pgettext
 from wtforms import DateField, FloatField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from app.forms import Form, select_choices
+from app.forms import Conditional, Form, select_choices
 
 DIRECTION_LABELS = {"hoger": _l("higher is better"), "lager": _l("lower is better")}
 KIND_LABELS = {"kwantitatief": _l("quantitative"), "kwalitatief": _l("qualitative")}
@@ -84,5 +84,7 @@ class DecisionForm(Form):
     )  # fmt: skip
     comment = TextAreaField(_l("Comments"), validators=[Optional(), Length(max=10000)])
     reason = TextAreaField(
-        _l("Reason (required when not adopted)"), validators=[Optional(), Length(max=5000)]
+        _l("Reason"),
+        description=_l("Required when your organisation does not adopt it."),
+        validators=[Conditional(), Optional(), Length(max=5000)],
     )

@@ -23,4 +23,26 @@
       event.preventDefault();
     }
   });
+  // A refused form: move focus to its error summary, on page load and after an htmx swap,
+  // so keyboard and screen reader users start at the list of errors.
+  function focusSummary(root) {
+    var summary = root.querySelector("[data-error-summary]");
+    if (summary) summary.focus();
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    focusSummary(document);
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    focusSummary(event.detail.elt || document);
+  });
+  // A summary link moves focus to its field (not only scrolls to it).
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest("[data-error-summary] a[href^='#']");
+    if (!link) return;
+    var field = document.getElementById(link.getAttribute("href").slice(1));
+    if (!field) return;
+    event.preventDefault();
+    field.scrollIntoView({ block: "center" });
+    field.focus();
+  });
 })();
