@@ -99,6 +99,19 @@ def service_errors(form=None, *, quiet: bool = False) -> Iterator[Outcome]:
             flash(error.message, "error")
 
 
+def confirmed() -> bool:
+    """Whether a POST comes from a confirmation step (the page or the dialog of
+    ``confirm_button`` in templates/_macros/ui.html): irreversible actions act only then."""
+    return request.method == "POST" and request.form.get("confirmed") == "1"
+
+
+def confirmation_page(title: str, explanation: str, label: str, back: str):
+    """The confirmation page of an irreversible action: what will happen and the real
+    form, which posts back to the current URL with confirmed=1."""
+    return render_template("confirm.html", title=title, explanation=explanation, label=label,
+                           action=request.path, back=back)  # fmt: skip
+
+
 def form_status(outcome: Outcome | None = None) -> int:
     """The status of a page with a form: 200 when it is first shown, 422 when a
     submitted form comes back (refused by its validators or by the service); a refusal

@@ -27,7 +27,7 @@ from app.extensions import db
 from app.forms import is_id, select_choices
 from app.partnerships.services import organisations_of
 from app.policy import can, requires
-from app.views import form_status, service_errors
+from app.views import confirmation_page, confirmed, form_status, service_errors
 
 bp = Blueprint("cycles", __name__, url_prefix="/p/<slug>")
 
@@ -292,10 +292,21 @@ def interpretation(slug: str, number: int):
     return render_template("cycles/interpretation.html", form=form, cycle=cycle), form_status()
 
 
-@bp.post("/cycles/<int:number>/submit")
+@bp.route("/cycles/<int:number>/submit", methods=["GET", "POST"])
 @requires("cycle.manage")
 def submit(slug: str, number: int):
     cycle = _cycle_or_404(number)
+    back = url_for("cycles.show", slug=slug, number=number)
+    if cycle.snapshot or cycle.phase != "duiden":
+        flash(_("A cycle is submitted from the phase 'duiden'."), "error")
+        return redirect(back)
+    if not confirmed():  # the page without JavaScript; the dialog posts confirmed=1
+        return confirmation_page(
+            _("Freeze and submit to the boards?"),
+            _("The summary of %(ref)s is frozen as it is now and every bestuurder is asked to decide. Measurements and the interpretation can no longer be changed. This cannot be undone.", ref=cycle.reference),
+            _("Freeze and submit to the boards"),
+            back,
+        )  # fmt: skip
     with service_errors():
         services.submit(cycle, g.membership)
         flash(_("The summary has been frozen and submitted to the boards."), "success")

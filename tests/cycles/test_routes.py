@@ -479,6 +479,51 @@ def _manager(world):
 
 # --- submitting and the frozen page ------------------------------------------------------------
 
+CONFIRMED = {"confirmed": "1"}
+SUBMIT_EXPLAINED = (
+    "The summary of %(ref)s is frozen as it is now and every bestuurder is asked to decide. "
+    "Measurements and the interpretation can no longer be changed. This cannot be undone."
+)
+
+
+def test_submitting_asks_for_confirmation_first(app, both):
+    in_context(app, lambda: ready(both, interpretation="De wachttijd daalt (duiding).").number)
+    client = client_of(app, both, "programmamanager")
+    explained = said(app, SUBMIT_EXPLAINED, ref="C-1")
+    # The cycle page offers the step: a link to the confirmation page and a dialog.
+    page = html(client.get(url(both, "/cycles/1")))
+    assert f'href="{url(both, "/cycles/1/submit")}" data-confirm="confirm-submit"' in page
+    assert '<dialog class="ss-confirm-dialog" id="confirm-submit"' in page and explained in page
+    # Without JavaScript: the confirmation page says what will happen and holds the form.
+    before = state_of(app)
+    response = client.get(url(both, "/cycles/1/submit"))
+    assert response.status_code == 200
+    page = html(response)
+    assert explained in page and 'name="confirmed" value="1"' in page
+    # A POST without the confirmation acts on nothing: it shows the same page.
+    response = post(client, url(both, "/cycles/1/submit"))
+    assert response.status_code == 200 and explained in html(response)
+    assert state_of(app) == before
+    # Confirmed, it is submitted.
+    response = post(client, url(both, "/cycles/1/submit"), CONFIRMED)
+    assert said(app, "The summary has been frozen and submitted to the boards.") in flashed(
+        client, response
+    )
+    # Once submitted, the confirmation page is not offered again.
+    response = client.get(url(both, "/cycles/1/submit"))
+    assert response.status_code == 302
+    assert said(app, "A cycle is submitted from the phase 'duiden'.") in flashed(client, response)
+
+
+@pytest.mark.parametrize("role", ["lezer", "bestuurder", "teamlid"])
+def test_the_confirmation_page_is_refused_to_who_may_not_submit(app, both, role):
+    in_context(app, lambda: ready(both, interpretation="Duiding.").number)
+    client = client_of(app, both, role)
+    before = state_of(app)
+    assert client.get(url(both, "/cycles/1/submit")).status_code == 403
+    assert post(client, url(both, "/cycles/1/submit"), CONFIRMED).status_code == 403
+    assert state_of(app) == before
+
 
 def test_submitting_is_refused_without_duiding_or_from_another_phase(app, both):
     def build():
@@ -489,11 +534,11 @@ def test_submitting_is_refused_without_duiding_or_from_another_phase(app, both):
     without, early = in_context(app, build)
     client = client_of(app, both, "programmamanager")
     before = state_of(app)
-    response = post(client, url(both, f"/cycles/{without}/submit"))
+    response = post(client, url(both, f"/cycles/{without}/submit"), CONFIRMED)
     assert said(app, "Write the interpretation (duiding) before submitting.") in flashed(
         client, response
     )
-    response = post(client, url(both, f"/cycles/{early}/submit"))
+    response = post(client, url(both, f"/cycles/{early}/submit"), CONFIRMED)
     assert said(app, "A cycle is submitted from the phase 'duiden'.") in flashed(client, response)
     assert state_of(app) == before
 
@@ -510,7 +555,7 @@ def test_the_submitted_page_and_pdf_show_the_frozen_figures(app, both):
     agreement_id, indicator_id, cycle_id = in_context(app, build)
     client = client_of(app, both, "programmamanager")
     assert client.get(url(both, "/cycles/1/pdf")).status_code == 404  # not submitted yet
-    response = post(client, url(both, "/cycles/1/submit"))
+    response = post(client, url(both, "/cycles/1/submit"), CONFIRMED)
     assert said(app, "The summary has been frozen and submitted to the boards.") in flashed(
         client, response
     )

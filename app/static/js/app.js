@@ -45,4 +45,14 @@
     field.scrollIntoView({ block: "center" });
     field.focus();
   });
+  // A confirmation step: with JavaScript the button opens its <dialog> (same text as the
+  // confirmation page it links to without JavaScript).
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("a[data-confirm]");
+    if (!button) return;
+    var dialog = document.getElementById(button.getAttribute("data-confirm"));
+    if (!dialog || typeof dialog.showModal !== "function") return;
+    event.preventDefault();
+    dialog.showModal();
+  });
 })();
