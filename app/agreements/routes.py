@@ -32,7 +32,14 @@ from app.forms import select_choices
 from app.manifest.links import linked_principle_ids
 from app.manifest.services import principle_choices
 from app.policy import requires
-from app.views import ensure_current, form_status, page_number, render, service_errors
+from app.views import (
+    confirmed,
+    ensure_current,
+    form_status,
+    page_number,
+    render,
+    service_errors,
+)
 
 bp = Blueprint("agreements", __name__, url_prefix="/p/<slug>/agreements")
 
@@ -249,21 +256,25 @@ def revisit(slug: str, number: int):
         form.title.data, form.summary.data = agreement.title, agreement.summary
         form.explanation.data = agreement.explanation
         form.version.data = agreement.version
+    # Ending is irreversible: a valid "end" decision is shown once more to be confirmed.
+    confirm_end = False
     if form.validate_on_submit():
         ensure_current(agreement, form, {"summary": _("The agreement in one sentence")})
-        with service_errors(form):
-            services.revisit(
-                agreement, form.decision.data, form.reason.data, current_user.id,
-                new_revisit_on=form.new_revisit_on.data,
-                amended={"title": form.title.data, "summary": form.summary.data,
-                         "explanation": form.explanation.data},
-            )  # fmt: skip
-            flash(_("The revisit decision has been recorded."), "success")
-            return redirect(url_for("agreements.show", slug=slug, number=number))
+        confirm_end = form.decision.data == "beeindigen" and not confirmed()
+        if not confirm_end:
+            with service_errors(form):
+                services.revisit(
+                    agreement, form.decision.data, form.reason.data, current_user.id,
+                    new_revisit_on=form.new_revisit_on.data,
+                    amended={"title": form.title.data, "summary": form.summary.data,
+                             "explanation": form.explanation.data},
+                )  # fmt: skip
+                flash(_("The revisit decision has been recorded."), "success")
+                return redirect(url_for("agreements.show", slug=slug, number=number))
     return render_template(
         "agreements/revisit.html", form=form, agreement=agreement,
-        due=services.is_due(agreement), decisions=DECISIONS,
-    ), form_status()  # fmt: skip
+        due=services.is_due(agreement), decisions=DECISIONS, confirm_end=confirm_end,
+    ), 200 if confirm_end else form_status()  # fmt: skip
 
 
 @bp.post("/<int:number>/comments")

@@ -41,6 +41,7 @@ from app.reviews.models import AIMS, Action, Lesson, Review
 from app.tables import services as tables
 from app.tables.models import Conversation
 from app.views import (
+    confirmed,
     ensure_current,
     form_status,
     page_number,
@@ -323,7 +324,8 @@ def finalise(slug: str, number: int):
     review = _review_or_404(number)
     _editable_or_403(review)
     with service_errors(quiet=True) as outcome:
-        if request.method == "POST":  # CSRFProtect has checked the token
+        # This page is the confirmation step: only its form (confirmed=1) finalises.
+        if confirmed():  # CSRFProtect has checked the token
             services.finalise(review, g.membership)
             flash(_("Review %(ref)s has been finalised and shared with the partnership.",
                     ref=review.reference), "success")  # fmt: skip
@@ -335,7 +337,7 @@ def finalise(slug: str, number: int):
         blocked=any(f.hit.kind == privacy.BSN for f in found),
         open_count=sum(1 for f in found if not f.confirmed),
         field_label=_field_label,
-    ), form_status()  # fmt: skip
+    ), form_status() if outcome.refused else 200  # fmt: skip
 
 
 def _field_label(name: str) -> str:

@@ -246,13 +246,48 @@ def test_make_structural_and_end_through_the_form(app, world, login_as):
     client = login_as(world, "programmamanager")
 
     post(client, url(world, f"/{firm}/revisit"), revisit_form(client, world, firm, decision="structureel", reason="Wordt beleid."))  # fmt: skip
-    post(client, url(world, f"/{ended}/revisit"), revisit_form(client, world, ended, decision="beeindigen", reason="Pilot klaar."))  # fmt: skip
+    end = revisit_form(client, world, ended, decision="beeindigen", reason="Pilot klaar.")
+    post(client, url(world, f"/{ended}/revisit"), {**end, "confirmed": "1"})
 
     assert (stored(app, world, firm).kind, stored(app, world, firm).revisit_on) == (FIRM, None)
     assert stored(app, world, ended).status == ENDED
     page = main_of(client.get(url(world, f"/{ended}")))
     assert message(app, "Ended") in page and "Pilot klaar." in page
     assert url(world, f"/{ended}/edit") not in page
+
+
+def test_ending_asks_for_confirmation_first(app, world, login_as):
+    number = overdue_in(app, world)
+    client = login_as(world, "programmamanager")
+    data = revisit_form(client, world, number, decision="beeindigen", reason="Pilot klaar.")
+    before = state_of(app)
+    # The first submit changes nothing: the page says what ending means and asks again.
+    response = post(client, url(world, f"/{number}/revisit"), data)
+    assert response.status_code == 200
+    page = html(response)
+    explained = message(app, "Ending %(ref)s stops the agreement for every party today; it can "
+                             "no longer be revisited or changed. This cannot be undone.",
+                        ref=f"WA-{number}")  # fmt: skip
+    assert explained in page
+    assert 'name="confirmed" value="1"' in page
+    assert message(app, "Yes, end the agreement") in page
+    assert state_of(app) == before
+    assert stored(app, world, number).status == ACTIVE
+    # Confirmed (the hidden field of that page), it ends.
+    response = post(client, url(world, f"/{number}/revisit"), {**data, "confirmed": "1"})
+    assert response.status_code == 302
+    assert stored(app, world, number).status == ENDED
+
+
+def test_ending_is_refused_to_a_reader_even_confirmed(app, world, login_as):
+    number = overdue_in(app, world)
+    manager = login_as(world, "programmamanager")
+    data = revisit_form(manager, world, number, decision="beeindigen", reason="Klaar.")
+    reader = logged_in(app, world.users["lezer"].email)
+    before = state_of(app)
+    response = post(reader, url(world, f"/{number}/revisit"), {**data, "confirmed": "1"})
+    assert response.status_code == 403
+    assert state_of(app) == before
 
 
 def test_ending_needs_a_reason(app, world, login_as):

@@ -48,6 +48,7 @@ from tests.reviews.helpers import (
     url,
 )
 
+CONFIRMED = {"confirmed": "1"}
 BSN_REFUSED = (
     "The text contains a citizen service number (BSN). Remove it: a BSN may not be stored."
 )
@@ -450,7 +451,7 @@ def test_the_full_flow_from_hits_to_finalised(app, reviewed, login_as):
     # A BSN blocks finalising; the page says so.
     page = html(client.get(url(world, "/1/finalise")))
     assert said(app, "remove: a BSN blocks finalising") in page
-    response = post(client, url(world, "/1/finalise"))
+    response = post(client, url(world, "/1/finalise"), CONFIRMED)
     assert response.status_code == 422
     assert said(app, BSN_REFUSED) in html(response)
     assert stored(app, world, 1).status == CONCEPT
@@ -462,7 +463,7 @@ def test_the_full_flow_from_hits_to_finalised(app, reviewed, login_as):
     version = input_value(html(client.get(url(world, "/1/edit"))), "version")
     post(client, url(world, "/1/edit"),
          form_of(case_description="Team belt 033-4567890.", version=version))  # fmt: skip
-    response = post(client, url(world, "/1/finalise"))
+    response = post(client, url(world, "/1/finalise"), CONFIRMED)
     assert response.status_code == 422
     assert stored(app, world, 1).status == CONCEPT
     page = html(client.get(url(world, "/1/finalise")))
@@ -485,7 +486,7 @@ def test_the_full_flow_from_hits_to_finalised(app, reviewed, login_as):
         proposal_title="Ruimte voor de professional", proposal_text="Professionals doen wat nodig is.",
     ))  # fmt: skip
     assert count_rows(app, ChangeProposal) == 0
-    response = post(client, url(world, "/1/finalise"))
+    response = post(client, url(world, "/1/finalise"), CONFIRMED)
     assert said(app, "Review %(ref)s has been finalised and shared with the partnership.",
                 ref="CR-1") in flashed(client, response)  # fmt: skip
     review = stored(app, world, 1)
@@ -504,6 +505,23 @@ def test_the_full_flow_from_hits_to_finalised(app, reviewed, login_as):
     response = post(client, url(world, "/1/edit"), form_of(title="Te laat"))
     assert response.status_code == 403
     assert stored(app, world, 1).title == review.title
+
+
+def test_finalising_needs_the_confirmation_of_its_page(app, reviewed, login_as):
+    world = reviewed.world
+    made(app, world)
+    client = login_as(world, "teamlid")
+    page = html(client.get(url(world, "/1/finalise")))
+    assert said(app, "A finalised review can no longer be changed; this cannot be undone.") in page
+    assert 'name="confirmed" value="1"' in page
+    # A POST without the page's confirmation shows the page again and finalises nothing.
+    response = post(client, url(world, "/1/finalise"))
+    assert response.status_code == 200
+    assert said(app, "Finalise %(ref)s", ref="CR-1") in html(response)
+    assert stored(app, world, 1).status == CONCEPT
+    response = post(client, url(world, "/1/finalise"), CONFIRMED)
+    assert response.status_code == 302
+    assert stored(app, world, 1).status == FINAL
 
 
 # --- who sees what, by every route ---------------------------------------------------------------
