@@ -127,7 +127,7 @@ def test_cycle_from_measurements_to_board_decisions_to_a_draft_agreement(page: P
     expect(page).to_have_url(re.compile(rf"{cycle}$"))
     expect(page.locator("main h1")).to_have_text(f"C-{number} {RUNNING_TITLE}")
     expect(current_phase(page)).to_have_text(PHASE_DUIDEN)
-    expect(page.locator(f"main form[action='{cycle}/submit']")).to_be_visible()
+    expect(page.locator(f"main a[href='{cycle}/submit'][data-confirm]")).to_be_visible()
     expect(page.locator("#proposals ol")).to_have_count(0)  # no proposals yet
     check_accessibility(page)
 
@@ -209,7 +209,21 @@ def write_interpretation(page: Page, cycle: str) -> None:
 
 
 def submit_to_the_boards(page: Page, number: int, cycle: str) -> None:
-    page.locator(f"main form[action='{cycle}/submit'] button[type=submit]").click()
+    # The button opens a dialog that says what will happen; Cancel closes it unchanged.
+    button = page.locator(f"main a[href='{cycle}/submit'][data-confirm]")
+    dialog = page.locator("dialog#confirm-submit")
+    button.click()
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text(f"C-{number}")
+    check_accessibility(page)
+    dialog.locator("form[method=dialog] button").click()
+    expect(dialog).to_be_hidden()
+    expect(current_phase(page)).to_have_text(PHASE_DUIDEN)
+    # Opened with the keyboard and confirmed, the cycle is submitted.
+    button.focus()
+    page.keyboard.press("Enter")
+    expect(dialog).to_be_visible()
+    dialog.locator(f"form[action='{cycle}/submit'] button[type=submit]").click()
     expect(page).to_have_url(re.compile(rf"{cycle}$"))
     expect(page.locator(".ss-flashes")).to_be_visible()
     expect(current_phase(page)).to_have_text(PHASE_DECISION)
@@ -220,6 +234,7 @@ def submit_to_the_boards(page: Page, number: int, cycle: str) -> None:
     expect(page.locator(f"main a[href='{cycle}/measurements']")).to_have_count(0)
     expect(page.locator(f"main a[href='{cycle}/interpretation']")).to_have_count(0)
     expect(page.locator(f"main form[action='{cycle}/submit']")).to_have_count(0)
+    expect(page.locator(f"main a[href='{cycle}/submit']")).to_have_count(0)
     for organisation in DECIDERS:
         expect(decision_row(page, organisation)).to_have_count(1)
     expect(page.locator("#decide")).to_have_count(0)  # a manager does not decide
