@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -17,7 +18,7 @@ from app.activity.models import AuditEvent
 from app.auth.models import User
 from app.extensions import db
 from app.partnerships.models import Organisation
-from app.registry import audit_redactions
+from app.registry import audit_redactions, audit_types
 from app.timeutil import LOCAL, show_date, show_moment
 
 # Never copied into the trail.
@@ -154,11 +155,14 @@ def is_technical(field: str) -> bool:
     return field in TECHNICAL_FIELDS or field.endswith(TECHNICAL_SUFFIXES)
 
 
-def _show(value, names: dict[int, str], field: str, organisations: dict[int, str]) -> str:
+def _show(value, names: dict[int, str], field: str, organisations: dict[int, str],
+          choices: Mapping[str, object]) -> str:  # fmt: skip
     """A stored value as the object's page shows it: a name for a person or organisation,
-    a date in words, yes/no for a flag."""
+    the label of a choice (as its area registers them), a date in words, yes/no for a flag."""
     if value is None or value == "":
         return "–"
+    if isinstance(value, str) and value in choices:
+        return str(choices[value])
     if field in PERSON_FIELDS and isinstance(value, int):
         return names.get(value, _("unknown person"))
     if field in ORGANISATION_FIELDS and isinstance(value, int):
@@ -201,6 +205,8 @@ def event_rows(events: list[AuditEvent], redact: dict[str | tuple[str, int], fro
     for event in events:
         key = (event.object_type, event.object_id)
         hidden_fields = redact[key] if key in redact else redact.get(event.object_type, frozenset())
+        registered = audit_types.get(event.object_type)
+        values = registered.values if registered else {}
         changes = []
         for name, pair in sorted((event.changes or {}).items()):
             if is_technical(name):
@@ -213,8 +219,8 @@ def event_rows(events: list[AuditEvent], redact: dict[str | tuple[str, int], fro
                 changes.append(
                     Change(
                         name,
-                        _show(old, names, name, organisations),
-                        _show(new, names, name, organisations),
+                        _show(old, names, name, organisations, values.get(name, {})),
+                        _show(new, names, name, organisations, values.get(name, {})),
                     )
                 )
         rows.append(EventRow(event, changes))

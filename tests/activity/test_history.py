@@ -33,7 +33,7 @@ from tests.activity.history_helpers import (
 )
 from tests.agreements.helpers import agreement_of, days, in_context, make_in
 from tests.agreements.helpers import fields as agreement_fields
-from tests.conftest import audit_events, login, message
+from tests.conftest import audit_events, login, message, set_language
 from tests.reviews.helpers import (
     SECRET_BETTER,
     SECRET_CASE,
@@ -480,3 +480,31 @@ def test_a_moment_is_written_in_the_readers_language(app):
         assert show_moment(moment) == "6 December 2026 at 08:45"
         assert field_label("revisit_on") == "Revisit date"
     assert iso_moment(moment) == "2026-12-06T07:45:12Z"
+
+
+def test_choices_are_shown_by_their_label_in_the_readers_language(app, world):
+    number = make_in(app, world, active=True)
+    agreement_id = fetch_agreement_id(app, world, number)
+    add_events(app, [
+        {"partnership_id": world.partnership.id, "object_type": "Agreement",
+         "object_id": agreement_id, "action": "update", "actor_id": world.users["beheerder"].id,
+         "at": utcnow() + timedelta(minutes=1),
+         "changes": {"status": ["actief", "beeindigd"],
+                     "end_on": ["2026-12-06", "2026-12-07"],
+                     "updated_at": ["2026-12-06T07:45:12.123456", "2026-12-06T07:50:00"]}},
+    ])  # fmt: skip
+    client = logged_in(app, world, "lezer")
+    url = history_url(world, "agreement", agreement_id)
+
+    dutch = events_on(html(client.get(url)))[0].changes
+    set_language(client, "en")
+    english = events_on(html(client.get(url)))[0].changes
+
+    assert dutch == {
+        "Status": ("actief", "beëindigd"),
+        "Einddatum": ("6 december 2026", "7 december 2026"),
+    }
+    assert english == {
+        "Status": ("active", "ended"),
+        "End date": ("6 December 2026", "7 December 2026"),
+    }
