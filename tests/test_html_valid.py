@@ -49,6 +49,10 @@ def pages_to_check(app, world, client, login_as, every: bool) -> dict[str, str]:
                 continue
             kinds.add(kind)
             pages[f"{role} {path}"] = own.get(path).get_data(as_text=True)
+    # The search page with hits (a form of the header, not a link the crawl follows).
+    found = clients["beheerder"].get(f"/p/{DEMO}/search/?q=jeugd")
+    assert found.status_code == 200
+    pages["beheerder search"] = found.get_data(as_text=True)
     # A refused form: the page with the error messages.
     refused = post(clients["beheerder"], f"/p/{DEMO}/agreements/new", {"title": ""})
     assert refused.status_code == 422

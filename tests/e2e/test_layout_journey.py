@@ -15,7 +15,7 @@ pytestmark = pytest.mark.e2e
 
 SLUG = "eemland-bsa"
 LISTS = ("", "manifest", "agreements", "risks", "tables", "reviews", "cycles", "decisions",
-         "activity", "members", "search?q=jeugd", "admin/organisations")  # fmt: skip
+         "activity", "members", "search/?q=jeugd", "admin/organisations")  # fmt: skip
 
 
 # How many lines the text of an element takes (a range has one rectangle per line).
