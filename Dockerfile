@@ -18,7 +18,9 @@ RUN apt-get update \
 WORKDIR /srv/samenspel
 # Front-end packages, pinned by package-lock.json.
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund --loglevel=error
+# The image needs the runtime packages only (vnu-jar, the HTML checker of the tests, is a
+# development package).
+RUN npm ci --omit=dev --no-audit --no-fund --loglevel=error
 # Python packages, pinned in pyproject.toml (the app itself runs from its folder).
 COPY pyproject.toml ./
 RUN python3 -m venv /opt/venv \

@@ -125,6 +125,8 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 def _init_templates(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = timeutil.show_datetime
+    app.jinja_env.filters["moment"] = timeutil.show_moment
+    app.jinja_env.filters["iso_moment"] = timeutil.iso_moment
     app.jinja_env.filters["date"] = timeutil.show_date
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.add_extension("jinja2.ext.do")

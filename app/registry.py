@@ -10,7 +10,7 @@ anything. Entries keep the order in which they were first registered.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -111,6 +111,8 @@ class AuditType:
     history_kind: str | None = None
     # offered in the activity page's filter
     filterable: bool = True
+    # how history and activity show stored values of enumerations: field -> value -> label
+    values: Mapping[str, Mapping[str, LazyString | str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, format_time
+from flask_babel import gettext as _
 
 LOCAL = ZoneInfo("Europe/Amsterdam")
 
@@ -33,6 +34,25 @@ def show_datetime(value: datetime | None) -> str:
     if value is None:
         return ""
     return format_datetime(local(value), "d MMMM yyyy HH:mm", rebase=False)
+
+
+def show_moment(value: datetime | None) -> str:
+    """A stored time in words, e.g. "6 december 2026 om 08:45" (Dutch time)."""
+    if value is None:
+        return ""
+    moment = local(value)
+    return _(
+        "%(date)s at %(time)s",
+        date=format_date(moment.date(), "d MMMM yyyy"),
+        time=format_time(moment, "HH:mm", rebase=False),
+    )
+
+
+def iso_moment(value: datetime | None) -> str:
+    """A stored time for a <time datetime>: ISO 8601 in UTC, to the second."""
+    if value is None:
+        return ""
+    return value.replace(microsecond=0, tzinfo=None).isoformat() + "Z"
 
 
 def show_date(value) -> str:

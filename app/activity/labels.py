@@ -56,6 +56,15 @@ FIELDS = {
     "sessions_ended": _l("sessions ended"),
     "closes_at": _l("closing time"), "outcome": _l("outcome"),
     "outcome_text": _l("outcome text"), "rationale": _l("why"),
+    "agreement_id": _l("agreement"), "risk_id": _l("risk"), "table_id": _l("table"),
+    "principle_id": _l("principle"), "cycle_id": _l("cycle"), "review_id": _l("review"),
+    "meeting_id": _l("meeting"), "indicator_id": _l("indicator"),
+    "organisation_id": _l("organisation"), "owner_organisation_id": _l("organisation"),
+    "user_id": _l("person"), "author_id": _l("author"), "created_by_id": _l("created by"),
+    "decided_by_id": _l("decided by"), "submitted_by_id": _l("submitted by"),
+    "answered_by_id": _l("answered by"), "hidden_by_id": _l("hidden by"),
+    "invited_by_id": _l("invited by"), "proposer_id": _l("proposed by"),
+    "proposed_by_id": _l("proposed by"), "email": _l("e-mail address"),
 }  # fmt: skip
 
 
@@ -81,4 +90,6 @@ def action_label(name: str) -> str:
 
 
 def field_label(name: str) -> str:
-    return str(FIELDS.get(name, name.replace("_", " ")))
+    """A field's label as a form would show it: "Herzieningsdatum" for revisit_on."""
+    label = str(FIELDS.get(name, name.removesuffix("_id").replace("_", " ")))
+    return label[:1].upper() + label[1:]

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import and_, inspect, or_, select
 from sqlalchemy.orm import joinedload
@@ -14,8 +17,9 @@ from sqlalchemy.orm import joinedload
 from app.activity.models import AuditEvent
 from app.auth.models import User
 from app.extensions import db
-from app.registry import audit_redactions
-from app.timeutil import LOCAL
+from app.partnerships.models import Organisation
+from app.registry import audit_redactions, audit_types
+from app.timeutil import LOCAL, show_date, show_moment
 
 # Never copied into the trail.
 HIDDEN_FIELDS = {
@@ -114,8 +118,20 @@ HISTORY_PAGE_SIZE = 50
 PERSON_FIELDS = frozenset(
     {"owner_id", "chair_id", "author_id", "user_id", "created_by_id", "closed_by_id",
      "hidden_by_id", "finalised_by_id", "adopted_by_id", "submitted_by_id", "decided_by_id",
-     "action_owner_id", "invited_by_id"}
+     "action_owner_id", "invited_by_id", "answered_by_id", "proposer_id", "proposed_by_id",
+     "actor_id"}
 )  # fmt: skip
+# Fields that hold an organisation's id: shown as the organisation's name.
+ORGANISATION_FIELDS = frozenset({"organisation_id", "owner_organisation_id"})
+# Bookkeeping a reader has no use for: left out of history and activity.
+TECHNICAL_FIELDS = frozenset(
+    {"id", "partnership_id", "created_at", "updated_at", "origin_id", "source_id",
+     "parent_id", "object_id", "message_id", "mail_id", "last_read_comment_id",
+     "last_comment_id", "search_text"}
+)  # fmt: skip
+TECHNICAL_SUFFIXES = ("_hash", "_token", "_digest", "_checksum")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?")
 VALUE_LIMIT = 200
 
 
@@ -133,43 +149,80 @@ class EventRow:
     changes: list[Change]
 
 
-def _show(value, names: dict[int, str], field: str) -> str:
+def is_technical(field: str) -> bool:
+    """Whether a field is bookkeeping (ids, timestamps of the row, hashes) rather than
+    something the object's page shows."""
+    return field in TECHNICAL_FIELDS or field.endswith(TECHNICAL_SUFFIXES)
+
+
+def _show(value, names: dict[int, str], field: str, organisations: dict[int, str],
+          choices: Mapping[str, object]) -> str:  # fmt: skip
+    """A stored value as the object's page shows it: a name for a person or organisation,
+    the label of a choice (as its area registers them), a date in words, yes/no for a flag."""
     if value is None or value == "":
         return "–"
+    if isinstance(value, str) and value in choices:
+        return str(choices[value])
     if field in PERSON_FIELDS and isinstance(value, int):
-        return names.get(value, f"#{value}")
+        return names.get(value, _("unknown person"))
+    if field in ORGANISATION_FIELDS and isinstance(value, int):
+        return organisations.get(value, _("unknown organisation"))
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        return show_date(date.fromisoformat(value))
+    if isinstance(value, str) and _ISO_MOMENT.fullmatch(value):
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is not None:  # stored naive UTC; an aware one is made so
+            moment = moment.astimezone(UTC).replace(tzinfo=None)
+        return show_moment(moment)
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     return text if len(text) <= VALUE_LIMIT else text[: VALUE_LIMIT - 1] + "…"
+
+
+def _names(events: list[AuditEvent], fields: frozenset[str], model) -> dict[int, str]:
+    """The names of the objects (people, organisations) the events' fields point to, in
+    one query for the whole page of events."""
+    ids = {
+        value
+        for event in events
+        for name, pair in (event.changes or {}).items()
+        if name in fields
+        for value in (pair if isinstance(pair, list) else [pair])
+        if isinstance(value, int) and not isinstance(value, bool)
+    }
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(model.id, model.name).where(model.id.in_(ids))).all())
 
 
 def event_rows(events: list[AuditEvent], redact: dict[str | tuple[str, int], frozenset[str] | None],
                hidden_events: set[int] = frozenset()) -> list[EventRow]:  # fmt: skip
     """Events with their changes ready to show; redacted values are not shown at all."""
-    person_ids = {
-        value
-        for event in events
-        for name, pair in (event.changes or {}).items()
-        if name in PERSON_FIELDS
-        for value in (pair if isinstance(pair, list) else [])
-        if isinstance(value, int)
-    }
-    names = (
-        dict(db.session.execute(select(User.id, User.name).where(User.id.in_(person_ids))).all())
-        if person_ids
-        else {}
-    )
+    names = _names(events, PERSON_FIELDS, User)
+    organisations = _names(events, ORGANISATION_FIELDS, Organisation)
     rows = []
     for event in events:
         key = (event.object_type, event.object_id)
         hidden_fields = redact[key] if key in redact else redact.get(event.object_type, frozenset())
+        registered = audit_types.get(event.object_type)
+        values = registered.values if registered else {}
         changes = []
         for name, pair in sorted((event.changes or {}).items()):
+            if is_technical(name):
+                continue
             old, new = pair if isinstance(pair, list) and len(pair) == 2 else (None, pair)
             hidden = event.id in hidden_events or hidden_fields is None or name in hidden_fields
             if hidden:
                 changes.append(Change(name, "", "", hidden=True))
             else:
-                changes.append(Change(name, _show(old, names, name), _show(new, names, name)))
+                changes.append(
+                    Change(
+                        name,
+                        _show(old, names, name, organisations, values.get(name, {})),
+                        _show(new, names, name, organisations, values.get(name, {})),
+                    )
+                )
         rows.append(EventRow(event, changes))
     return rows
 

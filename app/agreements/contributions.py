@@ -29,7 +29,7 @@ from app.agreements.models import (
     AgreementComment,
     AgreementParty,
 )
-from app.agreements.routes import bp
+from app.agreements.routes import SHORT_KIND, STATUS_LABELS, bp
 from app.exports.ics import day_event
 from app.extensions import db
 from app.partnerships.models import Membership
@@ -131,7 +131,11 @@ def describe_agreements(ids: list[int]) -> dict[int, tuple[str, str]]:
 
 
 AUDIT_TYPES = {
-    "Agreement": AuditType(_l("Agreement"), history_kind="agreement"),
+    "Agreement": AuditType(
+        _l("Agreement"),
+        history_kind="agreement",
+        values={"status": STATUS_LABELS, "kind": SHORT_KIND},
+    ),  # fmt: skip
     "AgreementComment": AuditType(_l("Comment on an agreement")),
 }
 NOTIFICATIONS = {

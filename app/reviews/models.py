@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # mapped classes of other packages, which relationships name
 CASE, QUALITY = "casusbespreking", "kwaliteitsreview"
 KINDS = (CASE, QUALITY)
 CONCEPT, FINAL = "concept", "vastgesteld"
-# The four aims of a quality review (000_59e37f8c1f19b2fa.txt §4.4 D).
+# The four aims of a quality review (Evaluatie BSA-samenwerking §4.4 D).
 AIMS = ("communicatie", "professionalisering", "verschillen", "regels")
 LEVELS = (1, 2, 3)
 ARENAS = ("casus", "organisatie", "systeem")

@@ -26,6 +26,7 @@ from app.registry import AuditType, CalendarQuery, Indexer, NotificationKind, Ob
 from app.risks import services
 from app.risks.archive import PART as ARCHIVE_PART
 from app.risks.dashboard import risks_attention
+from app.risks.forms import MEASURE_STATUS_LABELS, STATUS_LABELS, STRATEGY_LABELS
 from app.risks.imports import IMPORTER
 from app.risks.models import Measure, Risk, RiskComment
 from app.risks.routes import bp
@@ -152,8 +153,12 @@ def measures_of_agreement(agreement) -> dict:
 
 
 AUDIT_TYPES = {
-    "Risk": AuditType(_l("Risk"), history_kind="risk"),
-    "Measure": AuditType(_l("Measure")),
+    "Risk": AuditType(
+        _l("Risk"),
+        history_kind="risk",
+        values={"status": STATUS_LABELS, "strategy": STRATEGY_LABELS},
+    ),
+    "Measure": AuditType(_l("Measure"), values={"status": MEASURE_STATUS_LABELS}),
     "RiskComment": AuditType(_l("Comment on a risk")),
     "RiskSettings": AuditType(_l("Risk settings"), filterable=False),
     "RiskCategory": AuditType(_l("Risk category"), filterable=False),

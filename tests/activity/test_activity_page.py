@@ -343,7 +343,7 @@ def test_the_csv_has_a_bom_semicolons_a_header_and_the_filtered_rows(app, world,
     assert {row[3] for row in body} == {said(app, "Agreement")}
     assert {row[2] for row in body} == {said(app, "changed")}
     assert [row[5] for row in body] == [
-        f"{said(app, 'origin')}: – → MOMENT-{n}" for n in ("eind", "midden", "begin")
+        f"{said(app, 'origin').capitalize()}: – → MOMENT-{n}" for n in ("eind", "midden", "begin")
     ]
     # The same rows as the page with the same filters.
     assert len(events_on(html(client.get(url(world, query))))) == len(body)

@@ -5,12 +5,14 @@ member may not read are not on the page at all."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from html import unescape
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
+from app.activity.labels import field_label
 from app.activity.models import AuditEvent
 from app.agreements import services as agreements
 from app.extensions import db
@@ -18,7 +20,7 @@ from app.partnerships.models import ROLES
 from app.reviews import services as reviews
 from app.risks import services as risks
 from app.tables import services as tables
-from app.timeutil import show_datetime, utcnow
+from app.timeutil import iso_moment, show_date, show_moment, utcnow
 from tests.activity.history_helpers import (
     HIDDEN,
     KINDS,
@@ -31,7 +33,7 @@ from tests.activity.history_helpers import (
 )
 from tests.agreements.helpers import agreement_of, days, in_context, make_in
 from tests.agreements.helpers import fields as agreement_fields
-from tests.conftest import audit_events, login, message
+from tests.conftest import audit_events, login, message, set_language
 from tests.reviews.helpers import (
     SECRET_BETTER,
     SECRET_CASE,
@@ -53,8 +55,14 @@ def logged_in(app, world, role: str):
 
 
 def label(app, msgid: str) -> str:
-    """A field label as the (Dutch) page shows it."""
+    """An action or type label as the (Dutch) page shows it."""
     return unescape(message(app, msgid))
+
+
+def field(app, msgid: str) -> str:
+    """A field label as the (Dutch) page shows it, with a capital like a form's label."""
+    text = label(app, msgid)
+    return text[:1].upper() + text[1:]
 
 
 # --- what a history shows ------------------------------------------------------------------
@@ -83,24 +91,25 @@ def test_an_agreement_history_shows_who_when_and_every_changed_field_from_to(app
         "Beheerder testverband", "Programmamanager testverband", "Programmamanager testverband",
     ]  # fmt: skip
     update = shown[0]
-    assert update.changes[label(app, "title")] == (
+    assert update.changes[field(app, "title")] == (
         "Sturingsinformatie delen met de BSA", "Sturingsinformatie maandelijks delen",
     )  # fmt: skip
-    assert update.changes[label(app, "owner")] == (
+    assert update.changes[field(app, "owner")] == (
         "Programmamanager testverband", "Bestuurder testverband",
     )  # fmt: skip
-    assert update.changes[label(app, "revisit date")] == (
-        old_revisit.isoformat(), new_revisit.isoformat(),
-    )  # fmt: skip
+    with app.test_request_context():
+        assert update.changes[field(app, "revisit date")] == (
+            show_date(old_revisit), show_date(new_revisit),
+        )  # fmt: skip
     assert label(app, "changed") in update.what
     # When: the moment of the event as the partnership's local time.
     [event] = audit_events(app, object_type="Agreement", action="update")
     with app.test_request_context():
-        assert update.when == show_datetime(event.at)
+        assert update.when == show_moment(event.at)
     # The first event holds the owner as a name, not as a user id.
     created = shown[-1]
     assert label(app, "created") in created.what
-    assert created.changes[label(app, "owner")] == ("–", "Programmamanager testverband")
+    assert created.changes[field(app, "owner")] == ("–", "Programmamanager testverband")
     assert f"WA-{number} Sturingsinformatie maandelijks delen" in page
 
 
@@ -119,7 +128,7 @@ def test_person_fields_show_names_not_ids(app, world):
 
     update = events_on(page)[0]
     assert update.who == "Beheerder testverband"
-    assert update.changes[label(app, "owner")] == (
+    assert update.changes[field(app, "owner")] == (
         "Programmamanager testverband", "Bestuurder testverband",
     )  # fmt: skip
     values = [v for e in events_on(page) for pair in e.changes.values() if pair for v in pair]
@@ -137,7 +146,7 @@ def test_the_history_is_newest_first_and_paginated(app, world):
         for n in range(1, 61)
     ])  # fmt: skip
     client = logged_in(app, world, "programmamanager")
-    origin = label(app, "origin")
+    origin = field(app, "origin")
 
     first = html(client.get(history_url(world, "agreement", agreement_id)))
     second = html(client.get(history_url(world, "agreement", agreement_id) + "?page=2"))
@@ -353,9 +362,9 @@ def test_case_details_of_another_organisation_are_not_in_the_history(app, world,
     for secret in SECRET_VALUES:
         assert secret not in page, secret
     shown = events_on(page)
-    older = next(e for e in shown if e.changes.get(label(app, "title")) == OLDER_TITLE)
+    older = next(e for e in shown if e.changes.get(field(app, "title")) == OLDER_TITLE)
     for name in CASE_LABELS:
-        assert older.changes[label(app, name)] is HIDDEN, name
+        assert older.changes[field(app, name)] is HIDDEN, name
     # What is shared with the partnership stays readable: the title (above), the
     # finalising, the lessons.
     assert any(label(app, "finalised") in e.what for e in shown)
@@ -373,8 +382,8 @@ def test_the_recording_organisation_reads_the_case_details_in_the_history(
     for secret in SECRET_VALUES:
         assert secret in page, secret
     shown = events_on(page)
-    older = next(e for e in shown if e.changes.get(label(app, "title")) == OLDER_TITLE)
-    assert older.changes[label(app, "case description")] == (
+    older = next(e for e in shown if e.changes.get(field(app, "title")) == OLDER_TITLE)
+    assert older.changes[field(app, "case description")] == (
         "Eerdere tekst",
         f"Het gezin {SECRET_CASE}",
     )
@@ -419,3 +428,83 @@ def test_objects_resolve_only_within_their_partnership(app, world, make_partners
         assert resolve("unknown", ours.ids["agreement"], lezer) is None
         assert resolve("agreement", 10**8, lezer) is None
         db.session.remove()
+
+
+# --- plain language: labels, values as the object's page shows them, no bookkeeping --------
+
+
+def test_a_history_speaks_plain_language(app, world, count_queries):
+    number = make_in(app, world, active=True)
+    agreement_id = fetch_agreement_id(app, world, number)
+    provider_id = in_context(app, lambda: world.provider.id)
+    add_events(app, [
+        {"partnership_id": world.partnership.id, "object_type": "Agreement",
+         "object_id": agreement_id, "action": "update", "actor_id": world.users["beheerder"].id,
+         "at": utcnow() + timedelta(minutes=1),
+         "changes": {"revisit_on": ["2026-11-01", "2026-12-06"],
+                     "archived_at": [None, "2026-12-06T07:45:12.123456"],
+                     "organisation_id": [None, provider_id],
+                     "require_two_factor": [False, True],
+                     "partnership_id": [None, world.partnership.id], "id": [None, 4711],
+                     "updated_at": [None, "2026-12-06T07:45:12.123456"],
+                     "origin_id": [None, 4712], "token_hash": [None, "5e884898da280471"]}},
+    ])  # fmt: skip
+    client = logged_in(app, world, "lezer")
+
+    page = html(client.get(history_url(world, "agreement", agreement_id)))
+
+    changes = events_on(page)[0].changes
+    assert changes == {
+        "Herzieningsdatum": ("1 november 2026", "6 december 2026"),
+        "Gearchiveerd": ("–", "6 december 2026 om 08:45"),  # 07:45 UTC is 08:45 in Amsterdam
+        "Organisatie": ("–", f"Aanbieder {world.partnership.slug}"),
+        field(app, "two-factor authentication required"): ("nee", "ja"),
+    }
+    for raw in ("revisit_on", "partnership", "updated", "origin id", "4711", "4712",
+                "5e884898", ".123456", "2026-11-01"):  # fmt: skip
+        assert raw not in page, raw
+    # Every date of the page is written for people, and to the second for machines.
+    assert not re.search(r'datetime="[^"]*\.\d', page)
+    # Names are looked up once per kind for the whole page, not once per event.
+    with count_queries() as statements:
+        assert client.get(history_url(world, "agreement", agreement_id)).status_code == 200
+    assert sum("FROM organisation" in s and "organisation.name" in s for s in statements) == 1
+
+
+def test_a_moment_is_written_in_the_readers_language(app):
+    moment = datetime(2026, 12, 6, 7, 45, 12, 123456)
+    with app.test_request_context(), force_locale("nl"):
+        assert show_moment(moment) == "6 december 2026 om 08:45"
+        assert field_label("revisit_on") == "Herzieningsdatum"
+    with app.test_request_context(), force_locale("en"):
+        assert show_moment(moment) == "6 December 2026 at 08:45"
+        assert field_label("revisit_on") == "Revisit date"
+    assert iso_moment(moment) == "2026-12-06T07:45:12Z"
+
+
+def test_choices_are_shown_by_their_label_in_the_readers_language(app, world):
+    number = make_in(app, world, active=True)
+    agreement_id = fetch_agreement_id(app, world, number)
+    add_events(app, [
+        {"partnership_id": world.partnership.id, "object_type": "Agreement",
+         "object_id": agreement_id, "action": "update", "actor_id": world.users["beheerder"].id,
+         "at": utcnow() + timedelta(minutes=1),
+         "changes": {"status": ["actief", "beeindigd"],
+                     "end_on": ["2026-12-06", "2026-12-07"],
+                     "updated_at": ["2026-12-06T07:45:12.123456", "2026-12-06T07:50:00"]}},
+    ])  # fmt: skip
+    client = logged_in(app, world, "lezer")
+    url = history_url(world, "agreement", agreement_id)
+
+    dutch = events_on(html(client.get(url)))[0].changes
+    set_language(client, "en")
+    english = events_on(html(client.get(url)))[0].changes
+
+    assert dutch == {
+        "Status": ("actief", "beëindigd"),
+        "Einddatum": ("6 december 2026", "7 december 2026"),
+    }
+    assert english == {
+        "Status": ("active", "ended"),
+        "End date": ("6 December 2026", "7 December 2026"),
+    }
