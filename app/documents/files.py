@@ -13,6 +13,7 @@ import zipfile
 from dataclasses import dataclass
 
 import filetype
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 from app.errors import ServiceError
@@ -149,7 +150,7 @@ def detect(data: bytes, name: str) -> str | None:
 
 
 def limit_mb(value: float) -> str:
-    return f"{value:g}"
+    return format_decimal(value, format="#,##0.##")
 
 
 def inspect(
