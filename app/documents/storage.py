@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Protocol
 
 from app.documents.s3 import S3Storage, check_key
+from app.ops.backup import files_dir
 
 
 class Storage(Protocol):
@@ -31,7 +32,7 @@ def new_key() -> str:
 
 
 class LocalStorage:
-    """Files under one folder (by default `<instance>/documents`)."""
+    """Files under one folder (by default `<instance>/files/documents`, part of backups)."""
 
     def __init__(self, root: str | os.PathLike) -> None:
         self.root = Path(root).resolve()
@@ -78,5 +79,5 @@ def storage_for(app) -> Storage:
             secret_key=config.get("SAMENSPEL_S3_SECRET_KEY") or None,
             prefix=config.get("SAMENSPEL_S3_PREFIX", ""),
         )
-    root = config.get("SAMENSPEL_DOCUMENT_ROOT") or os.path.join(app.instance_path, "documents")
-    return LocalStorage(root)
+    # Inside the stored files folder, so that `flask backup create` includes the documents.
+    return LocalStorage(files_dir(app) / "documents")

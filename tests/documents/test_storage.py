@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from app.documents.s3 import S3Storage
@@ -44,10 +46,14 @@ def test_local_storage_refuses_keys_outside_its_root(tmp_path, key):
     assert list(tmp_path.rglob("*")) == []
 
 
-def test_storage_for_uses_instance_folder_by_default(app):
+def test_storage_for_uses_the_stored_files_folder_by_default(app, monkeypatch, tmp_path):
+    monkeypatch.setitem(app.config, "SAMENSPEL_FILES_DIR", "")
+    monkeypatch.delenv("SAMENSPEL_FILES_DIR", raising=False)
     storage = storage_for(app)
     assert isinstance(storage, LocalStorage)
-    assert str(storage.root).startswith(str(app.instance_path))
+    assert storage.root == Path(app.instance_path, "files", "documents").resolve()
+    monkeypatch.setitem(app.config, "SAMENSPEL_FILES_DIR", str(tmp_path / "files"))
+    assert storage_for(app).root == (tmp_path / "files" / "documents").resolve()
 
 
 def test_storage_for_uses_s3_when_a_bucket_is_configured(app, monkeypatch):
