@@ -40,7 +40,8 @@ def answers(path: Path) -> bool:
         return False
 
 
-@pytest.fixture(scope="module")
+# Once per pytest worker: under xdist a worker may run this module's tests in several turns.
+@pytest.fixture(scope="session")
 def clamd_socket(tmp_path_factory):
     home = tmp_path_factory.mktemp("clamd")
     database = home / "db"
