@@ -139,7 +139,7 @@ def extract_passages(
 
 
 def _pdf(data: bytes, out: _Collector) -> None:
-    if not data.lstrip()[:5].startswith(b"%PDF"):
+    if b"%PDF-" not in data[:1024]:  # readers accept the header within the first 1 KB
         raise ExtractError("Not a PDF file.")
     reader = PdfReader(io.BytesIO(data), strict=False)
     if reader.is_encrypted and not reader.decrypt(""):

@@ -22,7 +22,8 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
+# Once per pytest worker: under xdist a worker may run this module's tests in several turns.
+@pytest.fixture(scope="session")
 def endpoint():
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
