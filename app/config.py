@@ -79,6 +79,7 @@ def load(instance_path: Path) -> dict:
         "SAMENSPEL_S3_ACCESS_KEY": os.environ.get("SAMENSPEL_S3_ACCESS_KEY", "").strip(),
         "SAMENSPEL_S3_SECRET_KEY": os.environ.get("SAMENSPEL_S3_SECRET_KEY", "").strip(),
         "SAMENSPEL_S3_PREFIX": os.environ.get("SAMENSPEL_S3_PREFIX", "").strip(),
+        "SAMENSPEL_CLAMD_SOCKET": os.environ.get("SAMENSPEL_CLAMD_SOCKET", "").strip(),
         "SAMENSPEL_BASE_URL": os.environ.get("SAMENSPEL_BASE_URL", "").rstrip("/"),
         # werkzeug's method for hashing new passwords (app/auth/models.py).
         "SAMENSPEL_PASSWORD_METHOD": os.environ.get("SAMENSPEL_PASSWORD_METHOD", "scrypt"),

@@ -7,11 +7,13 @@ upload leaves neither a row nor a file behind."""
 from __future__ import annotations
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from app.documents.files import Inspected, inspect
+from app.documents.files import Inspected, UploadRefused, inspect
 from app.documents.models import Document, DocumentVersion
+from app.documents.scan import ScanUnavailable, scan_for_viruses
 from app.documents.storage import Storage, new_key, storage_for
 from app.extensions import db
 
@@ -44,7 +46,28 @@ def stored_bytes(object_kind: str, object_id: int) -> int:
 def check_upload(object_kind: str, object_id: int, data: bytes, name: str | None) -> Inspected:
     config = current_app.config
     room = config["SAMENSPEL_DOCUMENT_OBJECT_MAX_MB"] - stored_bytes(object_kind, object_id) / 2**20
-    return inspect(data, name, max_mb=config["SAMENSPEL_DOCUMENT_MAX_MB"], room_mb=max(room, 0))
+    inspected = inspect(
+        data, name, max_mb=config["SAMENSPEL_DOCUMENT_MAX_MB"], room_mb=max(room, 0)
+    )
+    check_viruses(data)
+    return inspected
+
+
+def check_viruses(data: bytes) -> None:
+    """With SAMENSPEL_CLAMD_SOCKET set, a file clamd finds infected (or cannot scan) is refused."""
+    socket_path = current_app.config.get("SAMENSPEL_CLAMD_SOCKET")
+    if not socket_path:
+        return
+    try:
+        found = scan_for_viruses(data, socket_path)
+    except ScanUnavailable:
+        current_app.logger.warning("virus scan unavailable", exc_info=True)
+        raise UploadRefused(
+            _("The virus scanner cannot be reached, so the file was not stored. Try again later."),
+            "file",
+        ) from None
+    if found:
+        raise UploadRefused(_("The file contains a virus (%(name)s).", name=found), "file")
 
 
 def store_version(

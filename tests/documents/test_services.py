@@ -10,6 +10,7 @@ from app.documents.files import UploadRefused
 from app.documents.models import Document, DocumentVersion
 from app.documents.storage import LocalStorage
 from app.extensions import db
+from tests.documents.test_scan import EICAR, clamd_socket  # noqa: F401 (a fixture)
 
 PDF = b"%PDF-1.4\n%%EOF\n"
 
@@ -125,4 +126,32 @@ def test_the_file_size_limit_comes_from_the_settings(app, world, storage, monkey
             storage=storage,
         )
     assert refused.value.message == "Het bestand is groter dan 0,5 MB."
+    assert stored_files(storage) == []
+
+
+def test_an_infected_file_is_refused_when_clamd_is_configured(
+    app, world, storage, monkeypatch, request
+):
+    socket_path = request.getfixturevalue("clamd_socket")
+    monkeypatch.setitem(app.config, "SAMENSPEL_CLAMD_SOCKET", socket_path)
+    with app.test_request_context():
+        with pytest.raises(UploadRefused) as refused:
+            services.attach(
+                world.partnership.id, "risk", 1, EICAR, "test.txt", user_id=None, storage=storage
+            )
+        assert db.session.scalar(select(func.count()).select_from(Document)) == 0
+        services.attach(
+            world.partnership.id, "risk", 1, b"schoon", "schoon.txt", user_id=None, storage=storage
+        )
+    assert refused.value.message.startswith("Het bestand bevat een virus (Samenspel.Test.Eicar")
+    assert len(stored_files(storage)) == 1
+
+
+def test_an_unreachable_clamd_refuses_the_upload(app, world, storage, monkeypatch, tmp_path):
+    monkeypatch.setitem(app.config, "SAMENSPEL_CLAMD_SOCKET", str(tmp_path / "geen.sock"))
+    with app.test_request_context(), pytest.raises(UploadRefused) as refused:
+        services.attach(
+            world.partnership.id, "risk", 1, PDF, "a.pdf", user_id=None, storage=storage
+        )
+    assert refused.value.message.startswith("De virusscanner is niet bereikbaar")
     assert stored_files(storage) == []
