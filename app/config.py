@@ -67,6 +67,19 @@ def load(instance_path: Path) -> dict:
         # so a file just over it is answered in words rather than with a bare 413.
         "SAMENSPEL_IMPORT_MAX_MB": float(os.environ.get("SAMENSPEL_IMPORT_MAX_MB", "5")),
         "SAMENSPEL_IMPORT_MAX_ROWS": int(os.environ.get("SAMENSPEL_IMPORT_MAX_ROWS", "10000")),
+        # Documents (app/documents): per file and per object, in MB; files stay in the
+        # instance folder unless an S3-compatible bucket is configured.
+        "SAMENSPEL_DOCUMENT_MAX_MB": float(os.environ.get("SAMENSPEL_DOCUMENT_MAX_MB", "25")),
+        "SAMENSPEL_DOCUMENT_OBJECT_MAX_MB": float(
+            os.environ.get("SAMENSPEL_DOCUMENT_OBJECT_MAX_MB", "200")
+        ),
+        "SAMENSPEL_S3_BUCKET": os.environ.get("SAMENSPEL_S3_BUCKET", "").strip(),
+        "SAMENSPEL_S3_ENDPOINT": os.environ.get("SAMENSPEL_S3_ENDPOINT", "").strip(),
+        "SAMENSPEL_S3_REGION": os.environ.get("SAMENSPEL_S3_REGION", "").strip(),
+        "SAMENSPEL_S3_ACCESS_KEY": os.environ.get("SAMENSPEL_S3_ACCESS_KEY", "").strip(),
+        "SAMENSPEL_S3_SECRET_KEY": os.environ.get("SAMENSPEL_S3_SECRET_KEY", "").strip(),
+        "SAMENSPEL_S3_PREFIX": os.environ.get("SAMENSPEL_S3_PREFIX", "").strip(),
+        "SAMENSPEL_CLAMD_SOCKET": os.environ.get("SAMENSPEL_CLAMD_SOCKET", "").strip(),
         "SAMENSPEL_BASE_URL": os.environ.get("SAMENSPEL_BASE_URL", "").rstrip("/"),
         # werkzeug's method for hashing new passwords (app/auth/models.py).
         "SAMENSPEL_PASSWORD_METHOD": os.environ.get("SAMENSPEL_PASSWORD_METHOD", "scrypt"),

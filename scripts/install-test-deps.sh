@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # What the tests need beyond the Python packages: Debian's Chromium for the browser
-# tests, pdftotext (poppler-utils) to read generated PDFs, and PostgreSQL 15 server
-# binaries, and Java for the Nu HTML checker (vnu-jar, tests/test_html_valid.py); installed
-# with apt-get where missing.
+# tests, pdftotext (poppler-utils) to read generated PDFs, PostgreSQL 15 server binaries,
+# Java for the Nu HTML checker (vnu-jar, tests/test_html_valid.py) and clamd (clamav-daemon),
+# which the virus-scan tests start with a database of their own; installed with apt-get
+# where missing.
 set -euo pipefail
 
 need=()
@@ -10,6 +11,7 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql-15)
 command -v java >/dev/null 2>&1 || need+=(default-jre-headless)
+command -v clamd >/dev/null 2>&1 || [ -x /usr/sbin/clamd ] || need+=(clamav-daemon)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -22,7 +22,15 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app"
 AREAS = ("manifest", "agreements", "risks", "tables", "reviews", "cycles", "decisions")
-SHARED_PACKAGES = ("activity", "search", "exports", "imports", "partnerships", "auth")
+SHARED_PACKAGES = (
+    "activity",
+    "documents",
+    "search",
+    "exports",
+    "imports",
+    "partnerships",
+    "auth",
+)
 # Modules of app/ itself that may import areas: the application factory, which wires
 # every package in, and the demo loader (`flask seed demo`), which fills every area.
 COMPOSITION = ("__init__.py", "seeds.py")

@@ -37,7 +37,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import AppGroup
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, inspect, select, text
@@ -76,11 +76,11 @@ def backup_dir() -> Path:
     return Path(configured) if configured else Path(current_app.instance_path) / "backups"
 
 
-def files_dir() -> Path:
-    configured = current_app.config.get("SAMENSPEL_FILES_DIR") or os.environ.get(
-        "SAMENSPEL_FILES_DIR", ""
-    )
-    return Path(configured) if configured else Path(current_app.instance_path) / "files"
+def files_dir(app: Flask | None = None) -> Path:
+    """The stored files folder of app (the current app when not given)."""
+    app = app or current_app
+    configured = app.config.get("SAMENSPEL_FILES_DIR") or os.environ.get("SAMENSPEL_FILES_DIR", "")
+    return Path(configured) if configured else Path(app.instance_path) / "files"
 
 
 def app_version() -> str:

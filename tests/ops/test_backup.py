@@ -17,6 +17,7 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.pool import NullPool
 
 from app import create_app
+from app.documents import services as documents
 from app.extensions import db
 from app.ops import backup
 from app.search.models import SearchDocument
@@ -339,3 +340,23 @@ def test_a_backup_with_a_path_outside_its_folder_is_refused(
     assert result.exit_code == 1
     assert not (tmp_path / "outside.txt").exists()
     assert "outside.txt" in result.output or "onleesbaar" in result.output
+
+
+def test_documents_are_in_the_backup_and_restored(app, world, backups, empty_app, tmp_path):
+    with app.app_context():
+        document = documents.attach(
+            world.partnership.id,
+            "agreement",
+            1,
+            b"%PDF-1.7 convenant",
+            "convenant.pdf",
+            user_id=None,
+        )
+        key = document.latest.storage_key
+    target = tmp_path / "met-documenten.tar.gz"
+    assert cli(app, "backup", "create", str(target)).exit_code == 0
+    assert f"files/documents/{key}" in manifest_of(target)["checksums"]
+    assert cli(empty_app, "backup", "restore", str(target)).exit_code == 0
+    with empty_app.app_context():
+        [restored] = documents.documents_of("agreement", 1)
+        assert documents.read(restored.latest) == b"%PDF-1.7 convenant"

@@ -1,0 +1,1 @@
+"""Documents attached to objects: storage, inspection, text extraction."""

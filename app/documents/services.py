@@ -1,0 +1,146 @@
+"""Attaching documents, adding versions, archiving and reading them back.
+
+Who may do this is decided by the caller (the routes, through policy.py); these functions
+check the file itself and keep the database and the storage in step: a refused or failed
+upload leaves neither a row nor a file behind."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from app.documents.files import Inspected, UploadRefused, inspect
+from app.documents.models import Document, DocumentVersion
+from app.documents.scan import ScanUnavailable, scan_for_viruses
+from app.documents.storage import Storage, new_key, storage_for
+from app.extensions import db
+
+
+def documents_of(object_kind: str, object_id: int, *, archived: bool = False) -> list[Document]:
+    """The documents of one object with their versions, in two queries."""
+    query = (
+        select(Document)
+        .where(
+            Document.object_kind == object_kind,
+            Document.object_id == object_id,
+            Document.archived.is_(archived),
+        )
+        .options(selectinload(Document.versions))
+        .order_by(Document.created_at, Document.id)
+    )
+    return list(db.session.scalars(query))
+
+
+def stored_bytes(object_kind: str, object_id: int) -> int:
+    """The size of every version of every document of the object, archived ones included."""
+    query = (
+        select(func.coalesce(func.sum(DocumentVersion.size), 0))
+        .join(Document)
+        .where(Document.object_kind == object_kind, Document.object_id == object_id)
+    )
+    return int(db.session.scalar(query))
+
+
+def check_upload(object_kind: str, object_id: int, data: bytes, name: str | None) -> Inspected:
+    config = current_app.config
+    room = config["SAMENSPEL_DOCUMENT_OBJECT_MAX_MB"] - stored_bytes(object_kind, object_id) / 2**20
+    inspected = inspect(
+        data, name, max_mb=config["SAMENSPEL_DOCUMENT_MAX_MB"], room_mb=max(room, 0)
+    )
+    check_viruses(data)
+    return inspected
+
+
+def check_viruses(data: bytes) -> None:
+    """With SAMENSPEL_CLAMD_SOCKET set, a file clamd finds infected (or cannot scan) is refused."""
+    socket_path = current_app.config.get("SAMENSPEL_CLAMD_SOCKET")
+    if not socket_path:
+        return
+    try:
+        found = scan_for_viruses(data, socket_path)
+    except ScanUnavailable:
+        current_app.logger.warning("virus scan unavailable", exc_info=True)
+        raise UploadRefused(
+            _("The virus scanner cannot be reached, so the file was not stored. Try again later."),
+            "file",
+        ) from None
+    if found:
+        raise UploadRefused(_("The file contains a virus (%(name)s).", name=found), "file")
+
+
+def store_version(
+    document: Document, inspected: Inspected, data: bytes, user_id: int | None, storage: Storage
+) -> DocumentVersion:
+    key = new_key()
+    storage.put(key, data)
+    version = DocumentVersion(
+        document=document,
+        number=len(document.versions) + 1,
+        name=inspected.name,
+        size=inspected.size,
+        kind=inspected.kind,
+        content_type=inspected.content_type,
+        sha256=inspected.sha256,
+        storage_key=key,
+        uploaded_by_id=user_id,
+    )
+    document.name = inspected.name
+    db.session.add(version)
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        storage.delete(key)
+        raise
+    return version
+
+
+def attach(
+    partnership_id: int,
+    object_kind: str,
+    object_id: int,
+    data: bytes,
+    name: str | None,
+    *,
+    user_id: int | None,
+    shareable: bool = False,
+    storage: Storage | None = None,
+) -> Document:
+    """A new document on the object; UploadRefused (nothing stored) when the file is refused."""
+    inspected = check_upload(object_kind, object_id, data, name)
+    document = Document(
+        partnership_id=partnership_id,
+        object_kind=object_kind,
+        object_id=object_id,
+        name=inspected.name,
+        created_by_id=user_id,
+        shareable=shareable,
+    )
+    db.session.add(document)
+    store_version(document, inspected, data, user_id, storage or storage_for(current_app))
+    return document
+
+
+def add_version(
+    document: Document,
+    data: bytes,
+    name: str | None,
+    *,
+    user_id: int | None,
+    storage: Storage | None = None,
+) -> DocumentVersion:
+    """A newer version of the document; the older ones stay stored and downloadable."""
+    inspected = check_upload(document.object_kind, document.object_id, data, name)
+    return store_version(document, inspected, data, user_id, storage or storage_for(current_app))
+
+
+def archive(document: Document) -> None:
+    """Hidden from the object's list; the versions stay until retention purges them."""
+    document.archived = True
+    db.session.commit()
+
+
+def read(version: DocumentVersion, storage: Storage | None = None) -> bytes:
+    return (storage or storage_for(current_app)).get(version.storage_key)
