@@ -46,8 +46,15 @@ Casusgegevens van casusreviews: {case_details}.
 """
 
 
+def _moment(value: datetime) -> str:
+    """A stored (naive UTC) moment as RFC 3339, the schema's date-time: with its offset."""
+    return value.isoformat() + "Z" if value.tzinfo is None else value.isoformat()
+
+
 def _plain(value):
-    if isinstance(value, datetime | date):
+    if isinstance(value, datetime):
+        return _moment(value)
+    if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
@@ -72,7 +79,7 @@ def _audit(partnership_id: int, documents: list[dict]) -> None:
             key = (event.object_type, event.object_id)
             if key in wanted:
                 trail.setdefault(key, []).append(
-                    {"at": event.at.isoformat(), "actor": actor, "action": event.action,
+                    {"at": _moment(event.at), "actor": actor, "action": event.action,
                      "object_type": event.object_type, "changes": _plain(event.changes or {})}
                 )  # fmt: skip
     for document in documents:
@@ -136,7 +143,7 @@ def build_archive(partnership: Partnership, with_case_details: bool = False) -> 
         ).encode())  # fmt: skip
         index = {
             "partnership": partnership.name, "slug": partnership.slug,
-            "made_at": made_at.isoformat(), "with_case_details": with_case_details,
+            "made_at": _moment(made_at), "with_case_details": with_case_details,
             "counts": counts, "files": names,
         }  # fmt: skip
         archive.writestr("inhoud.json", json.dumps(index, ensure_ascii=False, indent=2))
