@@ -8,7 +8,7 @@ weighted pages (made by bench/mixed.py). Every user takes a role in turn, waits
 ``think`` seconds between requests and asks a page drawn by weight, or with the chance
 ``write_share`` posts a comment. Requests that start before the warm-up has passed are
 not recorded. RESULT gets per page the response times (ms) and the errors of the
-recorded window, and that window's length.
+recorded window, that window's length, and the number of all requests (warm-up included).
 
 It runs as a process of its own because locust patches the standard library (gevent).
 """
@@ -26,7 +26,7 @@ from locust import FastHttpUser, between, events, task
 from locust.env import Environment
 
 CONFIG: dict = {}
-RECORD: dict = {"start": None, "times": {}, "errors": {}}
+RECORD: dict = {"start": None, "times": {}, "errors": {}, "all": 0}
 ROLES = itertools.count()
 
 
@@ -36,6 +36,7 @@ def recording() -> bool:
 
 @events.request.add_listener
 def on_request(name, response_time, exception, context=None, **_):
+    RECORD["all"] += 1  # warm-up included, for the CPU per request
     if not (context or {}).get("recorded"):
         return
     if exception is not None:
@@ -105,6 +106,7 @@ def main(config_path: str, result_path: str) -> None:
         "window_s": end - RECORD["start"],
         "times": RECORD["times"],
         "errors": RECORD["errors"],
+        "all_requests": RECORD["all"],
     }
     with open(result_path, "w", encoding="utf-8") as out:
         json.dump(result, out)
