@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := app:create_app
 
-.PHONY: run test bench fuzz setup setup-test vendor translations db demo lint test-sqlite test-postgres test-e2e clean
+.PHONY: run test bench bench-mixed fuzz setup setup-test vendor translations db demo lint test-sqlite test-postgres test-e2e clean
 
 run: setup db demo
 	SAMENSPEL_DEMO=1 $(BIN)/flask run --host 127.0.0.1 --port 5000
@@ -24,6 +24,22 @@ bench: setup
 	bash scripts/install-bench-deps.sh
 	$(BIN)/python bench/run.py --prepare --factor $(FACTOR) --clients $(CLIENTS) \
 		--duration $(DURATION) $(if $(WORKERS),--workers $(WORKERS))
+
+# The mixed workload (bench/mixed.py, issue 24): sessions of all roles stepped up to find
+# the capacity (highest req/s with p95 <= 100 ms). PAGE_CACHE=0 turns the page cache off.
+STEPS ?= 20,40,80,120,160,200,240
+THINK ?= 0.3,1.0
+STEP_SECONDS ?= 20
+WARMUP ?= 10
+WRITE_SHARE ?= 0.03
+PAGE_CACHE ?= 1
+
+bench-mixed: setup
+	bash scripts/install-bench-deps.sh
+	$(BIN)/python bench/mixed.py --prepare --factor $(FACTOR) --steps $(STEPS) \
+		--think $(THINK) --duration $(STEP_SECONDS) --warmup $(WARMUP) \
+		--write-share $(WRITE_SHARE) $(if $(WORKERS),--workers $(WORKERS)) \
+		$(if $(filter 0,$(PAGE_CACHE)),--no-page-cache)
 
 # --- set-up -----------------------------------------------------------------
 $(VENV)/.installed: pyproject.toml

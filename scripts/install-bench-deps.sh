@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# What `make bench` needs beyond the Python packages: Debian's wrk, the load generator;
-# installed with apt-get where missing.
+# What `make bench` and `make bench-mixed` need beyond the app's packages: the bench extras
+# of pyproject.toml, and Debian's wrk, the load generator, installed with apt-get where missing.
 set -euo pipefail
+
+# The Python extras of `make bench-mixed` (locust, pyinstrument), pinned in pyproject.toml.
+"$(dirname "$0")/../.venv/bin/pip" install --quiet -e "$(dirname "$0")/..[bench]"
 
 command -v wrk >/dev/null 2>&1 && exit 0
 if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then

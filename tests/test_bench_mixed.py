@@ -1,0 +1,88 @@
+"""The pure parts of the mixed-load benchmark (bench/mixed.py): the workload, the figures
+of a step and the capacity search. No load is run here."""
+
+from bench.mixed import (
+    WEIGHTS,
+    WRITE,
+    aggregate,
+    capacity,
+    meets,
+    page_paths,
+    percentile,
+    workload,
+)
+from bench.scale import KNOWN_ROLES
+
+IDS = {"agreement": 3, "risk": 4, "review": 5, "table": 6, "conversation": 7, "cycle": 8}
+PAGE_TYPES = {
+    "dashboard", "agreements", "agreement", "risks", "risk", "heatmap", "reviews",
+    "review", "conversation", "cycle", "search", "notifications",
+}  # fmt: skip
+
+
+def test_workload_covers_every_page_type_for_each_of_the_six_roles():
+    load = workload(IDS)
+    assert set(load) == set(KNOWN_ROLES) and len(load) == 6
+    for pages in load.values():
+        assert {p["key"] for p in pages} == PAGE_TYPES
+        assert all(p["weight"] > 0 for p in pages)
+    assert WRITE == "comment" and WRITE not in WEIGHTS
+
+
+def test_page_paths_use_the_ids_and_filter_the_lists():
+    paths = page_paths(IDS)
+    assert paths["agreement"].endswith("/agreements/3")
+    assert paths["risk"].endswith("/risks/4") and paths["review"].endswith("/reviews/5")
+    assert paths["conversation"].endswith("/tables/6/conversations/7")
+    assert paths["cycle"].endswith("/cycles/8")
+    assert "?" in paths["agreements"] and "?" in paths["risks"] and "q=" in paths["search"]
+
+
+def test_percentile_is_nearest_rank():
+    values = list(range(1, 101))
+    assert percentile(values, 0.5) == 50
+    assert percentile(values, 0.95) == 95
+    assert percentile(values, 0.99) == 99
+    assert percentile([7.0], 0.99) == 7.0
+    assert percentile([], 0.95) == 0.0
+
+
+def test_aggregate_counts_errors_and_rates_per_page_and_overall():
+    raw = {
+        "window_s": 10.0,
+        "times": {"dashboard": [10.0] * 90 + [200.0] * 10, "search": [5.0] * 50},
+        "errors": {"search": 2, "comment": 1},
+    }
+    figures = aggregate(raw)
+    dash, search, comment = (figures["pages"][k] for k in ("dashboard", "search", "comment"))
+    assert dash["requests"] == 100 and dash["requests_per_s"] == 10.0
+    assert dash["p50_ms"] == 10.0 and dash["p95_ms"] == 200.0 and dash["errors"] == 0
+    assert search["requests"] == 52 and search["errors"] == 2 and search["p99_ms"] == 5.0
+    assert comment == {
+        "requests": 1, "errors": 1, "requests_per_s": 0.1,
+        "p50_ms": 0.0, "p95_ms": 0.0, "p99_ms": 0.0,
+    }  # fmt: skip
+    overall = figures["overall"]
+    assert overall["requests"] == 153 and overall["errors"] == 3
+    assert overall["requests_per_s"] == 15.3
+    assert overall["p50_ms"] == 10.0 and overall["p99_ms"] == 200.0
+
+
+def step(users, rate, p95, errors=0):
+    return {"users": users, "overall": {"requests": 100, "requests_per_s": rate,
+                                        "p95_ms": p95, "errors": errors}}  # fmt: skip
+
+
+def test_capacity_is_the_highest_rate_within_the_p95_limit_without_errors():
+    recorded = [
+        step(20, 30.0, 40.0),
+        step(40, 60.0, 70.0),
+        step(80, 115.0, 99.5),
+        step(120, 126.0, 130.0),  # faster but too slow a p95
+        step(160, 118.0, 90.0, errors=1),  # within the limit but with errors
+    ]
+    assert capacity(recorded)["users"] == 80
+    assert capacity(recorded, p95_limit=60.0)["users"] == 20
+    assert capacity([step(20, 30.0, 101.0)]) is None
+    assert capacity([]) is None
+    assert not meets({"requests": 0, "requests_per_s": 0, "p95_ms": 0, "errors": 0})
