@@ -14,8 +14,8 @@ from tests.agreements.helpers import days, logged_in
 from tests.risks.helpers import bulk_risks
 from tests.risks.test_queries import statements_for
 
-# What a dashboard with something in every panel costs at most (it was 31 before the panels
-# counted in one statement each: 33 for a beheerder, 31 for a lezer).
+# What this dashboard costs at most (33 statements for a beheerder and 31 for a lezer before
+# the panels counted their figures in one statement each).
 BUDGET = 21
 
 
