@@ -7,7 +7,19 @@ A panel is a function (partnership, membership) -> dict | None with keys
 
 from __future__ import annotations
 
+from sqlalchemy import func, select
+
+from app.extensions import db
 from app.registry import panels
+
+
+def counts(*queries) -> tuple[int, ...]:
+    """The number of rows of each query, all in one statement (a panel's figures)."""
+    columns = [
+        select(func.count()).select_from(query.order_by(None).subquery()).scalar_subquery()
+        for query in queries
+    ]
+    return tuple(db.session.execute(select(*columns)).one())
 
 
 def attention_panels(partnership, membership) -> list[dict]:

@@ -8,7 +8,7 @@ from app.reviews import services
 
 
 def reviews_attention(partnership, membership):
-    figures = services.attention(membership)
+    figures = services.dashboard_figures(membership)
     if not (figures["actions_total"] or figures["concepts_total"] or figures["level3_total"]):
         return None
     return {"title": _l("Reviews and actions"), "template": "reviews/_panel.html", **figures}

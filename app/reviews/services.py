@@ -734,6 +734,46 @@ def purge_expired(now: datetime | None = None) -> int:
 # --- dashboard ----------------------------------------------------------------------------------
 
 
+def dashboard_figures(membership: Membership, limit: int = 5) -> dict:
+    """What the dashboard panel shows of attention(): the three counts in one statement,
+    and the concept reviews' list only when there are any to show."""
+    pid = membership.partnership_id
+    show_concepts = membership.role in ("beheerder", "programmamanager", "teamlid")
+    since = datetime.combine(today() - timedelta(days=30), datetime.min.time())
+    actions = select(func.count(Action.id)).where(
+        Action.partnership_id == pid, Action.status.in_(OPEN_ACTIONS),
+        Action.owner_id == membership.user_id,
+    )  # fmt: skip
+    concepts = select(func.count(Review.id)).where(
+        Review.partnership_id == pid, Review.status == CONCEPT,
+        Review.organisation_id == membership.organisation_id,
+    )  # fmt: skip
+    lately = select(Review.id).where(Review.partnership_id == pid, Review.finalised_at >= since)
+    level3 = select(func.count(Lesson.id)).where(
+        Lesson.partnership_id == pid, Lesson.shared_on.is_not(None), Lesson.level == 3,
+        Lesson.review_id.in_(lately),
+    )  # fmt: skip
+    actions_total, concepts_total, level3_total = db.session.execute(
+        select(actions.scalar_subquery(), concepts.scalar_subquery(), level3.scalar_subquery())
+    ).one()
+    if not show_concepts:
+        concepts_total = 0
+    listed = []
+    if concepts_total:
+        listed = list(db.session.execute(
+            select(Review).where(
+                Review.partnership_id == pid, Review.status == CONCEPT,
+                Review.organisation_id == membership.organisation_id,
+            ).order_by(Review.held_on.desc()).limit(limit)
+        ).scalars())  # fmt: skip
+    return {
+        "actions_total": actions_total,
+        "concepts_total": concepts_total,
+        "concepts": listed,
+        "level3_total": level3_total,
+    }
+
+
 def attention(membership: Membership, limit: int = 5) -> dict:
     pid = membership.partnership_id
     actions = open_actions(pid, membership.user_id)

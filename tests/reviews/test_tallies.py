@@ -9,6 +9,7 @@ import re
 from collections import defaultdict
 from datetime import date, timedelta
 
+import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import func, inspect, select
 
@@ -521,3 +522,17 @@ def test_the_dashboard_lists_level3_lessons_finalised_in_the_last_30_days(ctx, w
     assert services.lessons_of(recent)[0].id in shared_ids(pid, level=3)
     assert services.attention(member(world, "teamlid"), limit=1)["level3_total"] == 2
     assert len(services.attention(member(world, "teamlid"), limit=1)["level3"]) == 1
+
+
+@pytest.mark.parametrize("role", ["teamlid", "lezer", "programmamanager"])
+def test_the_dashboard_figures_are_the_attention_counts_in_fewer_statements(ctx, world, role):
+    reviewed_with(world, days(-2), (), [(3, "organisatie"), (1, "casus")], title="Vastgesteld")
+    reviewed_with(world, days(-1), (), [(3, "systeem")], final=False, title="Concept")
+    db.session.commit()
+
+    figures = services.dashboard_figures(member(world, role))
+    expected = services.attention(member(world, role))
+    for key in ("actions_total", "concepts_total", "level3_total"):
+        assert figures[key] == expected[key], key
+    assert figures["concepts"] == expected["concepts"]
+    assert figures["level3_total"] == 1
