@@ -113,6 +113,9 @@ class AuditType:
     filterable: bool = True
     # how history and activity show stored values of enumerations: field -> value -> label
     values: Mapping[str, Mapping[str, LazyString | str]] = field(default_factory=dict)
+    # fields that hold the id of another object: field -> key of its entry in ``titles``,
+    # so history and activity show the object's title instead of its number
+    references: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -179,6 +182,8 @@ SearchFilter = Callable[["Membership", type], list["ColumnElement[bool]"]]
 Panel = Callable[["Partnership", "Membership"], dict | None]
 # ids -> {id: (title, url)} of the objects of one source type that link to a principle
 Describer = Callable[[list[int]], dict[int, tuple[str, str]]]
+# ids -> {id: title} of the objects of one kind, as history and activity name them
+TitleLookup = Callable[[list[int]], dict[int, str]]
 # origin id -> URL of where an agreement came from (within the current partnership)
 OriginResolver = Callable[[int], str | None]
 # agreement -> {"template", ...context} or None: a section another area adds to it
@@ -292,6 +297,8 @@ archive_parts: Registry[ArchivePart] = Registry("archive parts")
 panels: Registry[Panel] = Registry("dashboard panels")
 # link source type ("agreement", "risk", "review", "lesson") -> describer
 describers: Registry[Describer] = Registry("principle link describers")
+# object kind ("agreement", "risk", "table", ...) -> its titles in history and activity
+titles: Registry[TitleLookup] = Registry("titles of referenced objects")
 # origin type ("conversation", "meeting_decision", "cycle") -> resolver
 origins: Registry[OriginResolver] = Registry("agreement origins")
 # name -> section on an agreement's page

@@ -11,7 +11,7 @@ from app.registry import Registry
 KINDS = (
     "objects", "audit_types", "audit_redactions", "notification_kinds", "reminders",
     "calendar_sources", "indexers", "search_kinds", "search_filters", "panels", "describers", "origins",
-    "agreement_sections", "importers", "archive_parts",
+    "titles", "agreement_sections", "importers", "archive_parts",
 )  # fmt: skip
 
 
@@ -38,6 +38,11 @@ def test_every_area_contributes_what_the_shared_layers_show(app):
     assert registry.table_outcomes.keys() == ["decisions"]
     assert registry.period_parts.keys() == ["decisions"]
     assert set(registry.describers.keys()) == {"agreement", "risk", "review", "lesson"}
+    assert set(registry.titles.keys()) == {
+        "agreement", "agreement_comment", "risk", "risk_category", "principle", "manifest_version",
+        "change_proposal", "table", "conversation", "meeting", "review", "action", "cycle",
+        "decision",
+    }  # fmt: skip
     assert set(registry.origins.keys()) == {"conversation", "meeting_decision", "cycle", "decision"}
     assert {model.__name__ for model in registry.indexers.keys()} == {  # noqa: SIM118
         "ManifestVersion", "PrincipleText", "Agreement", "Risk", "Conversation", "Comment",

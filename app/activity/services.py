@@ -18,7 +18,7 @@ from app.activity.models import AuditEvent
 from app.auth.models import User
 from app.extensions import db
 from app.partnerships.models import Organisation
-from app.registry import audit_redactions, audit_types
+from app.registry import audit_redactions, audit_types, titles
 from app.timeutil import LOCAL, show_date, show_moment
 
 # Never copied into the trail.
@@ -119,7 +119,7 @@ PERSON_FIELDS = frozenset(
     {"owner_id", "chair_id", "author_id", "user_id", "created_by_id", "closed_by_id",
      "hidden_by_id", "finalised_by_id", "adopted_by_id", "submitted_by_id", "decided_by_id",
      "action_owner_id", "invited_by_id", "answered_by_id", "proposer_id", "proposed_by_id",
-     "actor_id"}
+     "actor_id", "confirmed_by_id", "designated_by_id", "entered_by_id", "assessed_by_id"}
 )  # fmt: skip
 # Fields that hold an organisation's id: shown as the organisation's name.
 ORGANISATION_FIELDS = frozenset({"organisation_id", "owner_organisation_id"})
@@ -127,9 +127,10 @@ ORGANISATION_FIELDS = frozenset({"organisation_id", "owner_organisation_id"})
 TECHNICAL_FIELDS = frozenset(
     {"id", "partnership_id", "created_at", "updated_at", "origin_id", "source_id",
      "parent_id", "object_id", "message_id", "mail_id", "last_read_comment_id",
-     "last_comment_id", "search_text"}
+     "last_comment_id", "search_text", "current_version", "comment_count", "last_comment_at",
+     "snapshot", "origin_type", "inherent_score", "residual_score", "proposal_version"}
 )  # fmt: skip
-TECHNICAL_SUFFIXES = ("_hash", "_token", "_digest", "_checksum")
+TECHNICAL_SUFFIXES = ("_hash", "_token", "_digest", "_checksum", "_encrypted")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?")
 VALUE_LIMIT = 200
@@ -156,13 +157,16 @@ def is_technical(field: str) -> bool:
 
 
 def _show(value, names: dict[int, str], field: str, organisations: dict[int, str],
-          choices: Mapping[str, object]) -> str:  # fmt: skip
+          choices: Mapping[str, object], referenced: dict[int, str] | None = None) -> str:  # fmt: skip
     """A stored value as the object's page shows it: a name for a person or organisation,
-    the label of a choice (as its area registers them), a date in words, yes/no for a flag."""
+    the title of another object, the label of a choice (as its area registers them), a date
+    in words, yes/no for a flag."""
     if value is None or value == "":
         return "–"
     if isinstance(value, str) and value in choices:
         return str(choices[value])
+    if referenced is not None and isinstance(value, int) and not isinstance(value, bool):
+        return referenced.get(value) or _("removed object #%(number)s", number=value)
     if field in PERSON_FIELDS and isinstance(value, int):
         return names.get(value, _("unknown person"))
     if field in ORGANISATION_FIELDS and isinstance(value, int):
@@ -196,17 +200,41 @@ def _names(events: list[AuditEvent], fields: frozenset[str], model) -> dict[int,
     return dict(db.session.execute(select(model.id, model.name).where(model.id.in_(ids))).all())
 
 
+def _titles(events: list[AuditEvent]) -> dict[str, dict[int, str]]:
+    """The titles of the objects the events' fields point to (as the areas register them
+    with AuditType(references=...)), in one query per kind of object for the whole page."""
+    wanted: dict[str, set[int]] = {}
+    for event in events:
+        registered = audit_types.get(event.object_type)
+        if registered is None or not registered.references:
+            continue
+        for name, pair in (event.changes or {}).items():
+            kind = registered.references.get(name)
+            if kind is None:
+                continue
+            for value in pair if isinstance(pair, list) else [pair]:
+                if isinstance(value, int) and not isinstance(value, bool):
+                    wanted.setdefault(kind, set()).add(value)
+    found: dict[str, dict[int, str]] = {}
+    for kind, ids in wanted.items():
+        lookup = titles.get(kind)
+        found[kind] = lookup(sorted(ids)) if lookup else {}
+    return found
+
+
 def event_rows(events: list[AuditEvent], redact: dict[str | tuple[str, int], frozenset[str] | None],
                hidden_events: set[int] = frozenset()) -> list[EventRow]:  # fmt: skip
     """Events with their changes ready to show; redacted values are not shown at all."""
     names = _names(events, PERSON_FIELDS, User)
     organisations = _names(events, ORGANISATION_FIELDS, Organisation)
+    referenced = _titles(events)
     rows = []
     for event in events:
         key = (event.object_type, event.object_id)
         hidden_fields = redact[key] if key in redact else redact.get(event.object_type, frozenset())
         registered = audit_types.get(event.object_type)
         values = registered.values if registered else {}
+        references = registered.references if registered else {}
         changes = []
         for name, pair in sorted((event.changes or {}).items()):
             if is_technical(name):
@@ -216,11 +244,14 @@ def event_rows(events: list[AuditEvent], redact: dict[str | tuple[str, int], fro
             if hidden:
                 changes.append(Change(name, "", "", hidden=True))
             else:
+                choices = values.get(name, {})
+                kind = references.get(name)
+                titled = referenced.get(kind, {}) if kind else None
                 changes.append(
                     Change(
                         name,
-                        _show(old, names, name, organisations, values.get(name, {})),
-                        _show(new, names, name, organisations, values.get(name, {})),
+                        _show(old, names, name, organisations, choices, titled),
+                        _show(new, names, name, organisations, choices, titled),
                     )
                 )
         rows.append(EventRow(event, changes))

@@ -130,13 +130,33 @@ def describe_agreements(ids: list[int]) -> dict[int, tuple[str, str]]:
     }  # fmt: skip
 
 
+def agreement_titles(ids: list[int]) -> dict[int, str]:
+    """Agreements as history and activity name them: "WA-3 Title"."""
+    rows = db.session.execute(
+        select(Agreement.id, Agreement.number, Agreement.title).where(Agreement.id.in_(ids))
+    )
+    return {r.id: f"WA-{r.number} {r.title}" for r in rows}
+
+
+def agreement_comment_titles(ids: list[int]) -> dict[int, str]:
+    """A comment on an agreement, named by the agreement it belongs to."""
+    rows = db.session.execute(
+        select(AgreementComment.id, Agreement.number, Agreement.title)
+        .join(Agreement, Agreement.id == AgreementComment.agreement_id)
+        .where(AgreementComment.id.in_(ids))
+    )
+    return {r.id: _("comment on %(title)s", title=f"WA-{r.number} {r.title}") for r in rows}
+
+
 AUDIT_TYPES = {
     "Agreement": AuditType(
         _l("Agreement"),
         history_kind="agreement",
         values={"status": STATUS_LABELS, "kind": SHORT_KIND},
     ),  # fmt: skip
-    "AgreementComment": AuditType(_l("Comment on an agreement")),
+    "AgreementComment": AuditType(
+        _l("Comment on an agreement"), references={"agreement_id": "agreement"}
+    ),
 }
 NOTIFICATIONS = {
     "revisit_due": NotificationKind(_l("The revisit of %(title)s is due on %(date)s")),
@@ -168,4 +188,6 @@ def init_app(app: Flask) -> None:
     registry.panels.register("agreements", agreements_attention)
     registry.importers.register("agreements", IMPORTER)
     registry.describers.register("agreement", describe_agreements)
+    registry.titles.register("agreement", agreement_titles)
+    registry.titles.register("agreement_comment", agreement_comment_titles)
     registry.archive_parts.register("agreements", ARCHIVE_PART)

@@ -10,10 +10,12 @@ from flask_login import COOKIE_NAME, current_user
 from app import registry
 from app.auth import sessions
 from app.auth.cli import sso_cli, users_cli
+from app.auth.forms import LANGUAGE_LABELS
 from app.auth.models import User
 from app.auth.routes import bp
 from app.auth.services import deliver_account_mails
 from app.extensions import db, login_manager
+from app.partnerships.models import ROLE_LABELS
 from app.policy import PUBLIC
 from app.registry import AuditType
 
@@ -76,8 +78,12 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.cli.add_command(users_cli)
     app.cli.add_command(sso_cli)
-    registry.audit_types.register("User", AuditType(_l("Person"), filterable=False))
-    registry.audit_types.register("Invitation", AuditType(_l("Invitation")))
+    registry.audit_types.register(
+        "User", AuditType(_l("Person"), filterable=False, values={"language": LANGUAGE_LABELS})
+    )
+    registry.audit_types.register(
+        "Invitation", AuditType(_l("Invitation"), values={"role": ROLE_LABELS})
+    )
     registry.audit_types.register(
         "SsoProvider", AuditType(_l("Identity provider"), filterable=False)
     )

@@ -7,7 +7,9 @@ from wtforms.validators import DataRequired, Length
 from app.auth.models import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from app.forms import Form, select_choices
 
-LANGUAGE_CHOICES = select_choices([("nl", "Nederlands"), ("en", "English")])
+# each language by its own name, whatever the reader's language
+LANGUAGE_LABELS = {"nl": "Nederlands", "en": "English"}
+LANGUAGE_CHOICES = select_choices(LANGUAGE_LABELS.items())
 
 
 class LoginForm(Form):

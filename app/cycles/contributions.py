@@ -11,7 +11,13 @@ from app import registry
 from app.activity.objects import Target, in_partnership
 from app.cycles.archive import PART as ARCHIVE_PART
 from app.cycles.dashboard import cycles_attention
-from app.cycles.forms import DECISION_LABELS
+from app.cycles.forms import (
+    DECISION_LABELS,
+    DIRECTION_LABELS,
+    KIND_LABELS,
+    PHASE_LABELS,
+    STATUS_LABELS,
+)
 from app.cycles.imports import IMPORTER
 from app.cycles.models import BoardDecision, Cycle, CycleProposal, Indicator
 from app.cycles.routes import bp
@@ -73,10 +79,22 @@ def _decision_label(params: dict) -> dict:
     return params
 
 
+def cycle_titles(ids: list[int]) -> dict[int, str]:
+    """Cycles as history and activity name them: "C-2 Title"."""
+    rows = db.session.execute(select(Cycle.id, Cycle.number, Cycle.title).where(Cycle.id.in_(ids)))
+    return {r.id: f"C-{r.number} {r.title}" for r in rows}
+
+
 AUDIT_TYPES = {
-    "Indicator": AuditType(_l("Indicator"), history_kind="indicator"),
-    "Cycle": AuditType(_l("Cycle"), history_kind="cycle"),
-    "BoardDecision": AuditType(_l("Board decision")),
+    "Indicator": AuditType(
+        _l("Indicator"),
+        history_kind="indicator",
+        values={"direction": DIRECTION_LABELS, "kind": KIND_LABELS, "status": STATUS_LABELS},
+    ),
+    "Cycle": AuditType(_l("Cycle"), history_kind="cycle", values={"phase": PHASE_LABELS}),
+    "BoardDecision": AuditType(
+        _l("Board decision"), values={"decision": DECISION_LABELS}, references={"cycle_id": "cycle"}
+    ),
 }
 NOTIFICATIONS = {
     "cycle_submitted": NotificationKind(
@@ -103,6 +121,7 @@ def init_app(app: Flask) -> None:
     registry.objects.register("indicator", ObjectKind(resolve_indicator))
     for name, audit_type in AUDIT_TYPES.items():
         registry.audit_types.register(name, audit_type)
+    registry.titles.register("cycle", cycle_titles)
     for kind, notification in NOTIFICATIONS.items():
         registry.notification_kinds.register(kind, notification)
     for indexer in INDEXERS:

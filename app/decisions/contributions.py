@@ -16,7 +16,13 @@ from app.activity.objects import Target, in_partnership
 from app.agreements.models import Agreement
 from app.decisions import services
 from app.decisions.dashboard import decisions_attention
-from app.decisions.forms import OUTCOME_LABELS, RESULT_LABELS
+from app.decisions.forms import (
+    METHOD_LABELS,
+    OUTCOME_LABELS,
+    POSITION_LABELS,
+    RESULT_LABELS,
+    STATUS_LABELS,
+)
 from app.decisions.models import (
     ADOPTED,
     Proposal,
@@ -140,9 +146,35 @@ def decisions_in_period(partnership_id: int, start: datetime, end: datetime) -> 
     }  # fmt: skip
 
 
+def proposal_titles(ids: list[int]) -> dict[int, str]:
+    """Proposals as history and activity name them: "VS-3 Title"."""
+    rows = db.session.execute(
+        select(Proposal.id, Proposal.number, Proposal.title).where(Proposal.id.in_(ids))
+    )
+    return {r.id: f"VS-{r.number} {r.title}" for r in rows}
+
+
 AUDIT_TYPES = {
-    "Proposal": AuditType(_l("Proposal"), history_kind="decision"),
-    "ProposalAnswer": AuditType(_l("Answer to a proposal")),
+    "Proposal": AuditType(
+        _l("Proposal"),
+        history_kind="decision",
+        values={
+            "method": METHOD_LABELS,
+            "status": STATUS_LABELS,
+            "result": RESULT_LABELS,
+            "outcome": OUTCOME_LABELS,
+        },
+        references={
+            "table_id": "table",
+            "agreement_id": "agreement",
+            "change_proposal_id": "change_proposal",
+        },
+    ),  # fmt: skip
+    "ProposalAnswer": AuditType(
+        _l("Answer to a proposal"),
+        values={"position": POSITION_LABELS},
+        references={"proposal_id": "decision"},
+    ),
     "DecisionMandate": AuditType(_l("Designation to decide")),
 }
 
@@ -199,6 +231,7 @@ def init_app(app: Flask) -> None:
     registry.search_kinds.register("decision", _l("Decisions"))
     for name, audit_type in AUDIT_TYPES.items():
         registry.audit_types.register(name, audit_type)
+    registry.titles.register("decision", proposal_titles)
     for kind, notification in NOTIFICATIONS.items():
         registry.notification_kinds.register(kind, notification)
     registry.jobs.register("close proposals", close_due_proposals)

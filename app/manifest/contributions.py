@@ -4,6 +4,7 @@ dashboard), and init_app(), which wires the area into the app."""
 from __future__ import annotations
 
 from flask import Flask, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -20,7 +21,7 @@ from app.manifest.models import (
     PrincipleText,
     ProposalComment,
 )
-from app.manifest.routes import bp
+from app.manifest.routes import PROPOSAL_STATUS_LABELS, VERSION_STATUS_LABELS, bp
 from app.partnerships.models import Membership
 from app.registry import AuditType, Indexer, NotificationKind, ObjectKind
 from app.search.services import Doc, join_text
@@ -97,13 +98,47 @@ def index_principle_text(text: PrincipleText):
     return [("principle", text.principle_id, _principle_doc(text, version.partnership_id))]
 
 
+def principle_titles(ids: list[int]) -> dict[int, str]:
+    """Principles by the title of their newest text."""
+    rows = db.session.execute(
+        select(PrincipleText.principle_id, PrincipleText.title)
+        .where(PrincipleText.principle_id.in_(ids))
+        .order_by(PrincipleText.manifest_version_id)
+    )
+    return dict(rows.all())  # the newest text comes last and wins
+
+
+def version_titles(ids: list[int]) -> dict[int, str]:
+    rows = db.session.execute(
+        select(ManifestVersion.id, ManifestVersion.number).where(ManifestVersion.id.in_(ids))
+    )
+    return {r.id: _("Manifest version %(number)s", number=r.number) for r in rows}
+
+
+def change_proposal_titles(ids: list[int]) -> dict[int, str]:
+    rows = db.session.execute(
+        select(ChangeProposal.id, ChangeProposal.title).where(ChangeProposal.id.in_(ids))
+    )
+    return dict(rows.all())
+
+
+VERSION = {"manifest_version_id": "manifest_version"}
 AUDIT_TYPES = {
-    "ManifestVersion": AuditType(_l("Manifest version")),
-    "PrincipleText": AuditType(_l("Principle text")),
+    "ManifestVersion": AuditType(_l("Manifest version"), values={"status": VERSION_STATUS_LABELS}),
+    "PrincipleText": AuditType(
+        _l("Principle text"), references={**VERSION, "principle_id": "principle"}
+    ),
     "Principle": AuditType(_l("Principle"), history_kind="principle", filterable=False),
-    "Endorsement": AuditType(_l("Endorsement")),
-    "ChangeProposal": AuditType(_l("Change proposal"), history_kind="proposal"),
-    "ProposalComment": AuditType(_l("Comment on a proposal")),
+    "Endorsement": AuditType(_l("Endorsement"), references=VERSION),
+    "ChangeProposal": AuditType(
+        _l("Change proposal"),
+        history_kind="proposal",
+        values={"status": PROPOSAL_STATUS_LABELS},
+        references={"principle_id": "principle", "accepted_into_id": "manifest_version"},
+    ),
+    "ProposalComment": AuditType(
+        _l("Comment on a proposal"), references={"proposal_id": "change_proposal"}
+    ),
 }
 NOTIFICATIONS = {
     "manifest_adopted": NotificationKind(
@@ -139,4 +174,7 @@ def init_app(app: Flask) -> None:
     for kind, heading in SEARCH_KINDS.items():
         registry.search_kinds.register(kind, heading)
     registry.panels.register("manifest", endorsements_due)
+    registry.titles.register("principle", principle_titles)
+    registry.titles.register("manifest_version", version_titles)
+    registry.titles.register("change_proposal", change_proposal_titles)
     registry.archive_parts.register("manifest", ARCHIVE_PART)

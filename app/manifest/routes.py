@@ -449,15 +449,18 @@ def pdf(slug: str):
     return pdf_response(html, f"manifest-{g.partnership.slug}-v{version.number}.pdf")
 
 
+PROPOSAL_STATUS_LABELS = {
+    "open": _l("open"),
+    "accepted": _l("accepted"),
+    "declined": _l("declined"),
+}
+VERSION_STATUS_LABELS = {"draft": _l("draft"), "adopted": _l("adopted")}
+
+
 @bp.app_context_processor
 def manifest_labels():
     return {
-        "proposal_states": {
-            "open": _l("open"),
-            "accepted": _l("accepted"),
-            "declined": _l("declined"),
-            "all": _l("all"),
-        },
+        "proposal_states": {**PROPOSAL_STATUS_LABELS, "all": _l("all")},
         "change_labels": {
             "unchanged": _l("unchanged"),
             "moved": _l("moved"),

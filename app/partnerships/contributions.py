@@ -23,8 +23,8 @@ INVITATION_STATES = {
     "expired": _l("expired"),
 }
 AUDIT_TYPES = {
-    "Membership": AuditType(_l("Membership")),
-    "Organisation": AuditType(_l("Organisation")),
+    "Membership": AuditType(_l("Membership"), values={"role": ROLE_LABELS}),
+    "Organisation": AuditType(_l("Organisation"), values={"kind": ORGANISATION_KIND_LABELS}),
     "Participation": AuditType(_l("Participation")),
     "Partnership": AuditType(_l("Partnership"), filterable=False),
 }

@@ -28,6 +28,14 @@ from app.registry import AuditType, CalendarQuery, Indexer, NotificationKind, Ob
 from app.reviews.archive import PART as ARCHIVE_PART
 from app.reviews.cli import reviews_cli
 from app.reviews.dashboard import reviews_attention
+from app.reviews.forms import (
+    ACTION_STATUS_LABELS,
+    ARENA_LABELS,
+    FOLLOW_UP_LABELS,
+    KIND_LABELS,
+    PRIVACY_KIND_LABELS,
+    STATUS_LABELS,
+)
 from app.reviews.models import FINAL, OPEN_ACTIONS, Action, Lesson, PrivacyConfirmation, Review
 from app.reviews.routes import bp
 from app.search.services import Doc, join_text
@@ -205,11 +213,44 @@ def describe_lessons(ids: list[int]) -> dict[int, tuple[str, str]]:
     }  # fmt: skip
 
 
+def review_titles(ids: list[int]) -> dict[int, str]:
+    """Reviews as history and activity name them: "CR-4 Title"."""
+    rows = db.session.execute(
+        select(Review.id, Review.number, Review.title).where(Review.id.in_(ids))
+    )
+    return {r.id: f"CR-{r.number} {r.title}" for r in rows}
+
+
+def action_titles(ids: list[int]) -> dict[int, str]:
+    rows = db.session.execute(select(Action.id, Action.title).where(Action.id.in_(ids)))
+    return {r.id: shorten(r.title) for r in rows}
+
+
 AUDIT_TYPES = {
-    "Review": AuditType(_l("Review"), history_kind="review"),
-    "Lesson": AuditType(_l("Lesson")),
-    "Action": AuditType(_l("Action")),
-    "PrivacyConfirmation": AuditType(_l("Privacy check"), filterable=False),
+    "Review": AuditType(
+        _l("Review"), history_kind="review", values={"status": STATUS_LABELS, "kind": KIND_LABELS}
+    ),
+    "Lesson": AuditType(
+        _l("Lesson"),
+        values={"arena": ARENA_LABELS, "follow_up": FOLLOW_UP_LABELS},
+        references={
+            "review_id": "review",
+            "target_agreement_id": "agreement",
+            "target_principle_id": "principle",
+            "target_table_id": "table",
+            "action_id": "action",
+            "agreement_comment_id": "agreement_comment",
+            "change_proposal_id": "change_proposal",
+            "conversation_id": "conversation",
+        },
+    ),  # fmt: skip
+    "Action": AuditType(_l("Action"), values={"status": ACTION_STATUS_LABELS}),
+    "PrivacyConfirmation": AuditType(
+        _l("Privacy check"),
+        filterable=False,
+        values={"kind": PRIVACY_KIND_LABELS},
+        references={"review_id": "review"},
+    ),
     "ReviewSettings": AuditType(_l("Review settings"), filterable=False),
 }
 NOTIFICATIONS = {
@@ -250,4 +291,6 @@ def init_app(app: Flask) -> None:
     registry.panels.register("reviews", reviews_attention)
     registry.describers.register("review", describe_reviews)
     registry.describers.register("lesson", describe_lessons)
+    registry.titles.register("review", review_titles)
+    registry.titles.register("action", action_titles)
     registry.archive_parts.register("reviews", ARCHIVE_PART)

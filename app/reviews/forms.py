@@ -35,6 +35,13 @@ FOLLOW_UP_LABELS = {
     "principle": _l("a proposal to change a principle (or a new one)"),
     "table": _l("an item for a thematic table"),
 }
+STATUS_LABELS = {"concept": _l("concept"), "vastgesteld": _l("finalised")}
+# what a confirmed privacy check was about (app.reviews.privacy kinds)
+PRIVACY_KIND_LABELS = {
+    "bsn": _l("citizen service number (BSN)"), "date": _l("date"), "postcode": _l("postcode"),
+    "phone": _l("phone number"), "email": _l("e-mail address"), "iban": _l("bank account number"),
+    "name": _l("name"),
+}  # fmt: skip
 ACTION_STATUS_LABELS = {
     "open": _l("open"),
     "in_uitvoering": _l("in progress"),

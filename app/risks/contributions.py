@@ -28,7 +28,7 @@ from app.risks.archive import PART as ARCHIVE_PART
 from app.risks.dashboard import risks_attention
 from app.risks.forms import MEASURE_STATUS_LABELS, STATUS_LABELS, STRATEGY_LABELS
 from app.risks.imports import IMPORTER
-from app.risks.models import Measure, Risk, RiskComment
+from app.risks.models import Measure, Risk, RiskCategory, RiskComment
 from app.risks.routes import bp
 from app.search.services import Doc, join_text
 from app.urls import path_for, path_in
@@ -146,6 +146,19 @@ def describe_risks(ids: list[int]) -> dict[int, tuple[str, str]]:
     }  # fmt: skip
 
 
+def risk_titles(ids: list[int]) -> dict[int, str]:
+    """Risks as history and activity name them: "R-2 Title"."""
+    rows = db.session.execute(select(Risk.id, Risk.number, Risk.title).where(Risk.id.in_(ids)))
+    return {r.id: f"R-{r.number} {r.title}" for r in rows}
+
+
+def category_titles(ids: list[int]) -> dict[int, str]:
+    rows = db.session.execute(
+        select(RiskCategory.id, RiskCategory.name).where(RiskCategory.id.in_(ids))
+    )
+    return dict(rows.all())
+
+
 def measures_of_agreement(agreement) -> dict:
     """On an agreement's page: the measures that implement it."""
     measures = services.measures_for_agreement(agreement.id)
@@ -157,9 +170,14 @@ AUDIT_TYPES = {
         _l("Risk"),
         history_kind="risk",
         values={"status": STATUS_LABELS, "strategy": STRATEGY_LABELS},
+        references={"category_id": "risk_category"},
     ),
-    "Measure": AuditType(_l("Measure"), values={"status": MEASURE_STATUS_LABELS}),
-    "RiskComment": AuditType(_l("Comment on a risk")),
+    "Measure": AuditType(
+        _l("Measure"),
+        values={"status": MEASURE_STATUS_LABELS},
+        references={"risk_id": "risk", "agreement_id": "agreement"},
+    ),
+    "RiskComment": AuditType(_l("Comment on a risk"), references={"risk_id": "risk"}),
     "RiskSettings": AuditType(_l("Risk settings"), filterable=False),
     "RiskCategory": AuditType(_l("Risk category"), filterable=False),
 }
@@ -199,5 +217,7 @@ def init_app(app: Flask) -> None:
     registry.panels.register("risks", risks_attention)
     registry.importers.register("risks", IMPORTER)
     registry.describers.register("risk", describe_risks)
+    registry.titles.register("risk", risk_titles)
+    registry.titles.register("risk_category", category_titles)
     registry.agreement_sections.register("measures", measures_of_agreement)
     registry.archive_parts.register("risks", ARCHIVE_PART)

@@ -18,6 +18,7 @@ from app.policy import TABLE_MANAGE, TABLE_NONE
 from app.registry import AuditType, CalendarQuery, Indexer, ObjectKind
 from app.search.services import Doc, join_text
 from app.tables.dashboard import tables_attention
+from app.tables.forms import CONVERSATION_STATUS_LABELS, STATUS_LABELS
 from app.tables.models import (
     Comment,
     Conversation,
@@ -163,13 +164,41 @@ def decision_url(decision_id: int) -> str | None:
                    meeting_id=meeting.id) + "#decisions"  # fmt: skip
 
 
+def table_titles(ids: list[int]) -> dict[int, str]:
+    rows = db.session.execute(
+        select(ThematicTable.id, ThematicTable.name).where(ThematicTable.id.in_(ids))
+    )
+    return dict(rows.all())
+
+
+def conversation_titles(ids: list[int]) -> dict[int, str]:
+    rows = db.session.execute(
+        select(Conversation.id, Conversation.title).where(Conversation.id.in_(ids))
+    )
+    return dict(rows.all())
+
+
+def meeting_titles(ids: list[int]) -> dict[int, str]:
+    rows = db.session.execute(select(Meeting.id, Meeting.title).where(Meeting.id.in_(ids)))
+    return dict(rows.all())
+
+
 AUDIT_TYPES = {
-    "ThematicTable": AuditType(_l("Thematic table"), history_kind="table"),
-    "TableMember": AuditType(_l("Table member")),
-    "Conversation": AuditType(_l("Conversation"), history_kind="conversation"),
-    "Comment": AuditType(_l("Comment")),
-    "Meeting": AuditType(_l("Meeting"), history_kind="meeting"),
-    "MeetingDecision": AuditType(_l("Meeting decision")),
+    "ThematicTable": AuditType(
+        _l("Thematic table"), history_kind="table", values={"status": STATUS_LABELS}
+    ),
+    "TableMember": AuditType(_l("Table member"), references={"table_id": "table"}),
+    "Conversation": AuditType(
+        _l("Conversation"),
+        history_kind="conversation",
+        values={"status": CONVERSATION_STATUS_LABELS},
+        references={"table_id": "table", "agreement_id": "agreement"},
+    ),
+    "Comment": AuditType(_l("Comment"), references={"conversation_id": "conversation"}),
+    "Meeting": AuditType(_l("Meeting"), history_kind="meeting", references={"table_id": "table"}),
+    "MeetingDecision": AuditType(
+        _l("Meeting decision"), references={"meeting_id": "meeting", "agreement_id": "agreement"}
+    ),
 }
 
 INDEXERS = [
@@ -197,6 +226,9 @@ def init_app(app: Flask) -> None:
     registry.objects.register("meeting", ObjectKind(resolve_meeting))
     for name, audit_type in AUDIT_TYPES.items():
         registry.audit_types.register(name, audit_type)
+    registry.titles.register("table", table_titles)
+    registry.titles.register("conversation", conversation_titles)
+    registry.titles.register("meeting", meeting_titles)
     registry.calendar_sources.register("meetings", meeting_dates)
     for indexer in INDEXERS:
         registry.indexers.register(indexer.model, indexer)

@@ -14,6 +14,7 @@ from app.forms import Form, MultiCheckboxField, select_choices
 
 MARKDOWN_HINT = _l("You can use Markdown: *italic*, **bold**, lists with -.")
 STATUS_LABELS = {"actief": _l("active"), "afgerond": _l("finished")}
+CONVERSATION_STATUS_LABELS = {"open": _l("open"), "gesloten": _l("closed")}
 
 
 def _int_or_none(value):
