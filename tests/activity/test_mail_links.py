@@ -158,7 +158,7 @@ def test_the_links_in_earlier_mails_can_be_revoked_from_the_account(app, world, 
     page = html(member.get("/account/notifications"))
     assert message(app, "Revoke the links in my earlier mails") in page
 
-    response = post(member, "/account/mail-links")
+    response = post(member, "/account/mail-links", {"confirmed": "1"})
 
     assert response.status_code == 302
     assert links(app)[0].revoked_at is not None
@@ -168,7 +168,7 @@ def test_the_links_in_earlier_mails_can_be_revoked_from_the_account(app, world, 
 
 
 def test_revoking_needs_a_login(app, world, client, mailed):
-    response = post(client, "/account/mail-links")
+    response = post(client, "/account/mail-links", {"confirmed": "1"})
 
     assert response.status_code == 302 and "/login" in response.headers["Location"]
     assert links(app)[0].revoked_at is None

@@ -41,6 +41,8 @@ from tests.cycles.helpers import (
     url,
 )
 
+CONFIRMED = {"confirmed": "1"}
+
 INDICATOR_FORM = {
     "name": "Wachttijd tot start hulp", "definition": "Mediaan in dagen.", "unit": "dagen",
     "source": "Registratie BSA", "direction": "lager", "kind": "kwantitatief", "target": "28",
@@ -279,11 +281,11 @@ def test_editing_and_retiring_an_indicator_through_the_pages(app, both):
     assert said(app, "The indicator has been saved.") in flashed(client, response)
     assert find(app, Indicator, id=indicator_id).target == 21.0
 
-    response = post(client, url(both, f"/indicators/{indicator_id}/retire"))
+    response = post(client, url(both, f"/indicators/{indicator_id}/retire"), CONFIRMED)
     assert said(app, "The indicator has been retired.") in flashed(client, response)
     assert find(app, Indicator, id=indicator_id).status == "vervallen"
     before = state_of(app)
-    response = post(client, url(both, f"/indicators/{indicator_id}/retire"))
+    response = post(client, url(both, f"/indicators/{indicator_id}/retire"), CONFIRMED)
     assert said(app, "This indicator has been retired already.") in flashed(client, response)
     assert state_of(app) == before
 
@@ -333,11 +335,11 @@ def test_moving_the_phases_is_recorded_and_shown(app, both):
     in_context(app, lambda: make_cycle(both))
     client = client_of(app, both, "programmamanager")
     path = url(both, "/cycles/1/next-phase")
-    response = post(client, path)
+    response = post(client, path, CONFIRMED)
     assert said(
         app, "The cycle is now in the phase “%(phase)s”.", phase=said(app, "monitoring")
     ) in flashed(client, response)
-    post(client, path)
+    post(client, path, CONFIRMED)
     assert find(app, Cycle, number=1).phase == "duiden"
     assert count_rows(app, PhaseChange) == 2
 
@@ -479,7 +481,6 @@ def _manager(world):
 
 # --- submitting and the frozen page ------------------------------------------------------------
 
-CONFIRMED = {"confirmed": "1"}
 SUBMIT_EXPLAINED = (
     "The summary of %(ref)s is frozen as it is now and every bestuurder is asked to decide. "
     "Measurements and the interpretation can no longer be changed. This cannot be undone."

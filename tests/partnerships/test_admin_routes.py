@@ -627,7 +627,9 @@ def test_invitation_when_the_mail_server_is_down_saves_nothing(app, beheerder, w
 
 def test_revoke_an_invitation(app, beheerder, world):
     invitation_id = make_invitation(app, world)
-    response = post(beheerder, f"/p/{world.slug}/admin/invitations/{invitation_id}/revoke")
+    response = post(
+        beheerder, f"/p/{world.slug}/admin/invitations/{invitation_id}/revoke", {"confirmed": "1"}
+    )
     assert response.status_code == 302
     assert fetch(app, Invitation, invitation_id).state == "revoked"
 
@@ -636,6 +638,7 @@ def test_revoke_an_invitation(app, beheerder, world):
     again = post(
         beheerder,
         f"/p/{world.slug}/admin/invitations/{invitation_id}/revoke",
+        {"confirmed": "1"},
         follow_redirects=True,
     )
     assert message(app, "Only an open invitation can be withdrawn.") in alert_text(

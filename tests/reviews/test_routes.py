@@ -380,7 +380,7 @@ def test_a_lesson_is_added_and_removed(app, reviewed, login_as):
     assert (lesson.level, lesson.arena) == (3, "systeem")
     page = html(client.get(url(world, "/1")))
     assert f'id="lesson-{lesson.id}"' in page
-    response = post(client, url(world, f"/1/lessons/{lesson.id}/remove"))
+    response = post(client, url(world, f"/1/lessons/{lesson.id}/remove"), CONFIRMED)
     assert response.status_code == 302
     assert count_rows(app, Lesson) == 0
 
