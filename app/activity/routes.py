@@ -33,7 +33,14 @@ from app.partnerships.models import Membership
 from app.partnerships.services import partnerships_of
 from app.policy import authenticated, public, requires
 from app.timeutil import show_datetime
-from app.views import form_status, page_number, safe_next, service_errors
+from app.views import (
+    confirmation_page,
+    confirmed,
+    form_status,
+    page_number,
+    safe_next,
+    service_errors,
+)
 
 bp = Blueprint("activity", __name__)
 
@@ -171,10 +178,17 @@ def mail_setting(token: str):
     ), (422 if outcome.refused else 200)  # fmt: skip
 
 
-@bp.post("/account/mail-links")
+@bp.route("/account/mail-links", methods=["GET", "POST"])
 @authenticated
 def revoke_mail_links():
     """Revoke the mail-setting links of every mail sent so far (a new mail brings a new one)."""
+    if not confirmed():  # the page without JavaScript; the dialog posts confirmed=1
+        return confirmation_page(
+            _("Revoke the links in your earlier mails?"),
+            _("The links to change your mail setting in every mail sent to you so far stop working for good. Mails sent from now on bring a new link. This cannot be undone."),
+            _("Revoke the links in my earlier mails"),
+            url_for("activity.settings") + "#mail-links",
+        )  # fmt: skip
     count = notes.revoke_setting_links(current_user.id)
     flash(_("The links in your earlier mails no longer work (%(count)s).", count=count), "success")
     return redirect(url_for("activity.settings"))

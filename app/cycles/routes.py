@@ -20,7 +20,7 @@ from app.cycles.forms import (
     IndicatorForm,
     InterpretationForm,
 )
-from app.cycles.models import PHASES, CycleProposal, Indicator
+from app.cycles.models import PHASES, RETIRED, CycleProposal, Indicator
 from app.exports.pdf import pdf_response, static_uri
 from app.exports.tables import csv_response, xlsx_response
 from app.extensions import db
@@ -116,10 +116,21 @@ def approve_indicator(slug: str, indicator_id: int):
     return redirect(url_for("cycles.indicators", slug=slug))
 
 
-@bp.post("/indicators/<int:indicator_id>/retire")
+@bp.route("/indicators/<int:indicator_id>/retire", methods=["GET", "POST"])
 @requires("indicator.propose")
 def retire_indicator(slug: str, indicator_id: int):
     indicator = _indicator_or_404(indicator_id)
+    back = url_for("cycles.indicators", slug=slug)
+    if indicator.status == RETIRED:
+        flash(_("This indicator has been retired already."), "error")
+        return redirect(back)
+    if not confirmed():  # the page without JavaScript; the dialog posts confirmed=1
+        return confirmation_page(
+            _("Retire %(name)s?", name=indicator.name),
+            _("%(name)s is no longer measured in new cycles; earlier measurements stay. A retired indicator cannot be taken into use again. This cannot be undone.", name=indicator.name),
+            _("Retire"),
+            back,
+        )  # fmt: skip
     with service_errors():
         services.retire_indicator(indicator, g.membership)
         flash(_("The indicator has been retired."), "success")
@@ -209,10 +220,22 @@ def _charts(indicators) -> dict[int, dict]:
     return charts
 
 
-@bp.post("/cycles/<int:number>/next-phase")
+@bp.route("/cycles/<int:number>/next-phase", methods=["GET", "POST"])
 @requires("cycle.manage")
 def next_phase(slug: str, number: int):
     cycle = _cycle_or_404(number)
+    back = url_for("cycles.show", slug=slug, number=number)
+    if cycle.phase not in PHASES[:2]:
+        flash(_("From here the cycle moves on by submitting it to the boards."), "error")
+        return redirect(back)
+    if not confirmed():  # the page without JavaScript; the dialog posts confirmed=1
+        following = PHASES[PHASES.index(cycle.phase) + 1]
+        return confirmation_page(
+            _("To the next phase?"),
+            _("%(ref)s moves from the phase “%(current)s” to “%(following)s”. A cycle never goes back to an earlier phase. This cannot be undone.", ref=cycle.reference, current=PHASE_LABELS[cycle.phase], following=PHASE_LABELS[following]),
+            _("To the next phase"),
+            back,
+        )  # fmt: skip
     with service_errors():
         phase = services.next_phase(cycle, g.membership)
         flash(_("The cycle is now in the phase “%(phase)s”.", phase=PHASE_LABELS[phase]), "success")

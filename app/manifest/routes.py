@@ -85,6 +85,7 @@ def _show(version, draft):
             and own.endorsement is None
         ),
         endorse_form=EndorseForm(),
+        adopt_form=AdoptForm() if version.is_draft else None,  # its dialog (JavaScript)
         retired=services.retired_principles(version) if version.is_draft else [],
         move_form=MoveForm(),
         open_proposals=db.session.execute(services.proposals_query(g.partnership.id, OPEN).limit(5))

@@ -28,7 +28,15 @@ from app.partnerships import services
 from app.partnerships.forms import InviteForm, MembershipForm, OrganisationForm, SecurityForm
 from app.partnerships.models import ROLE_LABELS, ROLES, Membership
 from app.policy import get_scoped_or_404, requires, scoped
-from app.views import ensure_current, form_status, page_number, render, service_errors
+from app.views import (
+    confirmation_page,
+    confirmed,
+    ensure_current,
+    form_status,
+    page_number,
+    render,
+    service_errors,
+)
 
 bp = Blueprint("admin", __name__, url_prefix="/p/<slug>/admin")
 
@@ -265,10 +273,21 @@ def archive(slug: str):
     return response
 
 
-@bp.post("/invitations/<int:invitation_id>/revoke")
+@bp.route("/invitations/<int:invitation_id>/revoke", methods=["GET", "POST"])
 @requires("partnership.admin")
 def revoke_invitation(slug: str, invitation_id: int):
     invitation = get_scoped_or_404(Invitation, invitation_id)
+    back = url_for("admin.invitations", slug=slug)
+    if invitation.state != "open":
+        flash(_("Only an open invitation can be withdrawn."), "error")
+        return redirect(back)
+    if not confirmed():  # the page without JavaScript; the dialog posts confirmed=1
+        return confirmation_page(
+            _("Withdraw the invitation to %(email)s?", email=invitation.email),
+            _("The link in the invitation to %(email)s stops working; it cannot be used again. To invite this person after all, send a new invitation.", email=invitation.email),
+            _("Withdraw"),
+            back,
+        )  # fmt: skip
     with service_errors():
         auth_services.revoke_invitation(invitation)
         flash(

@@ -41,6 +41,7 @@ from app.reviews.models import AIMS, Action, Lesson, Review
 from app.tables import services as tables
 from app.tables.models import Conversation
 from app.views import (
+    confirmation_page,
     confirmed,
     ensure_current,
     form_status,
@@ -301,7 +302,7 @@ def new_lesson(slug: str, number: int):
     return render_template("reviews/lesson_form.html", form=form, review=review), form_status()
 
 
-@bp.post("/<int:number>/lessons/<int:lesson_id>/remove")
+@bp.route("/<int:number>/lessons/<int:lesson_id>/remove", methods=["GET", "POST"])
 @requires("review.record")
 def remove_lesson(slug: str, number: int, lesson_id: int):
     review = _review_or_404(number)
@@ -309,6 +310,13 @@ def remove_lesson(slug: str, number: int, lesson_id: int):
     lesson = db.session.get(Lesson, lesson_id)
     if lesson is None or lesson.review_id != review.id:
         abort(404)
+    if not confirmed():  # the page without JavaScript; the dialog posts confirmed=1
+        return confirmation_page(
+            _("Remove this lesson?"),
+            _("The lesson is removed from %(ref)s with its follow-up and the principles it cites. This cannot be undone.", ref=review.reference),
+            _("Remove this lesson"),
+            url_for("reviews.show", slug=slug, number=number) + "#lessons",
+        )  # fmt: skip
     with service_errors():
         services.remove_lesson(review, g.membership, lesson)
         flash(_("The lesson has been removed."), "success")

@@ -273,7 +273,7 @@ def test_invite_accept_and_revoke_are_recorded(app, beheerder, world, smtp):
 
     invite(beheerder, world, email="tweede@example.org")
     second = find(app, Invitation, email="tweede@example.org")
-    post(beheerder, f"/p/testverband/admin/invitations/{second.id}/revoke")
+    post(beheerder, f"/p/testverband/admin/invitations/{second.id}/revoke", {"confirmed": "1"})
     revoked = only_event(app, object_type="Invitation", action="revoke")
     assert (revoked.actor_id, revoked.partnership_id, revoked.object_id) == (
         world.users["beheerder"].id,

@@ -158,7 +158,7 @@ def test_the_links_in_earlier_mails_can_be_revoked_from_the_account(app, world, 
     page = html(member.get("/account/notifications"))
     assert message(app, "Revoke the links in my earlier mails") in page
 
-    response = post(member, "/account/mail-links")
+    response = post(member, "/account/mail-links", {"confirmed": "1"})
 
     assert response.status_code == 302
     assert links(app)[0].revoked_at is not None
@@ -167,11 +167,39 @@ def test_the_links_in_earlier_mails_can_be_revoked_from_the_account(app, world, 
     assert modes(app, world, "teamlid") == {}
 
 
+MAIL_LINKS_EXPLAINED = (
+    "The links to change your mail setting in every mail sent to you so far stop working for "
+    "good. Mails sent from now on bring a new link. This cannot be undone."
+)
+
+
+def test_revoking_the_links_asks_for_confirmation_first(app, world, mailed):
+    member = logged_in(app, world.users["teamlid"].email)
+    explained = message(app, MAIL_LINKS_EXPLAINED)
+    # The settings page offers the step: a link to the confirmation page and a dialog.
+    page = member.get("/account/notifications").get_data(as_text=True)
+    assert 'href="/account/mail-links" data-confirm="confirm-revoke-mail-links"' in page
+    assert '<dialog class="ss-confirm-dialog" id="confirm-revoke-mail-links"' in page
+    assert explained in page
+    response = member.get("/account/mail-links")
+    assert response.status_code == 200
+    assert explained in response.get_data(as_text=True)
+    # A POST without the confirmation shows the same page and revokes nothing.
+    response = post(member, "/account/mail-links")
+    assert response.status_code == 200 and explained in response.get_data(as_text=True)
+    assert links(app)[0].revoked_at is None
+    visitor = app.test_client()
+    assert visitor.post(mailed, data={"mode": "never"}).status_code == 200
+    assert modes(app, world, "teamlid") != {}
+
+
 def test_revoking_needs_a_login(app, world, client, mailed):
-    response = post(client, "/account/mail-links")
+    response = post(client, "/account/mail-links", {"confirmed": "1"})
 
     assert response.status_code == 302 and "/login" in response.headers["Location"]
     assert links(app)[0].revoked_at is None
+    response = client.get("/account/mail-links")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
 # --- the address links start with --------------------------------------------------------------

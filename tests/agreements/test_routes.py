@@ -279,6 +279,26 @@ def test_ending_asks_for_confirmation_first(app, world, login_as):
     assert stored(app, world, number).status == ENDED
 
 
+def test_the_revisit_form_holds_the_dialog_of_ending(app, world, login_as):
+    number = overdue_in(app, world)
+    client = login_as(world, "programmamanager")
+    page = html(client.get(url(world, f"/{number}/revisit")))
+    assert '<form class="utrecht-form" id="revisit-form"' in page
+    dialog = page[page.index('<dialog class="ss-confirm-dialog" id="confirm-end"') :]
+    dialog = dialog[: dialog.index("</dialog>")]
+    assert 'data-confirm-form="revisit-form"' in dialog
+    assert 'data-confirm-field="decision" data-confirm-value="beeindigen"' in dialog
+    explained = message(app, "Ending %(ref)s stops the agreement for every party today; it can "
+                             "no longer be revisited or changed. This cannot be undone.",
+                        ref=f"WA-{number}")  # fmt: skip
+    assert explained in dialog
+    assert 'form="revisit-form" name="confirmed" value="1"' in dialog
+    # The page that asks once more (without JavaScript) needs no dialog.
+    data = revisit_form(client, world, number, decision="beeindigen", reason="Pilot klaar.")
+    page = html(post(client, url(world, f"/{number}/revisit"), data))
+    assert explained in page and 'id="confirm-end"' not in page
+
+
 def test_ending_is_refused_to_a_reader_even_confirmed(app, world, login_as):
     number = overdue_in(app, world)
     manager = login_as(world, "programmamanager")

@@ -569,7 +569,9 @@ def test_tampered_or_unknown_token_is_404(app, invited, tamper):
 
 def test_revoked_invitation_link_is_refused(app, client, world, invited):
     invitation = find(app, Invitation, email="nieuw@example.org")
-    response = post(client, f"/p/{world.slug}/admin/invitations/{invitation.id}/revoke")
+    response = post(
+        client, f"/p/{world.slug}/admin/invitations/{invitation.id}/revoke", {"confirmed": "1"}
+    )
     assert response.status_code == 302
     assert find(app, Invitation, id=invitation.id).state == "revoked"
 

@@ -41,6 +41,8 @@ from tests.cycles.helpers import (
     url,
 )
 
+CONFIRMED = {"confirmed": "1"}
+
 INDICATOR_FORM = {
     "name": "Wachttijd tot start hulp", "definition": "Mediaan in dagen.", "unit": "dagen",
     "source": "Registratie BSA", "direction": "lager", "kind": "kwantitatief", "target": "28",
@@ -279,11 +281,11 @@ def test_editing_and_retiring_an_indicator_through_the_pages(app, both):
     assert said(app, "The indicator has been saved.") in flashed(client, response)
     assert find(app, Indicator, id=indicator_id).target == 21.0
 
-    response = post(client, url(both, f"/indicators/{indicator_id}/retire"))
+    response = post(client, url(both, f"/indicators/{indicator_id}/retire"), CONFIRMED)
     assert said(app, "The indicator has been retired.") in flashed(client, response)
     assert find(app, Indicator, id=indicator_id).status == "vervallen"
     before = state_of(app)
-    response = post(client, url(both, f"/indicators/{indicator_id}/retire"))
+    response = post(client, url(both, f"/indicators/{indicator_id}/retire"), CONFIRMED)
     assert said(app, "This indicator has been retired already.") in flashed(client, response)
     assert state_of(app) == before
 
@@ -333,11 +335,11 @@ def test_moving_the_phases_is_recorded_and_shown(app, both):
     in_context(app, lambda: make_cycle(both))
     client = client_of(app, both, "programmamanager")
     path = url(both, "/cycles/1/next-phase")
-    response = post(client, path)
+    response = post(client, path, CONFIRMED)
     assert said(
         app, "The cycle is now in the phase “%(phase)s”.", phase=said(app, "monitoring")
     ) in flashed(client, response)
-    post(client, path)
+    post(client, path, CONFIRMED)
     assert find(app, Cycle, number=1).phase == "duiden"
     assert count_rows(app, PhaseChange) == 2
 
@@ -479,7 +481,6 @@ def _manager(world):
 
 # --- submitting and the frozen page ------------------------------------------------------------
 
-CONFIRMED = {"confirmed": "1"}
 SUBMIT_EXPLAINED = (
     "The summary of %(ref)s is frozen as it is now and every bestuurder is asked to decide. "
     "Measurements and the interpretation can no longer be changed. This cannot be undone."
@@ -522,6 +523,104 @@ def test_the_confirmation_page_is_refused_to_who_may_not_submit(app, both, role)
     before = state_of(app)
     assert client.get(url(both, "/cycles/1/submit")).status_code == 403
     assert post(client, url(both, "/cycles/1/submit"), CONFIRMED).status_code == 403
+    assert state_of(app) == before
+
+
+NEXT_PHASE_EXPLAINED = (
+    "%(ref)s moves from the phase “%(current)s” to “%(following)s”. A cycle never goes back "
+    "to an earlier phase. This cannot be undone."
+)
+
+
+def test_the_next_phase_asks_for_confirmation_first(app, both):
+    in_context(app, lambda: make_cycle(both))
+    client = client_of(app, both, "programmamanager")
+    path = url(both, "/cycles/1/next-phase")
+    explained = said(app, NEXT_PHASE_EXPLAINED, ref="C-1", current=said(app, "preparing"),
+                     following=said(app, "monitoring"))  # fmt: skip
+    # The cycle page offers the step as a link to the confirmation page and a dialog.
+    page = html(client.get(url(both, "/cycles/1")))
+    assert f'href="{path}" data-confirm="confirm-next-phase"' in page
+    assert '<dialog class="ss-confirm-dialog" id="confirm-next-phase"' in page
+    assert explained in page
+    before = state_of(app)
+    response = client.get(path)
+    assert response.status_code == 200
+    assert explained in html(response) and 'name="confirmed" value="1"' in html(response)
+    # A POST without the confirmation shows the same page and moves nothing.
+    response = post(client, path)
+    assert response.status_code == 200 and explained in html(response)
+    assert state_of(app) == before
+    assert find(app, Cycle, number=1).phase == "voorbereiden"
+    response = post(client, path, CONFIRMED)
+    assert response.status_code == 302
+    assert find(app, Cycle, number=1).phase == "monitoren"
+    assert count_rows(app, PhaseChange) == 1
+
+
+def test_the_next_phase_is_not_offered_from_duiden(app, both):
+    in_context(app, lambda: ready(both, interpretation="Duiding.").number)
+    client = client_of(app, both, "programmamanager")
+    before = state_of(app)
+    response = client.get(url(both, "/cycles/1/next-phase"))
+    assert response.status_code == 302
+    assert said(app, "From here the cycle moves on by submitting it to the boards.") in flashed(
+        client, response
+    )
+    assert state_of(app) == before
+
+
+@pytest.mark.parametrize("role", ["lezer", "bestuurder", "teamlid"])
+def test_the_next_phase_is_refused_to_who_may_not_manage(app, both, role):
+    in_context(app, lambda: make_cycle(both))
+    client = client_of(app, both, role)
+    before = state_of(app)
+    assert client.get(url(both, "/cycles/1/next-phase")).status_code == 403
+    assert post(client, url(both, "/cycles/1/next-phase"), CONFIRMED).status_code == 403
+    assert state_of(app) == before
+
+
+RETIRE_EXPLAINED = (
+    "%(name)s is no longer measured in new cycles; earlier measurements stay. A retired "
+    "indicator cannot be taken into use again. This cannot be undone."
+)
+
+
+def test_retiring_an_indicator_asks_for_confirmation_first(app, both):
+    indicator_id = in_context(app, lambda: adopt(both).id)
+    name = find(app, Indicator, id=indicator_id).name
+    client = client_of(app, both, "programmamanager")
+    path = url(both, f"/indicators/{indicator_id}/retire")
+    explained = said(app, RETIRE_EXPLAINED, name=name)
+    page = html(client.get(url(both, "/indicators/")))
+    assert f'href="{path}" data-confirm="confirm-retire-{indicator_id}"' in page
+    assert f'<dialog class="ss-confirm-dialog" id="confirm-retire-{indicator_id}"' in page
+    assert explained in page
+    before = state_of(app)
+    response = client.get(path)
+    assert response.status_code == 200 and explained in html(response)
+    response = post(client, path)
+    assert response.status_code == 200 and explained in html(response)
+    assert state_of(app) == before
+    assert find(app, Indicator, id=indicator_id).status == "vastgesteld"
+    response = post(client, path, CONFIRMED)
+    assert said(app, "The indicator has been retired.") in flashed(client, response)
+    assert find(app, Indicator, id=indicator_id).status == "vervallen"
+    # Once retired, neither the page nor the dialog is offered again.
+    assert client.get(path).status_code == 302
+    assert f'data-confirm="confirm-retire-{indicator_id}"' not in html(
+        client.get(url(both, "/indicators/"))
+    )
+
+
+@pytest.mark.parametrize("role", ["lezer", "bestuurder", "teamlid", "beheerder"])
+def test_retiring_an_indicator_is_refused_to_who_may_not_propose(app, both, role):
+    indicator_id = in_context(app, lambda: adopt(both).id)
+    client = client_of(app, both, role)
+    before = state_of(app)
+    path = url(both, f"/indicators/{indicator_id}/retire")
+    assert client.get(path).status_code == 403
+    assert post(client, path, CONFIRMED).status_code == 403
     assert state_of(app) == before
 
 

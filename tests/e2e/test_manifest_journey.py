@@ -206,18 +206,21 @@ def programme_manager_accepts_and_adopts(page: Page, proposal_path: str) -> None
         expect(moved.locator("table")).to_have_count(0)
     check_accessibility(page)
 
-    # Adopt: a note is required.
-    visit(page, f"{MANIFEST}/versions/{DRAFT}")
-    page.locator(f"main a[href='{MANIFEST}/versions/{DRAFT}/adopt']").click()
-    expect(page).to_have_url(re.compile(rf"/versions/{DRAFT}/adopt$"))
-    check_accessibility(page)
+    # Adopt on its page (without JavaScript): a note is required.
+    visit(page, f"{MANIFEST}/versions/{DRAFT}/adopt")
     adopt_form = page.locator("main form[method=post]")
     adopt_form.locator("button[type=submit]").click()
     expect_field_error(page, "note")
     check_accessibility(page)
 
-    adopt_form.locator("#note").fill(ADOPTION_NOTE)
-    adopt_form.locator("button[type=submit]").click()
+    # With JavaScript the button opens a dialog with the page's text and the note.
+    visit(page, f"{MANIFEST}/versions/{DRAFT}")
+    page.locator(f"main a[href='{MANIFEST}/versions/{DRAFT}/adopt'][data-confirm]").click()
+    dialog = page.locator("dialog#confirm-adopt")
+    expect(dialog).to_be_visible()
+    check_accessibility(page)
+    dialog.locator("#note").fill(ADOPTION_NOTE)
+    dialog.locator("form[method=post] button[type=submit]").click()
     expect(page).to_have_url(re.compile(rf"{MANIFEST}/versions/{DRAFT}$"))
     expect(page.locator(".ss-flashes")).to_be_visible()
     expect(page.locator("#version-heading")).to_contain_text(str(DRAFT))

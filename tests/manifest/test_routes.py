@@ -578,6 +578,32 @@ def test_adopt_a_draft_with_a_note(app, world, login_as):
     assert ">Lerend</a>" not in page
 
 
+def test_adopting_opens_a_dialog_with_the_text_and_the_note_of_its_page(app, world, login_as):
+    drafted(app, world)
+    client = login_as(world, "programmamanager")
+    path = url(world, "/versions/2/adopt")
+    explained = message(
+        app,
+        "After adoption this version is what all members read, and it can no longer be changed. "
+        "Each organisation's bestuurder can then endorse it.",
+    )
+    page = html(client.get(url(world, "/versions/2")))
+    assert f'href="{path}" data-confirm="confirm-adopt"' in page
+    dialog = page[page.index('<dialog class="ss-confirm-dialog" id="confirm-adopt"') :]
+    dialog = dialog[: dialog.index("</dialog>")]
+    assert message(app, "Adopt version %(n)s", n=2) in dialog and explained in dialog
+    assert f'action="{path}"' in dialog and 'name="note"' in dialog
+    # The adopt page (without JavaScript) says the same.
+    assert explained in html(client.get(path))
+    # The dialog's form adopts as the page's does; without a note it is refused.
+    before = state(app, world)
+    response = post(client, path, {"note": "", "confirmed": "1"})
+    assert response.status_code == 422 and state(app, world) == before
+    response = post(client, path, {"note": "Vastgesteld in het RBO.", "confirmed": "1"})
+    assert message(app, "Version %(n)s has been adopted.", n=2) in flashed(client, response)
+    assert "confirm-adopt" not in html(client.get(url(world, "/versions/2")))
+
+
 def test_adopt_without_a_note_is_refused(app, world, login_as):
     drafted(app, world)
     client = login_as(world, "programmamanager")

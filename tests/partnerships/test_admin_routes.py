@@ -82,6 +82,8 @@ def admin_requests(world, invitation_id: int) -> list[tuple[str, str, dict]]:
             {"email": "x@example.org", "organisation_id": str(org), "role": "beheerder"},
         ),
         ("POST", f"{base}/invitations/{invitation_id}/revoke", {}),
+        ("GET", f"{base}/invitations/{invitation_id}/revoke", {}),
+        ("POST", f"{base}/invitations/{invitation_id}/revoke", {"confirmed": "1"}),
     ]
 
 
@@ -625,9 +627,45 @@ def test_invitation_when_the_mail_server_is_down_saves_nothing(app, beheerder, w
     assert snapshot(app) == before
 
 
+REVOKE_EXPLAINED = (
+    "The link in the invitation to %(email)s stops working; it cannot be used again. To invite "
+    "this person after all, send a new invitation."
+)
+
+
+def test_withdrawing_an_invitation_asks_for_confirmation_first(app, beheerder, world):
+    invitation_id = make_invitation(app, world)
+    path = f"/p/{world.slug}/admin/invitations/{invitation_id}/revoke"
+    explained = message(app, REVOKE_EXPLAINED, email="open@example.org")
+    # The list offers the step: a link to the confirmation page and a dialog.
+    page = beheerder.get(f"/p/{world.slug}/admin/invitations").get_data(as_text=True)
+    assert f'href="{path}" data-confirm="confirm-revoke-{invitation_id}"' in page
+    assert f'<dialog class="ss-confirm-dialog" id="confirm-revoke-{invitation_id}"' in page
+    assert explained in page
+    before = snapshot(app)
+    response = beheerder.get(path)
+    assert response.status_code == 200
+    assert explained in response.get_data(as_text=True)
+    # A POST without the confirmation shows the same page and withdraws nothing.
+    response = post(beheerder, path)
+    assert response.status_code == 200 and explained in response.get_data(as_text=True)
+    assert snapshot(app) == before
+    assert fetch(app, Invitation, invitation_id).state == "open"
+    response = post(beheerder, path, {"confirmed": "1"})
+    assert response.status_code == 302
+    assert fetch(app, Invitation, invitation_id).state == "revoked"
+    # A withdrawn invitation has no confirmation page any more.
+    again = beheerder.get(path, follow_redirects=True)
+    assert message(app, "Only an open invitation can be withdrawn.") in alert_text(
+        again.get_data(as_text=True)
+    )
+
+
 def test_revoke_an_invitation(app, beheerder, world):
     invitation_id = make_invitation(app, world)
-    response = post(beheerder, f"/p/{world.slug}/admin/invitations/{invitation_id}/revoke")
+    response = post(
+        beheerder, f"/p/{world.slug}/admin/invitations/{invitation_id}/revoke", {"confirmed": "1"}
+    )
     assert response.status_code == 302
     assert fetch(app, Invitation, invitation_id).state == "revoked"
 
@@ -636,6 +674,7 @@ def test_revoke_an_invitation(app, beheerder, world):
     again = post(
         beheerder,
         f"/p/{world.slug}/admin/invitations/{invitation_id}/revoke",
+        {"confirmed": "1"},
         follow_redirects=True,
     )
     assert message(app, "Only an open invitation can be withdrawn.") in alert_text(

@@ -44,6 +44,7 @@ from tests.reviews.helpers import (
     quality_fields,
     reload,
     review_fields,
+    state,
     text_of,
     url,
 )
@@ -380,9 +381,111 @@ def test_a_lesson_is_added_and_removed(app, reviewed, login_as):
     assert (lesson.level, lesson.arena) == (3, "systeem")
     page = html(client.get(url(world, "/1")))
     assert f'id="lesson-{lesson.id}"' in page
-    response = post(client, url(world, f"/1/lessons/{lesson.id}/remove"))
+    response = post(client, url(world, f"/1/lessons/{lesson.id}/remove"), CONFIRMED)
     assert response.status_code == 302
     assert count_rows(app, Lesson) == 0
+
+
+REMOVE_LESSON_EXPLAINED = (
+    "The lesson is removed from %(ref)s with its follow-up and the principles it cites. "
+    "This cannot be undone."
+)
+
+
+def test_removing_a_lesson_asks_for_confirmation_first(app, reviewed, login_as):
+    world = reviewed.world
+    made(app, world)
+    lesson_id = in_context(
+        app, lambda: add_lesson(world, services.get_review(world.partnership.id, 1)).id
+    )
+    client = login_as(world, "teamlid")
+    path = url(world, f"/1/lessons/{lesson_id}/remove")
+    explained = said(app, REMOVE_LESSON_EXPLAINED, ref="CR-1")
+    # The review page offers the step: a link to the confirmation page and a dialog.
+    page = html(client.get(url(world, "/1")))
+    assert f'href="{path}" data-confirm="confirm-remove-lesson-{lesson_id}"' in page
+    assert f'<dialog class="ss-confirm-dialog" id="confirm-remove-lesson-{lesson_id}"' in page
+    assert explained in page
+    before = in_context(app, state)
+    response = client.get(path)
+    assert response.status_code == 200
+    assert explained in html(response) and 'name="confirmed" value="1"' in html(response)
+    # Without the confirmation a POST shows the same page and removes nothing.
+    response = post(client, path)
+    assert response.status_code == 200 and explained in html(response)
+    assert in_context(app, state) == before
+    assert count_rows(app, Lesson) == 1
+    response = post(client, path, CONFIRMED)
+    assert said(app, "The lesson has been removed.") in flashed(client, response)
+    assert count_rows(app, Lesson) == 0
+
+
+@pytest.mark.parametrize("role", NOT_RECORDERS)
+def test_removing_a_lesson_is_refused_to_who_may_not_record(app, reviewed, login_as, role):
+    world = reviewed.world
+    made(app, world)
+    lesson_id = in_context(
+        app, lambda: add_lesson(world, services.get_review(world.partnership.id, 1)).id
+    )
+    client = login_as(world, role)
+    before = in_context(app, state)
+    path = url(world, f"/1/lessons/{lesson_id}/remove")
+    assert client.get(path).status_code == 403
+    assert post(client, path, CONFIRMED).status_code == 403
+    assert in_context(app, state) == before
+
+
+def test_a_lesson_of_a_finalised_review_cannot_be_removed_even_confirmed(app, reviewed, login_as):
+    world = reviewed.world
+    made(app, world)
+    lesson_id = in_context(
+        app, lambda: add_lesson(world, services.get_review(world.partnership.id, 1)).id
+    )
+    client = login_as(world, "teamlid")
+    post(client, url(world, "/1/finalise"), CONFIRMED)
+    assert stored(app, world, 1).status == FINAL
+    before = in_context(app, state)
+    path = url(world, f"/1/lessons/{lesson_id}/remove")
+    assert client.get(path).status_code == 403
+    assert post(client, path, CONFIRMED).status_code == 403
+    assert in_context(app, state) == before
+    assert f"confirm-remove-lesson-{lesson_id}" not in html(client.get(url(world, "/1")))
+
+
+FINALISE_EXPLAINED = (
+    "Finalising shares the title, kind, date, scores and lessons with the whole partnership and "
+    "carries out the lessons' follow-ups. The case details stay inside your organisation."
+)
+
+
+def test_finalising_opens_a_dialog_with_the_text_of_its_page(app, reviewed, login_as):
+    world = reviewed.world
+    made(app, world)
+    client = login_as(world, "teamlid")
+    path = url(world, "/1/finalise")
+    page = html(client.get(url(world, "/1")))
+    assert f'href="{path}" data-confirm="confirm-finalise"' in page
+    dialog = page[page.index('<dialog class="ss-confirm-dialog" id="confirm-finalise"') :]
+    dialog = dialog[: dialog.index("</dialog>")]
+    assert said(app, FINALISE_EXPLAINED) in dialog
+    assert (
+        said(app, "A finalised review can no longer be changed; this cannot be undone.") in dialog
+    )
+    assert f'action="{path}"' in dialog and 'name="confirmed" value="1"' in dialog
+    # The finalise page (without JavaScript) says the same.
+    page = html(client.get(path))
+    assert said(app, FINALISE_EXPLAINED) in page
+
+
+def test_finalising_with_open_privacy_hits_goes_to_its_page_without_a_dialog(
+    app, reviewed, login_as
+):
+    world = reviewed.world
+    made(app, world, case_description="Team belt 033-4567890.")
+    client = login_as(world, "teamlid")
+    page = html(client.get(url(world, "/1")))
+    assert f'href="{url(world, "/1/finalise")}"' in page
+    assert "confirm-finalise" not in page
 
 
 def test_a_lesson_of_another_review_cannot_be_removed_through_this_one(app, reviewed, login_as):

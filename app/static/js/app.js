@@ -55,4 +55,16 @@
     event.preventDefault();
     dialog.showModal();
   });
+  // A form whose choice is irreversible (such as ending an agreement): submitting it with
+  // that choice opens its dialog; the dialog's button submits the form with confirmed=1.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.id || typeof HTMLDialogElement === "undefined") return;
+    var dialog = document.querySelector("dialog[data-confirm-form='" + form.id + "']");
+    if (!dialog || (event.submitter && event.submitter.name === "confirmed")) return;
+    var field = form.elements[dialog.getAttribute("data-confirm-field")];
+    if (!field || field.value !== dialog.getAttribute("data-confirm-value")) return;
+    event.preventDefault();
+    dialog.showModal();
+  });
 })();
