@@ -395,7 +395,7 @@ def _match_at(text: str, people: list[User]) -> tuple[str, list[User]]:
                 continue
             if len(key) > len(best):
                 best, fits = typed, [user]
-            elif len(key) == len(best) and user not in fits:
+            elif len(key) == len(best) and all(u.id != user.id for u in fits):
                 fits.append(user)
     return best, fits
 
@@ -752,10 +752,8 @@ def member_suggestions(table: ThematicTable, text: str, limit: int = 8) -> list[
             or fold(handle(user)).startswith(text)
             or any(" ".join(words[i:]).startswith(text) for i in range(len(words)))
         ):
-            rows.append(user)
-        if len(rows) == limit:
-            break
-    return rows
+            rows.append((name, user.id, user))
+    return [user for _name, _id, user in sorted(rows, key=lambda row: row[:2])[:limit]]
 
 
 # --- from conclusion or decision to an agreement ---------------------------------------------
