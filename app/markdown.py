@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import threading
+from collections.abc import Mapping
 from functools import lru_cache
 
 import markdown as md
 import nh3
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 ALLOWED_TAGS = {
     "p", "br", "strong", "em", "ul", "ol", "li", "blockquote", "code", "pre",
@@ -16,6 +18,24 @@ ALLOWED_TAGS = {
 
 
 _local = threading.local()
+
+# A mention as stored: "@[Mehmet Yilmaz](user:42)". The id decides; the name in brackets only
+# keeps the text readable while editing, the page shows the person's current name.
+MENTION_TOKEN = re.compile(r"@\[([^\[\]\n]{0,200})\]\(user:(\d{1,12})\)")
+# Stand-ins for the mentions while Markdown renders: private-use characters nobody types
+# (they are removed from the text first), so the name never passes through Markdown.
+_OPEN, _CLOSE = "\ue000", "\ue001"
+_PLACEHOLDER = re.compile(f"{_OPEN}(\\d+){_CLOSE}")
+
+
+def mention_token(user_id: int, name: str) -> str:
+    """The stored form of a mention of this person."""
+    label = re.sub(r"[\[\]\n\r]", " ", name)[:200]
+    return f"@[{label}](user:{user_id})"
+
+
+def mentioned_ids(text: str | None) -> set[int]:
+    return {int(m.group(2)) for m in MENTION_TOKEN.finditer(text or "")}
 
 
 def _converter() -> md.Markdown:
@@ -28,11 +48,30 @@ def _converter() -> md.Markdown:
     return converter.reset()
 
 
-def render_markdown(text: str | None) -> Markup:
-    """Render user Markdown; anything not on the allow-list is stripped."""
+def render_markdown(text: str | None, people: Mapping[int, str] | None = None) -> Markup:
+    """Render user Markdown; anything not on the allow-list is stripped. A stored mention
+    shows as "@" and the name `people` gives for its id; an id not in `people` (removed, or
+    of someone elsewhere) shows the name written in the text, as plain text."""
     if not text:
         return Markup("")
-    return _render(text)
+    if "](user:" not in text:
+        return _render(text)
+    text = text.replace(_OPEN, "").replace(_CLOSE, "")
+    found: list[tuple[int, str]] = []
+
+    def stand_in(match: re.Match) -> str:
+        found.append((int(match.group(2)), match.group(1)))
+        return f"{_OPEN}{len(found) - 1}{_CLOSE}"
+
+    html = str(_render(MENTION_TOKEN.sub(stand_in, text)))
+    people = people or {}
+
+    def mention(match: re.Match) -> str:
+        user_id, label = found[int(match.group(1))]
+        # Escaped, quotes too: the text may stand in an attribute (a link's title).
+        return "@" + escape(people.get(user_id, label))
+
+    return Markup(_PLACEHOLDER.sub(mention, html))  # noqa: S704  (cleaned, names escaped)
 
 
 @lru_cache(maxsize=8192)

@@ -54,8 +54,8 @@ class ConversationForm(Form):
 class CommentForm(Form):
     body = TextAreaField(
         _l("Your comment"),
-        description=_l("Mention a member of the table with @name, e.g. @programmamanager. "
-                       "You can use Markdown."),
+        description=_l("Mention a member of the table with @ and their name, e.g. @Mehmet "
+                       "Yilmaz; suggestions appear as you type. You can use Markdown."),
         validators=[DataRequired(_l("Write a comment.")), Length(max=10000)],
     )  # fmt: skip
     parent_id = HiddenField()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import (
     Blueprint,
     abort,
@@ -21,6 +23,7 @@ from app.activity.notifications import base_url
 from app.exports.ics import calendar, event, ics_response
 from app.extensions import db
 from app.forms import is_id, select_choices
+from app.markdown import render_markdown
 from app.partnerships.services import members_of as partnership_members
 from app.policy import TABLE_MANAGE, TABLE_NONE, TABLE_READ, TABLE_TAKE_PART, can, requires
 from app.tables import services
@@ -46,6 +49,18 @@ bp = Blueprint("tables", __name__, url_prefix="/p/<slug>/tables")
 @bp.app_context_processor
 def table_labels():
     return {"table_status_labels": STATUS_LABELS}
+
+
+@bp.app_template_filter("comment_markdown")
+def comment_markdown(text: str | None):
+    """A comment's Markdown with its mentions as "@" and the person's current name. The
+    partnership's names are read once per request, at the first comment shown, so a
+    page costs the same whether or not its comments mention anyone."""
+    names = g.get("mention_names")
+    if names is None:
+        partnership = g.get("partnership")
+        names = g.mention_names = services.names_in(partnership.id) if partnership else {}
+    return render_markdown(text, names)
 
 
 def _table(table_id: int, needed: int = TABLE_READ) -> tuple[ThematicTable, int]:
@@ -185,9 +200,13 @@ def remove_member(slug: str, table_id: int, user_id: int):
 @requires("table.view")
 def mention_suggestions(slug: str, table_id: int):
     table, _access = _table(table_id, TABLE_TAKE_PART)
+    target = request.args.get("target", "")
+    if not re.fullmatch(r"(comment|reply)-body(-\d{1,12})?", target):
+        target = "comment-body"
     return render_template(
         "tables/_mentions.html",
-        suggestions=services.member_suggestions(table, request.args.get("q", "")[:50]),
+        suggestions=services.member_suggestions(table, request.args.get("q", "")[:60]),
+        target=target,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -18,6 +19,7 @@ from app.agreements.models import Agreement
 from app.auth.models import User
 from app.errors import ServiceError
 from app.extensions import db
+from app.markdown import MENTION_TOKEN, mention_token
 from app.partnerships.models import Membership
 from app.partnerships.services import members_of as partnership_members
 from app.policy import READ_ONLY_ROLES, TABLE_MANAGE, TABLE_NONE, TABLE_TAKE_PART, table_access
@@ -43,10 +45,6 @@ from app.timeutil import LOCAL, utcnow
 from app.urls import path_in
 
 COMMENTS_PER_PAGE = 50
-MENTION = re.compile(
-    r"(?<![\w@])@([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"
-    r"(?:@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})?)"
-)
 
 
 def handle(user: User) -> str:
@@ -355,25 +353,127 @@ def _notify_comment(conversation: Conversation, comment: Comment, mentioned: lis
     )  # fmt: skip
 
 
-def _mentioned_users(table: ThematicTable, body: str) -> list[User]:
-    """The table members mentioned with @name (or @full e-mail); a mention of anyone
-    else is refused, so nobody is told about a conversation they cannot read."""
-    names = {m.lower() for m in MENTION.findall(body)}
-    if not names:
-        return []
-    members = [m.user for m in members_of(table)]
-    found: dict[str, User] = {}
-    for user in members:
-        for key in (handle(user).lower(), user.email.lower()):
-            if key in names:
-                found[key] = user
-    unknown = sorted(names - set(found))
-    if unknown:
-        raise ServiceError(
-            _l("@%(name)s is not a member of this table. Mention members only.", name=unknown[0]),
-            "body",
-        )
-    return list({u.id: u for u in found.values()}.values())
+def fold(text: str) -> str:
+    """Text for matching names: lower case, without accents ("Çelik" -> "celik")."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def _keys(user: User) -> set[str]:
+    """What a plain @mention of this person may say: first name, full name, the part of
+    the e-mail address before the @, the whole address."""
+    name = " ".join(user.name.split())
+    return {k for k in (name.split(" ")[0] if name else "", name, handle(user), user.email) if k}
+
+
+def _mentionable(table: ThematicTable) -> list[User]:
+    """The table's members who are active members of its partnership: those a mention
+    may notify (they can read the table), by name."""
+    return list(
+        db.session.execute(
+            select(User)
+            .join(TableMember, TableMember.user_id == User.id)
+            .join(Membership, Membership.user_id == User.id)
+            .where(TableMember.table_id == table.id,
+                   Membership.partnership_id == table.partnership_id,
+                   Membership.active.is_(True))
+            .order_by(User.name, User.id)
+        ).scalars()
+    )  # fmt: skip
+
+
+def _match_at(text: str, people: list[User]) -> tuple[str, list[User]]:
+    """The longest name, handle or address of `people` that `text` (after an @) starts
+    with as whole words, as typed, and everyone it fits."""
+    best, fits = "", []
+    for user in people:
+        for key in _keys(user):
+            typed = text[: len(key)]
+            if len(typed) < len(key) or fold(typed) != fold(key):
+                continue
+            if len(text) > len(key) and (text[len(key)].isalnum() or text[len(key)] == "_"):
+                continue
+            if len(key) > len(best):
+                best, fits = typed, [user]
+            elif len(key) == len(best) and all(u.id != user.id for u in fits):
+                fits.append(user)
+    return best, fits
+
+
+PLAIN_AT = re.compile(r"(?<![\w@\[])@(?=\w)")
+
+
+def _mentioned_users(table: ThematicTable, body: str) -> tuple[str, list[User]]:
+    """The body as stored, and the members it mentions. A stored mention "@[name](user:id)"
+    counts when the id is a member of the table (its name is brought up to date); another
+    id (a removed member, someone elsewhere) is left as text and notifies nobody. A plain
+    "@name" that fits exactly one member (first name, full name, the e-mail address or its
+    part before the @) becomes that member's mention; one that fits several, or nobody,
+    stays plain text. A plain @name of someone in the partnership but not at the table is
+    refused, so nobody is told about a conversation they cannot read."""
+    if "@" not in body:
+        return body, []
+    members = _mentionable(table)
+    by_id = {u.id: u for u in members}
+    found: dict[int, User] = {}
+    others: list[User] | None = None
+    parts, last = [], 0
+
+    def plain(segment: str) -> str:
+        nonlocal others
+        out, pos = [], 0
+        for at in PLAIN_AT.finditer(segment):
+            if at.start() < pos:
+                continue
+            rest = segment[at.end() : at.end() + 300]
+            typed, fits = _match_at(rest, members)
+            if len(fits) == 1:
+                found[fits[0].id] = fits[0]
+                out.append(segment[pos : at.start()] + mention_token(fits[0].id, fits[0].name))
+                pos = at.end() + len(typed)
+            elif not fits:
+                if others is None:
+                    others = _partnership_people(table.partnership_id, set(by_id))
+                typed, strangers = _match_at(rest, others)
+                if strangers:
+                    raise ServiceError(
+                        _l("@%(name)s is not a member of this table. Mention members only.",
+                           name=typed), "body",
+                    )  # fmt: skip
+        out.append(segment[pos:])
+        return "".join(out)
+
+    for token in MENTION_TOKEN.finditer(body):
+        parts.append(plain(body[last : token.start()]))
+        user = by_id.get(int(token.group(2)))
+        if user is None:
+            parts.append(token.group(0))
+        else:
+            found[user.id] = user
+            parts.append(mention_token(user.id, user.name))
+        last = token.end()
+    parts.append(plain(body[last:]))
+    return "".join(parts), list(found.values())
+
+
+def names_in(partnership_id: int) -> dict[int, str]:
+    """Id -> name of the partnership's active members: the names stored mentions show."""
+    return dict(
+        db.session.execute(
+            select(User.id, User.name)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.partnership_id == partnership_id, Membership.active.is_(True))
+        ).all()
+    )
+
+
+def _partnership_people(partnership_id: int, leave_out: set[int]) -> list[User]:
+    people = db.session.execute(
+        select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.partnership_id == partnership_id, Membership.active.is_(True))
+    ).scalars()
+    return [u for u in people if u.id not in leave_out]
 
 
 def _add_mentions(
@@ -413,7 +513,7 @@ def post_comment(
             raise ServiceError(_l("The comment you reply to does not exist in this conversation."))
         if parent.parent_id is not None:
             raise ServiceError(_l("You can only reply to a comment, not to a reply."))
-    mentioned = _mentioned_users(conversation.table, body)
+    body, mentioned = _mentioned_users(conversation.table, body)
     comment = Comment(
         conversation_id=conversation.id, parent_id=parent_id, author_id=author_id, body=body
     )
@@ -470,9 +570,9 @@ def edit_comment(comment: Comment, user_id: int, body: str) -> None:
     if conversation.status != OPEN:
         raise ServiceError(_l("This conversation is closed. Reopen it to comment."))
     body = _check_text(body, "body", _l("Write a comment."))
+    body, mentioned = _mentioned_users(conversation.table, body)
     if body == comment.body:
         raise ServiceError(_l("Nothing was changed."), "body")
-    mentioned = _mentioned_users(conversation.table, body)
     db.session.add(CommentRevision(comment_id=comment.id, body=comment.body))
     comment.body = body
     comment.edited_at = utcnow()
@@ -636,15 +736,24 @@ def mark_read(conversation: Conversation, user_id: int) -> None:
         db.session.commit()
 
 
-def member_suggestions(table: ThematicTable, text: str, limit: int = 8) -> list[tuple[str, str]]:
-    """(handle, name) of table members whose name or handle starts with or contains text."""
-    text = (text or "").lstrip("@").strip().lower()
+def member_suggestions(table: ThematicTable, text: str, limit: int = 8) -> list[User]:
+    """Members of the table to mention for what was typed after an @ (at least one
+    letter): a word of their name starting with it, or their e-mail address; accents and
+    case do not matter. At most `limit`, by name."""
+    text = fold(" ".join((text or "").lstrip("@").split()))[:60]
+    if not any(c.isalpha() for c in text):
+        return []
     rows = []
-    for member in members_of(table):
-        name, tag = member.user.name, handle(member.user)
-        if not text or text in name.lower() or tag.lower().startswith(text):
-            rows.append((tag, name))
-    return rows[:limit]
+    for user in _mentionable(table):
+        name = fold(" ".join(user.name.split()))
+        words = name.split(" ")
+        if (
+            name.startswith(text)
+            or fold(handle(user)).startswith(text)
+            or any(" ".join(words[i:]).startswith(text) for i in range(len(words)))
+        ):
+            rows.append((name, user.id, user))
+    return [user for _name, _id, user in sorted(rows, key=lambda row: row[:2])[:limit]]
 
 
 # --- from conclusion or decision to an agreement ---------------------------------------------

@@ -357,10 +357,13 @@ def test_anonymous_visitors_are_sent_to_the_login_page(app, seated, client):
 def test_mention_suggestions_list_members_of_the_table(app, seated):
     client = logged_in(app, seated.world.users["teamlid"].email)
 
-    response = client.get(seated.url("/mentions?q=@prog"), headers={"HX-Request": "true"})
+    response = client.get(seated.url("/mentions?q=Prog&target=comment-body"),
+                          headers={"HX-Request": "true"})  # fmt: skip
 
     assert response.status_code == 200
     page = html(response)
-    assert 'data-mention="@programmamanager"' in page
-    assert "@partner" not in page and "<html" not in page
-    assert "@lezer" not in html(client.get(seated.url("/mentions?q=lez")))
+    pid = seated.world.users["programmamanager"].id
+    assert f'id="comment-body-option-{pid}"' in page and 'role="option"' in page
+    assert ">Programmamanager testverband</li>" in page
+    assert "Partner" not in page and "<html" not in page
+    assert "Lezer" not in html(client.get(seated.url("/mentions?q=lez")))

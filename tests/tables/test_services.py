@@ -439,7 +439,7 @@ def test_an_email_address_in_the_text_is_not_a_mention(ctx, world):
     assert count(Mention) == 0
 
 
-@pytest.mark.parametrize("who", ["lezer", "onbekend"])
+@pytest.mark.parametrize("who", ["lezer", "Lezer testverband"])
 def test_a_mention_of_someone_not_at_the_table_is_refused_and_nothing_is_saved(ctx, world, who):
     table = make_table(world)
     conversation = start(world, table)
@@ -473,7 +473,8 @@ def test_editing_within_the_window_keeps_the_old_text(ctx, world):
     services.edit_comment(comment, uid(world, "teamlid"), "Tweede versie, @partner.")
 
     stored = fresh(comment)
-    assert stored.body == "Tweede versie, @partner."
+    # The plain @name is stored as the member's id.
+    assert stored.body == f"Tweede versie, @[Partner testverband](user:{uid(world, 'partner')})."
     assert stored.edited_at is not None
     assert [r.body for r in services.revisions_of(stored)] == ["Eerste versie."]
     # A mention added by the edit notifies that member.
@@ -938,10 +939,13 @@ def test_the_dashboard_figures(ctx, world):
 
 def test_member_suggestions_for_mentions(ctx, world):
     table = make_table(world)
-    assert [tag for tag, _ in services.member_suggestions(table, "@part")] == ["partner"]
-    assert {tag for tag, _ in services.member_suggestions(table, "")} == {
+    assert [u.id for u in services.member_suggestions(table, "@part")] == [uid(world, "partner")]
+    assert {u.email.split("@")[0] for u in services.member_suggestions(table, "testverb")} == {
         "bestuurder", "partner", "programmamanager", "teamlid",
     }  # fmt: skip
+    # At least one letter; someone not at the table is never suggested.
+    assert services.member_suggestions(table, "") == []
+    assert services.member_suggestions(table, "@ 12") == []
     assert services.member_suggestions(table, "lezer") == []
 
 

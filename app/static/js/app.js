@@ -1,27 +1,107 @@
 // Samenspel's small enhancements; every page works without this file.
 (function () {
   "use strict";
-  // Insert an @mention suggestion into its comment field at the cursor.
-  document.addEventListener("click", function (event) {
-    var button = event.target.closest("[data-mention]");
-    if (!button) return;
-    var field = document.getElementById(button.getAttribute("data-target"));
-    if (!field) return;
-    var text = button.getAttribute("data-mention") + " ";
-    var start = field.selectionStart || field.value.length;
-    var end = field.selectionEnd || start;
-    // "text@name" is no mention: keep a space between the text before and the @name.
-    if (start > 0 && !/\s/.test(field.value.charAt(start - 1))) text = " " + text;
-    field.value = field.value.slice(0, start) + text + field.value.slice(end);
-    field.focus();
-    field.selectionStart = field.selectionEnd = start + text.length;
-  });
-  // Enter in a "find a member to mention" box only searches (its "search" event); it must
-  // not post the half-written comment of the form around it.
-  document.addEventListener("keydown", function (event) {
-    if (event.key === "Enter" && event.target.closest(".ss-mentions input")) {
-      event.preventDefault();
+  // Mentions: in a comment field with data-mention-url, "@" and a letter ask the server
+  // (htmx) for members by name; the field becomes a combobox over the listbox of them.
+  // Up/Down choose, Enter (or a click) inserts the stored form "@[Name](user:id)", Escape
+  // closes. Without this script a plain "@name" is matched to a member on save.
+  var MENTION_QUERY = /(^|[^\w@\[])@([^\s@\[\]()][^@\[\]()\n]{0,40})$/;
+  function mentionList(field) {
+    return document.getElementById(field.getAttribute("data-mention-list"));
+  }
+  function mentionOptions(field) {
+    var list = mentionList(field);
+    return list ? Array.prototype.slice.call(list.querySelectorAll("[role=option]")) : [];
+  }
+  function closeMentions(field) {
+    var list = mentionList(field);
+    if (list) {
+      list.hidden = true;
+      list.innerHTML = "";
     }
+    field.setAttribute("aria-expanded", "false");
+    field.removeAttribute("aria-activedescendant");
+  }
+  function activateMention(field, index) {
+    var options = mentionOptions(field);
+    if (!options.length) return;
+    index = (index + options.length) % options.length;
+    options.forEach(function (option, i) {
+      option.setAttribute("aria-selected", i === index ? "true" : "false");
+    });
+    field.setAttribute("aria-activedescendant", options[index].id);
+  }
+  function chooseMention(field, option) {
+    var end = field.selectionStart;
+    var before = field.value.slice(0, end);
+    var match = MENTION_QUERY.exec(before);
+    if (!match) return closeMentions(field);
+    var name = option.getAttribute("data-mention-name").replace(/[\[\]\n\r]/g, " ");
+    var token = "@[" + name + "](user:" + option.getAttribute("data-mention-id") + ") ";
+    var start = end - match[2].length - 1;
+    field.value = field.value.slice(0, start) + token + field.value.slice(end);
+    field.selectionStart = field.selectionEnd = start + token.length;
+    closeMentions(field);
+    field.focus();
+  }
+  function enhanceMentions(root) {
+    root.querySelectorAll("textarea[data-mention-url]").forEach(function (field) {
+      if (field.getAttribute("role") === "combobox") return;
+      field.setAttribute("role", "combobox");
+      field.setAttribute("aria-autocomplete", "list");
+      field.setAttribute("aria-expanded", "false");
+      field.setAttribute("aria-controls", field.getAttribute("data-mention-list"));
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    enhanceMentions(document);
+  });
+  document.addEventListener("htmx:load", function (event) {
+    enhanceMentions(event.detail.elt.parentNode || document);
+  });
+  document.addEventListener("input", function (event) {
+    var field = event.target;
+    if (!field.matches || !field.matches("textarea[data-mention-url]") || !window.htmx) return;
+    var match = MENTION_QUERY.exec(field.value.slice(0, field.selectionStart));
+    if (!match || !/\p{L}/u.test(match[2])) return closeMentions(field);
+    var list = mentionList(field);
+    window.htmx
+      .ajax("GET", field.getAttribute("data-mention-url"), {
+        target: list, swap: "innerHTML", values: { q: match[2] }, source: list,
+      })
+      .then(function () {
+        if (mentionOptions(field).length) {
+          list.hidden = false;
+          field.setAttribute("aria-expanded", "true");
+          activateMention(field, 0);
+        } else {
+          closeMentions(field);
+        }
+      });
+  });
+  document.addEventListener("keydown", function (event) {
+    var field = event.target;
+    if (!field.matches || !field.matches("textarea[data-mention-url]")) return;
+    if (field.getAttribute("aria-expanded") !== "true") return;
+    var options = mentionOptions(field);
+    var current = options.indexOf(document.getElementById(field.getAttribute("aria-activedescendant")));
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      activateMention(field, current + (event.key === "ArrowDown" ? 1 : -1));
+    } else if (event.key === "Enter" && current >= 0) {
+      event.preventDefault();
+      chooseMention(field, options[current]);
+    } else if (event.key === "Escape") {
+      event.preventDefault();
+      closeMentions(field);
+    }
+  });
+  document.addEventListener("mousedown", function (event) {
+    var option = event.target.closest && event.target.closest(".ss-mentions__list [role=option]");
+    if (!option) return;
+    event.preventDefault(); // keep focus (and the cursor) in the field
+    var field = document.querySelector("[aria-controls='" + option.parentNode.id + "']");
+    if (field) chooseMention(field, option);
   });
   // A refused form: move focus to its error summary, on page load and after an htmx swap,
   // so keyboard and screen reader users start at the list of errors.
