@@ -34,6 +34,11 @@ def mention_token(user_id: int, name: str) -> str:
     return f"@[{label}](user:{user_id})"
 
 
+def plain_mentions(text: str) -> str:
+    """The text with each stored mention as "@Name", for the search index and plain text."""
+    return MENTION_TOKEN.sub(lambda m: "@" + m.group(1), text)
+
+
 def mentioned_ids(text: str | None) -> set[int]:
     return {int(m.group(2)) for m in MENTION_TOKEN.finditer(text or "")}
 

@@ -13,6 +13,7 @@ from app import registry
 from app.activity.objects import Target, in_partnership
 from app.exports.ics import event
 from app.extensions import db
+from app.markdown import plain_mentions
 from app.partnerships.models import Membership
 from app.policy import TABLE_MANAGE, TABLE_NONE
 from app.registry import AuditType, CalendarQuery, Indexer, ObjectKind
@@ -118,7 +119,8 @@ def index_comment(comment: Comment):
     url = path_in(conversation.partnership_id, "tables.comment_link", table_id=conversation.table_id,
                   conversation_id=conversation.id, comment_id=comment.id)  # fmt: skip
     return [("comment", comment.id, Doc(
-        "comment", comment.id, conversation.partnership_id, conversation.title, comment.body,
+        "comment", comment.id, conversation.partnership_id, conversation.title,
+        plain_mentions(comment.body),
         url, table_id=conversation.table_id,
     ))]  # fmt: skip
 

@@ -299,3 +299,12 @@ def test_the_comment_page_shows_the_rendered_mention_in_its_article(app, named, 
     part = article(html(client.get(named.conversation_url())), comment_id)
 
     assert "Dank @Mehmet Çelik!" in part
+
+
+def test_search_finds_a_mention_by_name_and_never_shows_the_stored_form(app, named, login_as):
+    client = login_as(named.world, "programmamanager")
+    place(client, named, f"Overleg met {token(named.world, 'teamlid', YILMAZ)} over de wachtlijst")
+
+    page = html(client.get(f"/p/{named.world.slug}/search/", query_string={"q": "Yilmaz"}))
+
+    assert "wachtlijst" in page
