@@ -308,3 +308,6 @@ def test_search_finds_a_mention_by_name_and_never_shows_the_stored_form(app, nam
     page = html(client.get(f"/p/{named.world.slug}/search/", query_string={"q": "Yilmaz"}))
 
     assert "wachtlijst" in page
+    text = re.sub(r"<[^>]+>", "", page)  # the hit is highlighted with <mark>
+    assert "Overleg met @Mehmet Yilmaz over de wachtlijst" in text
+    assert "(user:" not in page
