@@ -161,7 +161,8 @@ def test_admin_manages_organisations_members_and_invitations(page: Page):
     invitation = page.locator("main table tbody tr").filter(has_text="nieuw.lid@example.org")
     expect(invitation).to_have_count(1)
     expect(invitation).to_contain_text("Gemeente Baarn")
-    expect(invitation.locator("button[type=submit]")).to_be_visible()  # open: can be withdrawn
+    # Open: can be withdrawn, after a confirmation.
+    expect(invitation.get_by_role("link", name="Intrekken")).to_be_visible()
     check_accessibility(page)
 
     # The edit page of a member.

@@ -51,7 +51,8 @@ BELL_NAME = re.compile(r"Meldingen|Notifications")
 class Setup:
     conversation: str  # path of the conversation
     agreement: str  # path of the agreement
-    mention_handle: str  # "@beleidsadviseur"
+    mention_handle: str  # "@beleidsadviseur", as typed
+    mention_shown: str  # "@Tom Visser (demo)", as the comment shows it
 
 
 def _user(email: str):
@@ -107,6 +108,7 @@ def setup(live_server) -> Setup:
             conversation=f"{TABLES}/{table.id}/conversations/{conversation.id}",
             agreement=f"{AGREEMENTS}/{agreement.number}",
             mention_handle=f"@{tables.handle(mentioned)}",
+            mention_shown=f"@{mentioned.name}",
         )
 
 
@@ -192,7 +194,7 @@ def mention_from_the_conversation(page: Page, setup: Setup) -> None:
     posted = page.locator("#new-comments > article.ss-comment")
     expect(posted).to_have_count(1)
     expect(posted).to_contain_text(COMMENT)
-    expect(posted).to_contain_text(setup.mention_handle)
+    expect(posted).to_contain_text(setup.mention_shown)
     check_accessibility(page)
 
 
@@ -220,7 +222,7 @@ def open_the_notification(page: Page, setup: Setup) -> str:
     expect(page).to_have_url(re.compile(rf"{setup.conversation}(\?page=\d+)?#comment-\d+$"))
     anchor = page.url.rsplit("#", 1)[1]
     expect(page.locator(f"article#{anchor}")).to_contain_text(COMMENT)
-    expect(page.locator(f"article#{anchor}")).to_contain_text(setup.mention_handle)
+    expect(page.locator(f"article#{anchor}")).to_contain_text(setup.mention_shown)
     expect(bell_count(page)).to_have_count(0)
     check_accessibility(page)
 
