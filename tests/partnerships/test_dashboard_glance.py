@@ -58,8 +58,8 @@ def list_items(page: str) -> int:
 @pytest.mark.parametrize(
     "email", ["programmamanager@eemland.test", "partner@eemland.test", "lezer@eemland.test"]
 )
-def test_the_figures_equal_the_linked_lists(app, client, demo_database, email):
-    app.config["SAMENSPEL_PAGE_SIZE"] = 500
+def test_the_figures_equal_the_linked_lists(app, client, demo_database, monkeypatch, email):
+    monkeypatch.setitem(app.config, "SAMENSPEL_PAGE_SIZE", 500)
     sign_in(client, email)
     glance = glance_of(client.get("/p/eemland-bsa/").get_data(as_text=True))
 
