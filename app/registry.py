@@ -180,6 +180,24 @@ SearchFilter = Callable[["Membership", type], list["ColumnElement[bool]"]]
 
 # (partnership, membership) -> {"title", "template", ...context} or None to hide the panel
 Panel = Callable[["Partnership", "Membership"], dict | None]
+# (partnership, membership) -> {"template", ...context} or None: a small visual in the
+# dashboard's "at a glance" row (one statement at most, the list page's own query)
+Glance = Callable[["Partnership", "Membership"], dict | None]
+
+
+@dataclass(frozen=True)
+class GlanceCount:
+    """A big number in the dashboard's "at a glance" row: how many rows ``query`` (the
+    list page's own select(), for this member) has, linking to that list at ``url``. The
+    dashboard counts all of them in one statement."""
+
+    label: LazyString | str
+    query: Select
+    url: str
+
+
+# (partnership, membership) -> a count, or None when the member may not see that list
+GlanceCounter = Callable[["Partnership", "Membership"], GlanceCount | None]
 # ids -> {id: (title, url)} of the objects of one source type that link to a principle
 Describer = Callable[[list[int]], dict[int, tuple[str, str]]]
 # ids -> {id: title} of the objects of one kind, as history and activity name them
@@ -295,6 +313,10 @@ importers: Registry[Importer] = Registry("importers")
 archive_parts: Registry[ArchivePart] = Registry("archive parts")
 # name -> dashboard panel, shown in registration order
 panels: Registry[Panel] = Registry("dashboard panels")
+# name -> small visual at the top of the dashboard, shown in registration order
+glances: Registry[Glance] = Registry("dashboard glances")
+# name -> big count at the top of the dashboard, shown in registration order
+glance_counts: Registry[GlanceCounter] = Registry("dashboard glance counts")
 # link source type ("agreement", "risk", "review", "lesson") -> describer
 describers: Registry[Describer] = Registry("principle link describers")
 # object kind ("agreement", "risk", "table", ...) -> its titles in history and activity

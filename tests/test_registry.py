@@ -10,7 +10,7 @@ from app.registry import Registry
 
 KINDS = (
     "objects", "audit_types", "audit_redactions", "notification_kinds", "reminders",
-    "calendar_sources", "indexers", "search_kinds", "search_filters", "panels", "describers", "origins",
+    "calendar_sources", "indexers", "search_kinds", "search_filters", "panels", "glances", "glance_counts", "describers", "origins",
     "titles", "agreement_sections", "importers", "archive_parts",
 )  # fmt: skip
 
@@ -27,6 +27,8 @@ def test_every_area_contributes_what_the_shared_layers_show(app):
     assert registry.panels.keys() == [
         "manifest", "agreements", "risks", "tables", "reviews", "cycles", "decisions"
     ]  # fmt: skip
+    assert registry.glances.keys() == ["agreements", "risks"]
+    assert registry.glance_counts.keys() == ["reviews", "decisions"]
     assert registry.reminders.keys() == [
         "agreement revisits",
         "risk reviews",

@@ -19,7 +19,7 @@ from app.activity.notifications import (
 )
 from app.activity.objects import Target, in_partnership
 from app.agreements.archive import PART as ARCHIVE_PART
-from app.agreements.dashboard import agreements_attention
+from app.agreements.dashboard import agreements_attention, agreements_glance
 from app.agreements.imports import IMPORTER
 from app.agreements.models import (
     ACTIVE,
@@ -186,6 +186,7 @@ def init_app(app: Flask) -> None:
     for kind, heading in SEARCH_KINDS.items():
         registry.search_kinds.register(kind, heading)
     registry.panels.register("agreements", agreements_attention)
+    registry.glances.register("agreements", agreements_glance)
     registry.importers.register("agreements", IMPORTER)
     registry.describers.register("agreement", describe_agreements)
     registry.titles.register("agreement", agreement_titles)

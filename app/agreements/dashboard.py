@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from flask import url_for
 from flask_babel import lazy_gettext as _l
 
-from app.agreements.models import ENDED, Agreement
+from app.agreements.models import ACTIVE, CONCEPT, ENDED, REVISIT_DUE, Agreement
 from app.agreements.services import Filters, agreements_query
 from app.extensions import db
 from app.partnerships.dashboard import counts
+from app.policy import role_may
 
 
 def agreements_attention(partnership, membership, limit: int = 5):
@@ -25,3 +27,27 @@ def agreements_attention(partnership, membership, limit: int = 5):
         "due": list(db.session.execute(due.limit(limit)).scalars()) if due_total else [],
         "mine_total": mine_total,
     }
+
+
+GLANCE_STATUSES = (CONCEPT, ACTIVE, REVISIT_DUE, ENDED)
+
+
+def agreements_glance(partnership, membership):
+    """The agreements by status as one bar: each figure is the row count of the list page's
+    own query with that status filter (archived ones left out, as on the list), counted in
+    one statement."""
+    if not role_may(membership.role, "agreement.view"):
+        return None
+    figures = counts(
+        *(agreements_query(partnership.id, Filters(status=s)) for s in GLANCE_STATUSES)
+    )
+    total = sum(figures)
+    segments, offset = [], 0.0
+    for status, n in zip(GLANCE_STATUSES, figures, strict=True):
+        width = 100.0 * n / total if total else 0.0
+        segments.append({
+            "status": status, "total": n, "x": round(offset, 2), "width": round(width, 2),
+            "url": url_for("agreements.index", slug=partnership.slug, status=status),
+        })  # fmt: skip
+        offset += width
+    return {"template": "agreements/_glance.html", "total": total, "segments": segments}

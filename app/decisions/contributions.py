@@ -15,7 +15,7 @@ from app import registry
 from app.activity.objects import Target, in_partnership
 from app.agreements.models import Agreement
 from app.decisions import services
-from app.decisions.dashboard import decisions_attention
+from app.decisions.dashboard import decisions_attention, open_proposals_count
 from app.decisions.forms import (
     METHOD_LABELS,
     OUTCOME_LABELS,
@@ -240,6 +240,7 @@ def init_app(app: Flask) -> None:
     for indexer in INDEXERS:
         registry.indexers.register(indexer.model, indexer)
     registry.panels.register("decisions", decisions_attention)
+    registry.glance_counts.register("decisions", open_proposals_count)
     registry.origins.register("decision", proposal_url)
     registry.table_outcomes.register("decisions", table_outcomes)
     registry.period_parts.register("decisions", decisions_in_period)

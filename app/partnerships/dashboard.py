@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.registry import panels
+from app.registry import glance_counts, glances, panels
 
 
 def counts(*queries) -> tuple[int, ...]:
@@ -24,3 +24,18 @@ def counts(*queries) -> tuple[int, ...]:
 
 def attention_panels(partnership, membership) -> list[dict]:
     return [p for p in (func(partnership, membership) for func in panels) if p]
+
+
+def at_a_glance(partnership, membership) -> dict:
+    """The "at a glance" row: the areas' small visuals (app.registry.glances) and their big
+    counts (app.registry.glance_counts), the counts all in one statement."""
+    visuals = [v for v in (func(partnership, membership) for func in glances) if v]
+    entries = [e for e in (func(partnership, membership) for func in glance_counts) if e]
+    figures = counts(*(e.query for e in entries)) if entries else ()
+    return {
+        "visuals": visuals,
+        "counts": [
+            {"label": e.label, "url": e.url, "total": n}
+            for e, n in zip(entries, figures, strict=True)
+        ],
+    }

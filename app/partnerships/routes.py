@@ -8,7 +8,7 @@ from flask_login import current_user
 from app.extensions import db
 from app.forms import is_id
 from app.partnerships import services
-from app.partnerships.dashboard import attention_panels
+from app.partnerships.dashboard import at_a_glance, attention_panels
 from app.partnerships.models import ROLE_LABELS, ROLES
 from app.policy import authenticated, requires
 from app.views import page_number, render
@@ -33,6 +33,7 @@ def dashboard(slug: str):
         "partnerships/dashboard.html",
         organisations=organisations,
         member_total=sum(count for _, count in organisations),
+        glance=at_a_glance(g.partnership, g.membership),
         panels=attention_panels(g.partnership, g.membership),
     )
 

@@ -27,7 +27,7 @@ from app.policy import may_read_case_details, may_see_review
 from app.registry import AuditType, CalendarQuery, Indexer, NotificationKind, ObjectKind
 from app.reviews.archive import PART as ARCHIVE_PART
 from app.reviews.cli import reviews_cli
-from app.reviews.dashboard import reviews_attention
+from app.reviews.dashboard import open_actions_count, reviews_attention
 from app.reviews.forms import (
     ACTION_STATUS_LABELS,
     ARENA_LABELS,
@@ -289,6 +289,7 @@ def init_app(app: Flask) -> None:
     for kind, heading in SEARCH_KINDS.items():
         registry.search_kinds.register(kind, heading)
     registry.panels.register("reviews", reviews_attention)
+    registry.glance_counts.register("reviews", open_actions_count)
     registry.describers.register("review", describe_reviews)
     registry.describers.register("lesson", describe_lessons)
     registry.titles.register("review", review_titles)

@@ -25,7 +25,7 @@ from app.partnerships.models import Membership
 from app.registry import AuditType, CalendarQuery, Indexer, NotificationKind, ObjectKind
 from app.risks import services
 from app.risks.archive import PART as ARCHIVE_PART
-from app.risks.dashboard import risks_attention
+from app.risks.dashboard import risks_attention, risks_glance
 from app.risks.forms import MEASURE_STATUS_LABELS, STATUS_LABELS, STRATEGY_LABELS
 from app.risks.imports import IMPORTER
 from app.risks.models import Measure, Risk, RiskCategory, RiskComment
@@ -215,6 +215,7 @@ def init_app(app: Flask) -> None:
     for kind, heading in SEARCH_KINDS.items():
         registry.search_kinds.register(kind, heading)
     registry.panels.register("risks", risks_attention)
+    registry.glances.register("risks", risks_glance)
     registry.importers.register("risks", IMPORTER)
     registry.describers.register("risk", describe_risks)
     registry.titles.register("risk", risk_titles)

@@ -2,15 +2,33 @@
 
 from __future__ import annotations
 
+from flask import g, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.partnerships.dashboard import counts
+from app.policy import role_may
 from app.risks.models import Measure, Risk
-from app.risks.services import OPEN_MEASURES, Filters, risks_query, thresholds
+from app.risks.services import (
+    OPEN_MEASURES,
+    Filters,
+    heat_map,
+    level,
+    risks_query,
+    thresholds,
+)
 from app.timeutil import today
+
+
+def _thresholds(partnership_id: int) -> tuple[int, int, int]:
+    """The level limits, read once per dashboard request (the panel and the miniature heat
+    map both need them; the dashboard changes nothing)."""
+    cached = g.get("risk_thresholds")
+    if cached is None or cached[0] != partnership_id:
+        cached = g.risk_thresholds = (partnership_id, thresholds(partnership_id))
+    return cached[1]
 
 
 def risks_attention(partnership, membership, limit: int = 5):
@@ -18,7 +36,7 @@ def risks_attention(partnership, membership, limit: int = 5):
     lists the panel shows are read, and only when they have rows."""
     pid = partnership.id
     high = risks_query(pid, Filters()).where(
-        Risk.residual_score >= thresholds(pid)[1], Risk.status != "gesloten"
+        Risk.residual_score >= _thresholds(pid)[1], Risk.status != "gesloten"
     )
     overdue = risks_query(pid, Filters(overdue=True, sort="review"))
     measures = (
@@ -49,4 +67,31 @@ def risks_attention(partnership, membership, limit: int = 5):
         "measures_total": measures_total,
         "measures": rows(measures, measures_total),
         "today": today(),
+    }
+
+
+def risks_glance(partnership, membership):
+    """The netto heat map in miniature: the heat map page's own grouped count (one
+    statement), impact 5 at the top and likelihood 1 on the left as on that page."""
+    if not role_may(membership.role, "risk.view"):
+        return None
+    grid = heat_map(partnership.id, "netto")
+    limits = _thresholds(partnership.id)
+    rows = [
+        [
+            {
+                "likelihood": lk,
+                "impact": im,
+                "total": grid.get((lk, im), 0),
+                "level": level(lk * im, limits),
+            }
+            for lk in range(1, 6)
+        ]  # fmt: skip
+        for im in range(5, 0, -1)
+    ]
+    return {
+        "template": "risks/_glance.html",
+        "rows": rows,
+        "total": sum(grid.values()),
+        "url": url_for("risks.heatmap", slug=partnership.slug),
     }
