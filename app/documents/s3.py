@@ -88,6 +88,7 @@ class S3Storage:
         self.client.delete_object(Bucket=self.bucket, Key=self._name(key))
 
     def exists(self, key: str) -> bool:
+        """Whether the object is there (HEAD cannot tell a missing bucket apart: False too)."""
         name = self._name(key)
         try:
             self.client.head_object(Bucket=self.bucket, Key=name)
