@@ -1,7 +1,8 @@
 """Text of uploaded documents, as passages with the place they were found.
 
 The privacy guard reads documents through this module: every passage carries a location in
-Dutch ("pagina 2", "blad Cijfers, cel C7", "tabel 1, rij 3", "dia 4", "regel 12"), which
+Dutch ("pagina 2", "blad Cijfers, cel C7", "tabel 1, rij 3", "voettekst 1, alinea 2",
+"voetnoot 3", "dia 4", "regel 12"), which
 the guard shows next to what it found. Pure functions of the bytes: no database, no request.
 
 The work is bounded: at most MAX_CHARACTERS characters and MAX_PASSAGES passages (pages,
@@ -212,23 +213,66 @@ def _text_of(element: Element, *, skip: Iterable[str] = ()) -> str:
     return "".join(parts)
 
 
+# Parts of a Word document besides its body, with the word for where a passage was found.
+DOCX_PARTS = (
+    ("word/header", "koptekst"),
+    ("word/footer", "voettekst"),
+)
+DOCX_NOTES = (
+    ("word/footnotes.xml", "footnote", "voetnoot"),
+    ("word/endnotes.xml", "endnote", "eindnoot"),
+    ("word/comments.xml", "comment", "opmerking"),
+)
+
+
 def _docx(data: bytes, out: _Collector) -> None:
-    root = _Archive(data).xml("word/document.xml")
+    archive = _Archive(data)
+    root = archive.xml("word/document.xml")
     body = root.find(W + "body")
     if body is None:
         raise ExtractError("The document has no body.")
+    _docx_blocks(body, out, "")
+    # Headers and footers (numbered as stored: header1.xml, header2.xml, ...), then the
+    # footnotes, endnotes and comments: a BSN in a footer is as much in the document.
+    for prefix, word in DOCX_PARTS:
+        parts = sorted(
+            (name for name in archive.names if _numbered_part(name, prefix) is not None),
+            key=lambda name: _numbered_part(name, prefix),
+        )
+        for name in parts:
+            _docx_blocks(archive.xml(name), out, f"{word} {_numbered_part(name, prefix)}, ")
+    for name, tag, word in DOCX_NOTES:
+        if name not in archive.names:
+            continue
+        shown = 0
+        for note in archive.xml(name).findall(W + tag):
+            # Word stores separator "notes" (ids -1 and 0) that hold no text of the author.
+            text = "\n".join(_text_of(paragraph) for paragraph in note.iter(W + "p"))
+            if text.strip():
+                shown += 1
+                out.add(f"{word} {shown}", text)
+
+
+def _numbered_part(name: str, prefix: str) -> int | None:
+    """3 for word/header3.xml with prefix word/header; None for other names."""
+    match = re.fullmatch(re.escape(prefix) + r"(\d{1,4})\.xml", name)
+    return int(match.group(1)) if match else None
+
+
+def _docx_blocks(container: Element, out: _Collector, place: str) -> None:
+    """Paragraphs and table rows of a body, header or footer, located within `place`."""
     paragraphs = tables = 0
-    for block in _blocks(body):
+    for block in _blocks(container):
         if block.tag == W + "p":
             text = _text_of(block)
             if text.strip():
                 paragraphs += 1
-                out.add(f"alinea {paragraphs}", text)
+                out.add(f"{place}alinea {paragraphs}", text)
         else:
             tables += 1
             for row_number, row in enumerate(block.iter(W + "tr"), start=1):
                 for cell in row.findall(W + "tc"):
-                    out.add(f"tabel {tables}, rij {row_number}", _text_of(cell))
+                    out.add(f"{place}tabel {tables}, rij {row_number}", _text_of(cell))
 
 
 def _blocks(body: Element) -> Iterator[Element]:

@@ -43,8 +43,12 @@ def _w_run(text: str) -> str:
     return f'<w:r><w:t xml:space="preserve">{escape(text)}</w:t></w:r>'
 
 
-def docx(paragraphs: list[str], tables: list[list[list[str]]] = ()) -> bytes:
-    """Paragraphs, then the tables (rows of cells)."""
+def docx(
+    paragraphs: list[str],
+    tables: list[list[list[str]]] = (),
+    parts: dict[str, str] | None = None,
+) -> bytes:
+    """Paragraphs, then the tables (rows of cells); `parts` adds members (headers, notes)."""
     body = "".join(f"<w:p>{_w_run(text)}</w:p>" for text in paragraphs)
     for table in tables:
         rows = "".join(
@@ -74,7 +78,31 @@ def docx(paragraphs: list[str], tables: list[list[list[str]]] = ()) -> bytes:
                 "</Relationships>"
             ),
             "word/document.xml": document,
+            **(parts or {}),
         }
+    )
+
+
+def word_part(root: str, paragraphs: list[str]) -> str:
+    """A header or footer part (root "hdr" or "ftr") with these paragraphs."""
+    body = "".join(f"<w:p>{_w_run(text)}</w:p>" for text in paragraphs)
+    return f'<?xml version="1.0" encoding="UTF-8"?><w:{root} xmlns:w="{W_NS}">{body}</w:{root}>'
+
+
+def word_notes(tag: str, notes: list[str]) -> str:
+    """footnotes.xml / endnotes.xml / comments.xml (tag footnote, endnote, comment), with
+    Word's two separator notes first."""
+    separators = "".join(
+        f'<w:{tag} w:id="{number}"><w:p><w:r><w:separator/></w:r></w:p></w:{tag}>'
+        for number in (-1, 0)
+    )
+    body = "".join(
+        f'<w:{tag} w:id="{number}"><w:p>{_w_run(text)}</w:p></w:{tag}>'
+        for number, text in enumerate(notes, start=1)
+    )
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>'
+        f'<w:{tag}s xmlns:w="{W_NS}">{separators}{body}</w:{tag}s>'
     )
 
 

@@ -74,6 +74,36 @@ def test_docx_paragraphs_and_table_cells():
     assert Passage("tabel 1, rij 2", "Opdrachtgever") in passages
 
 
+def test_docx_headers_footers_notes_and_comments():
+    data = builders.docx(
+        ["Verslag"],
+        parts={
+            "word/header1.xml": builders.word_part("hdr", ["Vertrouwelijk"]),
+            "word/header10.xml": builders.word_part("hdr", ["", f"Cliënt {BSN}"]),
+            "word/header2.xml": builders.word_part("hdr", ["Tweede koptekst"]),
+            "word/footer1.xml": builders.word_part("ftr", [f"Dossier {BSN}"]),
+            "word/footnotes.xml": builders.word_notes("footnote", ["Bron", f"BSN {BSN}"]),
+            "word/endnotes.xml": builders.word_notes("endnote", [f"{BSN}"]),
+            "word/comments.xml": builders.word_notes("comment", ["graag nakijken", BSN]),
+            # A name that only looks like a header is not read.
+            "word/headerX.xml": builders.word_part("hdr", [f"{BSN}"]),
+        },
+    )
+    passages = extract_passages(data, "docx")
+    assert passages[0] == Passage("alinea 1", "Verslag")
+    assert Passage("koptekst 1, alinea 1", "Vertrouwelijk") in passages
+    assert where(passages, BSN) == [
+        "koptekst 10, alinea 1",
+        "voettekst 1, alinea 1",
+        "voetnoot 2",
+        "eindnoot 1",
+        "opmerking 2",
+    ]
+    # Headers in the order of their numbers, not of their names.
+    headers = [p.location for p in passages if p.location.startswith("koptekst")]
+    assert headers == ["koptekst 1, alinea 1", "koptekst 2, alinea 1", "koptekst 10, alinea 1"]
+
+
 def test_odt_paragraphs_with_spans_and_spaces():
     data = builders.odt(["Verslag", "Tweede alinea", f"Nummer {BSN}"])
     passages = extract_passages(data, "odt")
