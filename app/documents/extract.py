@@ -2,8 +2,8 @@
 
 The privacy guard reads documents through this module: every passage carries a location in
 Dutch ("pagina 2", "blad Cijfers, cel C7", "tabel 1, rij 3", "voettekst 1, alinea 2",
-"voetnoot 3", "dia 4", "regel 12"), which
-the guard shows next to what it found. Pure functions of the bytes: no database, no request.
+"voetnoot 3", "dia 4", "regel 12"), which the guard shows next to what it found. Pure
+functions of the bytes: no database, no request.
 
 The work is bounded: at most MAX_CHARACTERS characters and MAX_PASSAGES passages (pages,
 cells, paragraphs, lines) are extracted; what lies beyond is not read, and the returned
