@@ -209,3 +209,15 @@ def test_the_indicator_sparklines_reflow_at_320_pixels_and_lead_to_their_chart(
     expect(figure.locator("figcaption")).to_contain_text(name)
     check_accessibility(page)
     assert_no_horizontal_scroll(page, 320)
+
+
+def test_a_first_page_asks_for_nothing_that_is_not_there(page: Page):
+    failed = []
+    page.on("response", lambda r: failed.append((r.status, r.url)) if r.status >= 400 else None)
+    visit(page, "/login")
+    page.wait_for_load_state("networkidle")
+    assert failed == []
+    # The icon the browser uses is served, also at the conventional address.
+    icon = page.locator("link[rel=icon]").get_attribute("href")
+    assert page.request.get(icon).status == 200
+    assert page.request.get("/favicon.ico").status == 200  # after the redirect
