@@ -65,6 +65,39 @@ def test_every_kind_of_page_reflows_at_320_pixels(narrow_page: Page):
     expect(page.locator("table.ss-events")).not_to_contain_text("partnership id")
 
 
+# Detail pages and forms of every area: (list to start from, pattern of its first link).
+DETAILS = [
+    ("cycles/", r"/cycles/\d+"),
+    ("reviews/", r"/reviews/\d+"),
+    ("tables/", r"/tables/\d+"),
+    ("decisions/", r"/decisions/\d+"),
+    ("manifest/", r"/manifest/principles/\d+"),
+    ("manifest/proposals", r"/manifest/proposals/\d+"),
+]
+FORMS = ("agreements/new", "risks/new", "reviews/new", "decisions/new", "tables/new",
+         "cycles/new", "indicators/new", "manifest/proposals/new", "risks/heatmap",
+         "indicators/", "manifest/versions", "reviews/actions")  # fmt: skip
+
+
+def test_detail_pages_and_forms_reflow_at_320_pixels(narrow_page: Page):
+    page = narrow_page
+    log_in(page, "programmamanager@eemland.test")
+    expect(page).to_have_url(re.compile(rf"/p/{SLUG}/$"))
+    paths = []
+    for start, pattern in DETAILS:
+        visit(page, f"/p/{SLUG}/{start}")
+        paths.append(first_link(page, rf"/p/{SLUG}{pattern}"))
+    visit(page, paths[2])  # a thematic table: one of its conversations
+    paths.append(first_link(page, rf"/p/{SLUG}/tables/\d+/conversations/\d+"))
+    visit(page, paths[0])  # a cycle: its history
+    paths.append(first_link(page, rf"/p/{SLUG}/history/cycle/\d+"))
+    paths += [f"/p/{SLUG}/{path}" for path in FORMS]
+    for path in paths:
+        visit(page, path)
+        assert_no_horizontal_scroll(page, 320)
+    assert len(paths) == len(DETAILS) + 2 + len(FORMS)
+
+
 def test_the_header_and_navigation_fit_from_320_to_1920_pixels(page: Page):
     log_in(page, "beheerder@eemland.test")
     expect(page).to_have_url(re.compile(rf"/p/{SLUG}/$"))
