@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, redirect, render_template, request, session
+from flask import Blueprint, Response, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from app.auth.services import set_language
@@ -19,6 +19,14 @@ bp = Blueprint("site", __name__)
 def healthz() -> Response:
     # The benchmark's baseline: no database, no template.
     return Response("ok", mimetype="text/plain")
+
+
+@bp.get("/favicon.ico")
+@public
+def favicon() -> Response:
+    # Browsers and tools that ask for the icon at the conventional address before (or
+    # without) reading <link rel="icon"> get the same SVG instead of a 404.
+    return redirect(url_for("static", filename="favicon.svg"), 301)
 
 
 @bp.get("/toegankelijkheid")

@@ -10,6 +10,7 @@ EXPECTED_PUBLIC = {
     # Authorised by a bearer token (SAMENSPEL_METRICS_TOKEN).
     "ops.metrics_page",
     "site.accessibility",
+    "site.favicon",  # the icon at its conventional address
     "site.switch_language",
     "auth.login",
     "auth.login_code",  # the second step, only with a password checked minutes before

@@ -34,3 +34,13 @@ def test_a_page_of_a_partnership_names_the_same_icon(client, world):
 
     assert response.status_code == 200
     assert icon_link(response.get_data(as_text=True)) == signed_out
+
+
+def test_the_conventional_address_leads_to_the_same_icon(client):
+    href = icon_link(client.get("/login").get_data(as_text=True))
+
+    response = client.get("/favicon.ico")
+
+    assert response.status_code == 301
+    assert response.headers["Location"] == href
+    assert client.get(response.headers["Location"]).mimetype == "image/svg+xml"

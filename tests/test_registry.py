@@ -27,7 +27,7 @@ def test_every_area_contributes_what_the_shared_layers_show(app):
     assert registry.panels.keys() == [
         "manifest", "agreements", "risks", "tables", "reviews", "cycles", "decisions"
     ]  # fmt: skip
-    assert registry.glances.keys() == ["agreements", "risks"]
+    assert registry.glances.keys() == ["agreements", "risks", "cycles"]
     assert registry.glance_counts.keys() == ["reviews", "decisions"]
     assert registry.reminders.keys() == [
         "agreement revisits",

@@ -80,6 +80,16 @@ class AgreementForm(Form):
         return valid
 
 
+class EditAgreementForm(AgreementForm):
+    """Changing an agreement: every change is a new version, with a note on what changed."""
+
+    change_note = TextAreaField(
+        _l("Change note"),
+        description=_l("What changed and why; kept with the version."),
+        validators=[DataRequired(_l("Describe what you changed and why.")), Length(max=5000)],
+    )
+
+
 DECISION_CHOICES = {
     "verlengen": _l("Extend: keep it as it is, with a new revisit date"),
     "aanpassen": _l("Amend: a new version with new text, and a new revisit date"),
@@ -104,10 +114,14 @@ class RevisitForm(Form):
         description=_l("Required for extend and amend."),
         validators=[Conditional(), Optional()],
     )
-    title = StringField(_l("New title"), validators=[Optional(), Length(max=200)])
+    title = StringField(
+        _l("New title"), description=_l("Required for amend."),
+        validators=[Conditional(), Optional(), Length(max=200)],
+    )  # fmt: skip
     summary = StringField(
-        _l("New wording in one sentence"), description=_l("For amend."),
-        validators=[Optional(), Length(max=500)],
+        _l("New wording in one sentence"),
+        description=_l("Required for amend; change the title, the wording or the explanation."),
+        validators=[Conditional(), Optional(), Length(max=500)],
     )  # fmt: skip
     explanation = TextAreaField(
         _l("New explanation"), description=MARKDOWN_HINT, validators=[Optional(), Length(max=20000)]

@@ -18,7 +18,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.agreements import services
-from app.agreements.forms import KIND_LABELS, AgreementForm, CommentForm, RevisitForm
+from app.agreements.forms import (
+    KIND_LABELS,
+    AgreementForm,
+    CommentForm,
+    EditAgreementForm,
+    RevisitForm,
+)
 from app.agreements.models import (
     ACTIVE,
     CONCEPT,
@@ -199,7 +205,7 @@ def new(slug: str):
 @requires("agreement.edit")
 def edit(slug: str, number: int):
     agreement = _agreement_or_404(number)
-    form = AgreementForm(obj=agreement)
+    form = EditAgreementForm(obj=agreement)
     _choices(form)
     if request.method == "GET":
         form.parties.data = [o.id for o in agreement.parties]

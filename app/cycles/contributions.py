@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app import registry
 from app.activity.objects import Target, in_partnership
 from app.cycles.archive import PART as ARCHIVE_PART
-from app.cycles.dashboard import cycles_attention
+from app.cycles.dashboard import cycles_attention, indicators_glance
 from app.cycles.forms import (
     DECISION_LABELS,
     DIRECTION_LABELS,
@@ -129,6 +129,7 @@ def init_app(app: Flask) -> None:
     for kind, heading in SEARCH_KINDS.items():
         registry.search_kinds.register(kind, heading)
     registry.panels.register("cycles", cycles_attention)
+    registry.glances.register("cycles", indicators_glance)
     registry.importers.register("measurements", IMPORTER)
     registry.origins.register("cycle", cycle_url)
     registry.archive_parts.register("cycles", ARCHIVE_PART)

@@ -25,7 +25,7 @@ from app.decisions.models import (
     REJECTED,
     WITHDRAWN,
 )
-from app.forms import Form, MultiCheckboxField, select_choices
+from app.forms import Conditional, Form, MultiCheckboxField, select_choices
 
 MARKDOWN_HINT = _l("You can use Markdown: *italic*, **bold**, lists with -.")
 METHOD_LABELS = {
@@ -101,7 +101,7 @@ class AnswerForm(Form):
     reason = TextAreaField(
         _l("Reason"),
         description=_l("Required with an objection."),
-        validators=[Optional(), Length(max=5000)],
+        validators=[Conditional(), Optional(), Length(max=5000)],
     )
     # The version of the organisation's answer this form was made from (0: none yet).
     answer_version = HiddenField(default="0")

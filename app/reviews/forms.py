@@ -12,7 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from app.forms import Form, MultiCheckboxField, select_choices
+from app.forms import Conditional, Form, MultiCheckboxField, select_choices
 
 MARKDOWN_HINT = _l("You can use Markdown: *italic*, **bold**, lists with -.")
 KIND_LABELS = {"casusbespreking": _l("case discussion"), "kwaliteitsreview": _l("quality review")}
@@ -117,24 +117,34 @@ class LessonForm(Form):
         _l("Follow-up"), choices=select_choices(FOLLOW_UP_LABELS.items()), default="none",
         description=_l("Carried out when the review is finalised."), validators=[Optional()],
     )  # fmt: skip
-    action_owner_id = SelectField(_l("Action owner"), coerce=_int_or_none, validators=[Optional()])
+    action_owner_id = SelectField(
+        _l("Action owner"), coerce=_int_or_none, description=_l("Required for an action."),
+        validators=[Conditional(), Optional()],
+    )  # fmt: skip
     action_due_on = DateField(_l("Action due date"), validators=[Optional()])
     target_agreement_id = SelectField(
-        _l("Agreement to change"), coerce=_int_or_none, validators=[Optional()]
-    )
+        _l("Agreement to change"), coerce=_int_or_none,
+        description=_l("Required for a proposal to change an agreement."),
+        validators=[Conditional(), Optional()],
+    )  # fmt: skip
     target_principle_id = SelectField(
         _l("Principle to change"), coerce=_int_or_none, validators=[Optional()]
     )
     target_table_id = SelectField(
-        _l("Thematic table"), coerce=_int_or_none, validators=[Optional()]
-    )
+        _l("Thematic table"), coerce=_int_or_none,
+        description=_l("Required for an item for a thematic table."),
+        validators=[Conditional(), Optional()],
+    )  # fmt: skip
     proposal_title = StringField(
-        _l("Title of the proposed principle"), validators=[Optional(), Length(max=200)]
-    )
+        _l("Title of the proposed principle"),
+        description=_l("Required for a proposal to change a principle."),
+        validators=[Conditional(), Optional(), Length(max=200)],
+    )  # fmt: skip
     proposal_text = TextAreaField(
         _l("Proposed wording, or the question for the table"),
-        validators=[Optional(), Length(max=5000)],
-    )
+        description=_l("Required for a proposal and for an item for a thematic table."),
+        validators=[Conditional(), Optional(), Length(max=5000)],
+    )  # fmt: skip
 
 
 class ConfirmHitForm(Form):

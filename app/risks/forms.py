@@ -14,7 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from app.forms import Form, MultiCheckboxField, select_choices
+from app.forms import Conditional, Form, MultiCheckboxField, select_choices
 
 MARKDOWN_HINT = _l("You can use Markdown: *italic*, **bold**, lists with -.")
 
@@ -65,7 +65,7 @@ class FiguresMixin:
     residual_reason = TextAreaField(
         _l("Why the netto score is higher than the bruto score"),
         description=_l("Only needed when the netto score exceeds the bruto score."),
-        validators=[Optional(), Length(max=5000)],
+        validators=[Conditional(), Optional(), Length(max=5000)],
     )
 
 
@@ -82,7 +82,11 @@ class RiskForm(Form):
         _l("Category"), coerce=_int_or_none, validators=[InputRequired(_l("Choose a category."))]
     )
     shared = BooleanField(_l("Borne jointly (gedeeld)"))
-    bearers = MultiCheckboxField(_l("Bearing organisations"), coerce=int, validators=[Optional()])
+    bearers = MultiCheckboxField(
+        _l("Bearing organisations"), coerce=int,
+        description=_l("Required unless the risk is borne jointly (gedeeld)."),
+        validators=[Conditional(), Optional()],
+    )  # fmt: skip
     owner_id = SelectField(_l("Owner"), coerce=_int_or_none, validators=[Optional()])
     strategy = RadioField(
         _l("Strategy"),

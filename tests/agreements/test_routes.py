@@ -3,6 +3,8 @@ comments, the principle page, who may do what, and the audit trail of the forms.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -778,3 +780,45 @@ def test_the_pages_record_the_logged_in_member_as_actor(app, world, login_as):
         assert trail[1].changes["title"] == ["Sturingsinformatie delen met de BSA", "Nieuw"]
         assert trail[3].changes["kind"] == ["werkbaar", "hard"]
         db.session.remove()
+
+
+def label(page: str, field_id: str) -> str:
+    match = re.search(rf'<label[^>]*for="{field_id}"[^>]*>(.*?)</label>', page, re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", match.group(1)).split())
+
+
+def test_the_change_note_is_labelled_required_and_refused_with_the_title_at_once(
+    app, world, login_as
+):
+    number = make_in(app, world)
+    client = login_as(world, "programmamanager")
+    page = html(client.get(url(world, f"/{number}/edit")))
+    assert label(page, "change_note") == "Toelichting op de wijziging (verplicht)"
+    data = {**edit_form(client, world, number, title=""), "change_note": ""}
+    before = state_of(app)
+
+    response = post(client, url(world, f"/{number}/edit"), data)
+
+    # Both in the first round: the form itself refuses an empty change note now.
+    assert response.status_code == 422
+    assert field_error(html(response), "change_note") == message(app, "Describe what you changed and why.")  # fmt: skip
+    assert field_error(html(response), "title") == message(app, "Enter a title.")
+    assert state_of(app) == before
+
+
+def test_amend_without_wording_is_refused_at_the_field_its_hint_names(app, world, login_as):
+    number = overdue_in(app, world)
+    client = login_as(world, "beheerder")
+    page = html(client.get(url(world, f"/{number}/revisit")))
+    assert label(page, "summary") == "Nieuwe formulering in één zin"
+    assert label(page, "title") == "Nieuwe titel"
+    assert "Verplicht bij aanpassen; wijzig de titel, de formulering of de toelichting." in page
+    data = revisit_form(client, world, number, decision="aanpassen", reason="Reden.",
+                        new_revisit_on=days(120).isoformat(), summary="")  # fmt: skip
+    before = state_of(app)
+
+    response = post(client, url(world, f"/{number}/revisit"), data)
+
+    assert response.status_code == 422
+    assert field_error(html(response), "summary") == message(app, "Write the agreement in one sentence.")  # fmt: skip
+    assert state_of(app) == before

@@ -4,6 +4,7 @@ of the list page."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -14,7 +15,7 @@ from app.decisions import services
 from app.decisions.models import Proposal, ProposalAnswer
 from app.extensions import db
 from app.timeutil import today, utcnow
-from tests.conftest import input_value, post
+from tests.conftest import field_error, input_value, post
 from tests.decisions.conftest import add_council, answer, closes_in, propose
 from tests.tables.helpers import logged_in, make_table
 
@@ -485,3 +486,19 @@ def test_the_beheerder_designates_for_any_organisation(app, council):
         partner = db.session.get(type(council.world.memberships["partner"]),
                                  council.world.memberships["partner"].id)  # fmt: skip
         assert services.may_decide(partner, council.world.provider.id)
+
+
+def test_the_reason_is_labelled_as_required_with_an_objection(app, council):
+    number = make(app, council)
+    client = client_for(app, council, "teamlid")
+    page = html(client.get(council.url(f"/{number}")))
+    reason = re.search(r'<label[^>]*for="reason"[^>]*>(.*?)</label>', page, re.S).group(1)
+    assert "(optioneel)" not in reason and "(verplicht)" not in reason
+    assert "Verplicht bij een bezwaar." in page and 'id="reason-description"' in page
+
+    response = post(client, council.url(f"/{number}/answer"),
+                    {"position": "bezwaar", "reason": "", "answer_version": "0"})  # fmt: skip
+
+    assert response.status_code == 422
+    assert field_error(html(response), "reason") == "Geef de reden van het bezwaar."
+    assert stored(app, ProposalAnswer) == 0

@@ -907,3 +907,36 @@ def test_the_list_filters_and_answers_htmx_with_the_partial(app, world, login_as
     assert "<html" not in partial
     assert "CR-1 Eerste" in partial and "Tweede" not in partial
     assert alert_text(page) == ""
+
+
+def label(page: str, field_id: str) -> str:
+    match = re.search(rf'<label[^>]*for="{field_id}"[^>]*>(.*?)</label>', page, re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", match.group(1)).split())
+
+
+@pytest.mark.parametrize(
+    ("follow_up", "field", "error"),
+    [
+        ("table", "target_table_id", "Choose a thematic table."),
+        ("action", "action_owner_id", "Choose an owner who is a member of this partnership."),
+        ("agreement", "target_agreement_id", "Choose an agreement of this partnership."),
+    ],
+)
+def test_a_follow_up_without_its_field_is_refused_where_the_hint_says_so(
+    app, reviewed, login_as, follow_up, field, error
+):
+    world = reviewed.world
+    made(app, world)
+    client = login_as(world, "teamlid")
+    page = html(client.get(url(world, "/1/lessons/new")))
+    # Required only for its follow-up: the label says neither, the hint says when.
+    assert not label(page, field).endswith(("(optioneel)", "(verplicht)")), label(page, field)
+    assert f'id="{field}-description"' in page
+    assert label(page, "text").endswith("(verplicht)")
+
+    response = post(client, url(world, "/1/lessons/new"),
+                    lesson_form(follow_up=follow_up, proposal_text="Wat doen we?"))  # fmt: skip
+
+    assert response.status_code == 422
+    assert field_error(html(response), field) == said(app, error)
+    assert count_rows(app, Lesson) == 0

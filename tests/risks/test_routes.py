@@ -909,3 +909,30 @@ def test_every_form_leaves_an_audit_event_with_partnership_and_actor(app, world,
         ("RiskSettings", pid, "update", beheerder, pid),
         ("RiskCategory", reputatie, "create", beheerder, pid),
     ]
+
+
+def test_bearers_and_the_netto_reason_say_when_they_are_required(app, world, login_as):
+    financieel = category_in(app, world)
+    client = login_as(world, "programmamanager")
+    page = html(client.get(url(world, "/new")))
+    bearers = re.search(r"<legend[^>]*>\s*Dragende organisaties(.*?)</legend>", page, re.S)
+    assert (
+        bearers and "(optioneel)" not in bearers.group(1) and "(verplicht)" not in bearers.group(1)
+    )
+    assert "Verplicht, tenzij het risico gedeeld wordt gedragen." in page
+    reason = re.search(r'<label[^>]*for="residual_reason"[^>]*>(.*?)</label>', page, re.S).group(1)
+    assert "(optioneel)" not in reason and "(verplicht)" not in reason
+    assert 'id="residual_reason-description"' in page
+    before = state_of(app)
+
+    # Neither bearers nor "gedeeld": refused at the field whose hint said so.
+    response = post(client, url(world, "/new"), form(world, financieel, bearers=None))
+
+    assert response.status_code == 422
+    assert unescape(field_error(html(response), "bearers")) == unescape(
+        message(app, "Choose the bearing organisations, or 'gedeeld'.")
+    )
+    assert state_of(app) == before
+    # Borne jointly, the same risk needs no bearing organisation.
+    shared = post(client, url(world, "/new"), form(world, financieel, bearers=None, shared="y"))
+    assert shared.status_code == 302
