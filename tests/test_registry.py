@@ -11,7 +11,7 @@ from app.registry import Registry
 KINDS = (
     "objects", "audit_types", "audit_redactions", "notification_kinds", "reminders",
     "calendar_sources", "indexers", "search_kinds", "search_filters", "panels", "glances", "glance_counts", "describers", "origins",
-    "titles", "agreement_sections", "importers", "archive_parts",
+    "titles", "agreement_sections", "importers", "archive_parts", "attachables",
 )  # fmt: skip
 
 
