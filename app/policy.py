@@ -68,6 +68,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "decision.propose": ALL_ROLES - {"lezer"},
     "decision.answer": ALL_ROLES - {"lezer"},
     "decision.designate": frozenset({"bestuurder", "beheerder"}),
+    # Documents: every route needs this; whether a member may read, attach to or manage
+    # one object's documents is decided per object (the area's attachable, and
+    # may_read_document() / may_manage_document() below), so that an object they may not
+    # read is 404 for everyone.
+    "document.view": ALL_ROLES,
 }
 
 TABLE_MANAGERS = frozenset({"beheerder", "programmamanager"})
@@ -254,10 +259,11 @@ def may_read_document(membership: Membership, document: Any, target: AttachTarge
     return bool(document.shareable)
 
 
+def may_attach_to(membership: Membership, target: AttachTarget) -> bool:
+    """Attaching a document: whoever the object's area lets attach (a lezer never writes)."""
+    return membership.active and target.may_attach and membership.role not in READ_ONLY_ROLES
+
+
 def may_manage_document(membership: Membership, document: Any, target: AttachTarget) -> bool:
     """A newer version or archiving: whoever may attach to the object and read the document."""
-    return (
-        target.may_attach
-        and membership.role not in READ_ONLY_ROLES
-        and may_read_document(membership, document, target)
-    )
+    return may_attach_to(membership, target) and may_read_document(membership, document, target)

@@ -319,8 +319,6 @@ class Attachable:
 
     label: LazyString | str
     resolve: Callable[[int, Membership], AttachTarget | None]
-    # the audit object type whose history shows the documents' events (None: none)
-    audit_type: str | None = None
 
 
 # --- the registries ------------------------------------------------------------------------

@@ -62,7 +62,7 @@ def test_every_area_contributes_what_the_shared_layers_show(app):
     assert history == set(registry.objects.keys())
     assert [package.__name__ for package in (*LAYERS, *AREAS)] == [
         f"app.{name}.contributions"
-        for name in ("auth", "partnerships", "activity", "search", "imports", "manifest", "agreements",
+        for name in ("auth", "partnerships", "activity", "search", "imports", "documents", "manifest", "agreements",
                      "risks", "tables", "reviews", "cycles", "decisions")
     ]  # fmt: skip
 
