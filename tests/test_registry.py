@@ -103,6 +103,7 @@ def test_the_activity_filter_offers_every_registered_type_by_its_name(app):
         "TableMember", "Conversation", "Comment", "Meeting", "MeetingDecision", "Review",
         "Lesson", "Action", "Indicator", "Cycle", "BoardDecision", "Membership", "Invitation",
         "Organisation", "Participation", "Proposal", "ProposalAnswer", "DecisionMandate",
+        "Document",
     }  # fmt: skip
     assert names == sorted(names, key=str.casefold)
     assert labels.history_kinds() == {

@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
 
@@ -24,6 +25,7 @@ from app.documents.views import (
     section,
     target_or_404,
 )
+from app.errors import error_page
 from app.extensions import db
 from app.policy import may_attach_to, may_manage_document, requires
 from app.views import confirmation_page, confirmed, form_status, service_errors
@@ -81,6 +83,17 @@ def too_large(error):
 @bp.errorhandler(ClientDisconnected)
 def disconnected(error):
     return refused_upload(interrupted_message(), 400)
+
+
+@bp.errorhandler(CSRFError)
+def csrf_refused(error):
+    """A multipart body that ends too soon or is malformed reads as an empty form, which
+    the CSRF check (it runs first) refuses: say what really happened."""
+    if request.endpoint in UPLOAD_ENDPOINTS and multipart_broken():
+        return refused_upload(interrupted_message(), 400)
+    return error_page(
+        400, _("The form has expired or was not sent from this site. Reload and try again.")
+    )
 
 
 def multipart_broken() -> bool:

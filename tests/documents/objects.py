@@ -3,10 +3,12 @@ partnership (the world of tests/conftest.py), and uploads through the routes."""
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 from html import unescape
+from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -24,7 +26,7 @@ from tests.tables.helpers import local_now, make_table, plan, say, start
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 PDF_TWO = b"%PDF-1.4\n% tweede versie\n%%EOF\n"
-CSV = "naam;aantal\nWachttijd;12\n".encode()
+CSV = b"naam;aantal\nWachttijd;12\n"
 ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 200
 
 
@@ -84,18 +86,12 @@ def upload_url(world, kind: str, object_id: int) -> str:
 
 def upload(client, world, kind: str, object_id: int, data: bytes = PDF, name="Convenant.pdf",
            shareable: bool = False, **kwargs):  # fmt: skip
-    form = {"csrf_token": csrf_token(client), "file": (_stream(data), name)}
+    form = {"csrf_token": csrf_token(client), "file": (io.BytesIO(data), name)}
     if shareable:
         form["shareable"] = "y"
     return client.post(
         upload_url(world, kind, object_id), data=form, content_type="multipart/form-data", **kwargs
     )
-
-
-def _stream(data: bytes):
-    import io
-
-    return io.BytesIO(data)
 
 
 def counts(app) -> tuple[int, int]:
@@ -108,8 +104,6 @@ def counts(app) -> tuple[int, int]:
 
 def stored_files(app) -> list:
     root = app.config.get("SAMENSPEL_FILES_DIR") or f"{app.instance_path}/files"
-    from pathlib import Path
-
     folder = Path(root) / "documents"
     return [p for p in folder.rglob("*") if p.is_file()] if folder.exists() else []
 
