@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
 
 from app.documents import services
@@ -27,7 +28,8 @@ from app.documents.views import (
 )
 from app.errors import error_page
 from app.extensions import db
-from app.policy import may_attach_to, may_manage_document, requires
+from app.partnerships.models import Membership, Partnership
+from app.policy import can, may_attach_to, may_manage_document, requires
 from app.views import confirmation_page, confirmed, form_status, service_errors
 
 bp = Blueprint("documents", __name__, url_prefix="/p/<slug>/documents")
@@ -60,13 +62,36 @@ def interrupted_message() -> str:
     )  # fmt: skip
 
 
+def current_membership() -> Membership | None:
+    """The member's membership of the partnership in the URL. A body refused before the view
+    ran (by the CSRF check or the size limit) has not been through requires() yet."""
+    if g.get("membership") is not None:
+        return g.membership
+    if not current_user.is_authenticated:
+        return None
+    membership = db.session.execute(
+        select(Membership)
+        .join(Partnership)
+        .options(contains_eager(Membership.partnership))
+        .where(
+            Partnership.slug == (request.view_args or {}).get("slug"),
+            Membership.user_id == current_user.id,
+            Membership.active.is_(True),
+        )
+    ).scalar_one_or_none()
+    if membership is not None and can("document.view", membership):
+        g.membership, g.partnership = membership, membership.partnership
+        return membership
+    return None
+
+
 def refused_upload(message: str, status: int):
     """A refused request body (too large, interrupted): the upload page with the message,
     or for htmx the documents section with it. Nothing was read or stored."""
     db.session.rollback()
     kind = (request.view_args or {}).get("kind")
     object_id = (request.view_args or {}).get("object_id")
-    if request.endpoint == "documents.upload" and kind and object_id and g.get("membership"):
+    if request.endpoint == "documents.upload" and kind and object_id and current_membership():
         found = section(kind, object_id, form=UploadForm(formdata=None))
         if found is not None and found.form is not None:
             found.form.file.errors = [message]
