@@ -20,6 +20,7 @@ from app.documents.files import limit_mb
 from app.documents.forms import UploadForm, VersionForm
 from app.documents.models import DocumentVersion
 from app.documents.views import (
+    back_url,
     document_or_404,
     download_response,
     limits,
@@ -165,7 +166,7 @@ def upload(slug: str, kind: str, object_id: int):
             flash(_("“%(name)s” has been attached.", name=document.name), "success")
             if request.htmx:
                 return _shown(kind, object_id, UploadForm(formdata=None), 200)
-            return redirect(target.url + "#documents")
+            return redirect(back_url(target))
     return _shown(kind, object_id, form, form_status())
 
 
@@ -196,9 +197,14 @@ def new_version(slug: str, document_id: int):
                 _("Version %(n)s of “%(name)s” has been uploaded.", n=version.number, name=document.name),
                 "success",
             )  # fmt: skip
-            return redirect(target.url + "#documents")
+            return redirect(back_url(target))
     return render_template(
-        "documents/version.html", document=document, target=target, form=form, limits=limits()
+        "documents/version.html",
+        document=document,
+        target=target,
+        back=back_url(target),
+        form=form,
+        limits=limits(),
     ), form_status()
 
 
@@ -213,12 +219,12 @@ def archive(slug: str, document_id: int):
             _("Archive “%(name)s”?", name=document.name),
             _("The document and its versions disappear from %(object)s; they stay readable under “Archived documents”. Archiving cannot be undone.", object=target.label),
             _("Archive"),
-            target.url + "#documents",
+            back_url(target),
         )  # fmt: skip
     with service_errors():
         services.archive(document, user_id=current_user.id)
         flash(_("“%(name)s” has been archived.", name=document.name), "success")
-    return redirect(target.url + "#documents")
+    return redirect(back_url(target))
 
 
 @bp.get("/<int:document_id>/versions/<int:number>")
