@@ -425,3 +425,16 @@ def test_documents_of_is_two_queries(app, world, made, count_queries):
         found = services.documents_of("risk", made.ids["risk"])
         assert [len(d.versions) for d in found] == [2] * 5
     assert len(statements) == 2
+
+
+def test_a_reviews_history_names_its_documents_only_inside_the_organisation(app, world, made, client, login_as):  # fmt: skip
+    login_as(world, "teamlid")
+    upload(client, world, "review", made.final_review, name="Casusverslag.pdf")
+    finalise_directly(app, made.final_review)
+    history = f"/p/{world.slug}/history/review/{made.final_review}"
+    assert "Casusverslag.pdf" in text(client.get(history))
+
+    login_as(world, "programmamanager")  # of the municipality
+    page = client.get(history)
+    assert page.status_code == 200
+    assert "Casusverslag.pdf" not in text(page)
