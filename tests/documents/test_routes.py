@@ -438,3 +438,30 @@ def test_a_reviews_history_names_its_documents_only_inside_the_organisation(app,
     page = client.get(history)
     assert page.status_code == 200
     assert "Casusverslag.pdf" not in text(page)
+
+
+def test_a_newer_version_cut_off_or_too_large_stores_nothing(app, world, made, client, login_as):
+    login_as(world, "programmamanager")
+    upload(client, world, "agreement", made.ids["agreement"])
+    document = document_of(app, "agreement", made.ids["agreement"])
+    url = f"/p/{world.slug}/documents/{document.id}/version"
+    files_before = len(stored_files(app))
+    body, announced = truncated_body(client, "grens9", 300)
+
+    cut = client.post(url, input_stream=io.BytesIO(body), content_type="multipart/form-data; boundary=grens9",
+                      headers={"Content-Length": str(announced)})  # fmt: skip
+    app.config["SAMENSPEL_DOCUMENT_MAX_MB"] = 0.01
+    try:
+        big = client.post(url, data={"csrf_token": csrf_token(client),
+                                     "file": (io.BytesIO(PDF + b" " * (2**20 + 20_000)), "groot.pdf")},
+                          content_type="multipart/form-data")  # fmt: skip
+    finally:
+        app.config["SAMENSPEL_DOCUMENT_MAX_MB"] = 25.0
+
+    assert cut.status_code == 400
+    assert "Het uploaden is onderbroken" in text(cut)
+    assert big.status_code == 413
+    assert "Het bestand is groter dan 0,01 MB." in text(big)
+    assert counts(app) == (1, 1)
+    assert len(stored_files(app)) == files_before
+    assert events(app, "new_version") == []
