@@ -14,6 +14,9 @@ from app.documents import services
 from app.documents.models import Document
 from app.documents.views import content_disposition, file_size
 from app.extensions import db
+from app.policy import TABLE_MANAGE
+from app.tables import services as tables
+from app.tables.models import Comment, Conversation
 from tests.conftest import csrf_token
 from tests.documents.objects import (
     CSV,
@@ -465,3 +468,49 @@ def test_a_newer_version_cut_off_or_too_large_stores_nothing(app, world, made, c
     assert counts(app) == (1, 1)
     assert len(stored_files(app)) == files_before
     assert events(app, "new_version") == []
+
+
+def test_a_comments_documents_follow_the_conversation_and_moderation(app, world, made, client, login_as):  # fmt: skip
+    login_as(world, "teamlid")
+    upload(client, world, "comment", made.ids["comment"], data=CSV, name="cijfers.csv")
+    document = document_of(app, "comment", made.ids["comment"])
+    download = f"/p/{world.slug}/documents/{document.id}/versions/1"
+    with app.test_request_context():
+        comment = db.session.get(Comment, made.ids["comment"])
+        conversation = db.session.get(Conversation, comment.conversation_id)
+        manager = world.users["programmamanager"].id
+        tables.close_conversation(conversation, TABLE_MANAGE, manager, "Afgesproken.")
+        db.session.remove()
+
+    # Closed: nobody attaches any more (reading goes on).
+    for role in ("teamlid", "programmamanager"):
+        login_as(world, role)
+        assert upload(client, world, "comment", made.ids["comment"]).status_code == 403
+        assert client.get(download).status_code == 200
+    with app.test_request_context():
+        comment = db.session.get(Comment, made.ids["comment"])
+        tables.hide_comment(comment, TABLE_MANAGE, manager, "Persoonsgegevens.")
+        db.session.remove()
+
+    # Hidden: its documents are for the table's moderators only.
+    statuses = {}
+    for role in ("teamlid", "partner", "lezer", "bestuurder", "programmamanager"):
+        login_as(world, role)
+        statuses[role] = client.get(download).status_code
+    assert statuses == {
+        "teamlid": 404, "partner": 404, "lezer": 404, "bestuurder": 200, "programmamanager": 200,
+    }  # fmt: skip
+
+
+def test_the_history_says_a_new_version_was_uploaded(app, world, made, client, login_as):
+    login_as(world, "programmamanager")
+    upload(client, world, "risk", made.ids["risk"], name="Monitor.pdf")
+    document = document_of(app, "risk", made.ids["risk"])
+    client.post(
+        f"/p/{world.slug}/documents/{document.id}/version",
+        data={"csrf_token": csrf_token(client), "file": (io.BytesIO(PDF_TWO), "Monitor-2.pdf")},
+        content_type="multipart/form-data",
+    )
+    history = text(client.get(f"/p/{world.slug}/history/risk/{made.ids['risk']}"))
+    assert "nieuwe versie geüpload · Document" in history
+    assert "Monitor.pdf" in history and "Monitor-2.pdf" in history
