@@ -514,3 +514,21 @@ def test_the_history_says_a_new_version_was_uploaded(app, world, made, client, l
     history = text(client.get(f"/p/{world.slug}/history/risk/{made.ids['risk']}"))
     assert "nieuwe versie geüpload · Document" in history
     assert "Monitor.pdf" in history and "Monitor-2.pdf" in history
+
+
+def test_an_object_full_of_documents_takes_no_more(app, world, made, client, login_as):
+    login_as(world, "programmamanager")
+    app.config["SAMENSPEL_DOCUMENT_OBJECT_MAX_MB"] = 0.05  # about 52 kB for all of them
+    try:
+        first = upload(client, world, "cycle", made.ids["cycle"], data=PDF + b" " * 40_000)
+        files_before = len(stored_files(app))
+        second = upload(
+            client, world, "cycle", made.ids["cycle"], data=PDF + b" " * 20_000, name="b.pdf"
+        )
+    finally:
+        app.config["SAMENSPEL_DOCUMENT_OBJECT_MAX_MB"] = 200.0
+    assert first.status_code == 302
+    assert second.status_code == 422
+    assert "Hiermee wordt de totale omvang van documenten die bij dit onderdeel mag" in text(second)
+    assert counts(app) == (1, 1)
+    assert len(stored_files(app)) == files_before
