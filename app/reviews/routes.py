@@ -170,9 +170,20 @@ def show(slug: str, number: int):
         cited=services.lesson_principles([lesson.id for lesson in lessons]),
         principle_titles=_principle_titles(),
         outcomes=_outcomes(lessons),
-        findings=services.findings(review) if not review.is_final and may_edit_review(
-            g.membership, review.status, review.organisation_id) else [],
+        **_guard(review),
     )  # fmt: skip
+
+
+def _guard(review) -> dict:
+    """The privacy guard's findings and the documents it cannot check, for the team that
+    may still change the review (the documents' checks are remembered per file)."""
+    if review.is_final or not may_edit_review(g.membership, review.status, review.organisation_id):
+        return {"findings": [], "document_problems": []}
+    guard = services.guard_documents(review)
+    return {
+        "findings": services.findings(review, guard),
+        "document_problems": [services.document_problem_message(p) for p in guard.problems],
+    }
 
 
 def _principle_titles() -> dict[int, str]:
@@ -338,11 +349,13 @@ def finalise(slug: str, number: int):
             flash(_("Review %(ref)s has been finalised and shared with the partnership.",
                     ref=review.reference), "success")  # fmt: skip
             return redirect(url_for("reviews.show", slug=slug, number=number))
-    found = services.findings(review)
+    guard = services.guard_documents(review)
+    found = services.findings(review, guard)
     return render_template(
         "reviews/finalise.html", review=review, findings=found,
+        document_problems=[services.document_problem_message(p) for p in guard.problems],
         error=outcome.message,
-        blocked=any(f.hit.kind == privacy.BSN for f in found),
+        blocked=any(f.hit.kind == privacy.BSN for f in found) or bool(guard.problems),
         open_count=sum(1 for f in found if not f.confirmed),
         field_label=_field_label,
     ), form_status() if outcome.refused else 200  # fmt: skip

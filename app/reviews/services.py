@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
-from dataclasses import dataclass
+import threading
+from collections import Counter, OrderedDict
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, extract, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -17,6 +19,9 @@ from app.activity.notifications import follow_automatically, followers, notify
 from app.activity.services import record
 from app.agreements import services as agreements
 from app.agreements.models import Agreement
+from app.documents import services as documents
+from app.documents.extract import ExtractError, extract_passages
+from app.documents.models import Document
 from app.errors import ServiceError
 from app.extensions import db
 from app.inputs import refuse_controls
@@ -359,6 +364,9 @@ class Finding:
     field: str
     hit: privacy.Hit
     confirmed: bool
+    # For a hit in an attached document: its name and where in it ("pagina 3").
+    document: str = ""
+    location: str = ""
 
 
 def texts_of(review: Review) -> dict[str, str]:
@@ -382,17 +390,133 @@ def texts_of(review: Review) -> dict[str, str]:
     return texts
 
 
-def findings(review: Review) -> list[Finding]:
-    confirmed = {
+# --- the privacy guard in documents -------------------------------------------------------------
+
+# Why a document cannot be checked (and so blocks finalising).
+UNREADABLE, INCOMPLETE, MISSING = "unreadable", "incomplete", "missing"
+
+
+@dataclass(frozen=True)
+class DocumentCheck:
+    """What the privacy guard found in one file: (location, hit) pairs, or why it could not
+    read the file (`problem`: UNREADABLE, INCOMPLETE or MISSING; "" when it read it all)."""
+
+    hits: tuple[tuple[str, privacy.Hit], ...] = ()
+    problem: str = ""
+
+
+@dataclass
+class DocumentProblem:
+    document: Document
+    problem: str
+
+
+@dataclass
+class DocumentGuard:
+    """The privacy guard over the documents of a review: hits and files it cannot check."""
+
+    hits: list[tuple[Document, str, privacy.Hit]] = field(default_factory=list)
+    problems: list[DocumentProblem] = field(default_factory=list)
+
+
+# Checks of file contents by "sha256:kind", newest last: a version's bytes never change, so
+# its result stays valid; pages showing a review's hits do not extract the files again.
+_CHECKS: OrderedDict[str, DocumentCheck] = OrderedDict()
+_CHECKS_LOCK = threading.Lock()
+CHECKS_KEPT = 256
+
+
+def check_file(data: bytes, kind: str) -> DocumentCheck:
+    """The privacy guard over the text of one file (pure: bytes in, hits out)."""
+    try:
+        passages = extract_passages(data, kind)
+    except ExtractError:
+        return DocumentCheck(problem=UNREADABLE)
+    hits = tuple(
+        (passage.location, hit) for passage in passages for hit in privacy.scan(passage.text)
+    )
+    return DocumentCheck(hits, INCOMPLETE if passages.truncated else "")
+
+
+def _remember(key: str, check: DocumentCheck) -> None:
+    with _CHECKS_LOCK:
+        _CHECKS[key] = check
+        _CHECKS.move_to_end(key)
+        while len(_CHECKS) > CHECKS_KEPT:
+            _CHECKS.popitem(last=False)
+
+
+def check_version(version, data: bytes | None = None) -> DocumentCheck:
+    """The check of a stored version, from memory when its content was checked before."""
+    key = f"{version.sha256}:{version.kind}"
+    with _CHECKS_LOCK:
+        known = _CHECKS.get(key)
+    if known is not None:
+        return known
+    if data is None:
+        try:
+            data = documents.read(version)
+        except (OSError, KeyError):
+            # Not remembered: the file may be back after a restore.
+            current_app.logger.warning("document version %s cannot be read", version.id)
+            return DocumentCheck(problem=MISSING)
+    check = check_file(data, version.kind)
+    _remember(key, check)
+    return check
+
+
+def review_documents(review: Review) -> list[Document]:
+    """The review's documents that are not archived, with their versions (two queries)."""
+    return documents.documents_of("review", review.id)
+
+
+def guard_documents(review: Review) -> DocumentGuard:
+    """The privacy guard over the latest version of every current document of the review."""
+    guard = DocumentGuard()
+    for document in review_documents(review):
+        check = check_version(document.latest)
+        if check.problem:
+            guard.problems.append(DocumentProblem(document, check.problem))
+        guard.hits.extend((document, location, hit) for location, hit in check.hits)
+    return guard
+
+
+def _confirmed_hashes(review: Review) -> set[tuple[str, str]]:
+    return {
         (c.kind, c.fragment_hash)
         for c in db.session.execute(
             select(PrivacyConfirmation).where(PrivacyConfirmation.review_id == review.id)
         ).scalars()
     }
+
+
+def findings(review: Review, guard: DocumentGuard | None = None) -> list[Finding]:
+    """The hits in the review's texts, then those in its documents (with their location)."""
+    confirmed = _confirmed_hashes(review)
+    guard = guard or guard_documents(review)
     return [
         Finding(name, hit, (hit.kind, _hash(hit.kind, hit.text)) in confirmed)
         for name, hit in privacy.scan_fields(texts_of(review))
-    ]
+    ] + [
+        Finding(f"document_{document.id}", hit, (hit.kind, _hash(hit.kind, hit.text)) in confirmed,
+                document=document.name, location=location)
+        for document, location, hit in guard.hits
+    ]  # fmt: skip
+
+
+def document_bsn_message(finding: Finding):
+    return _l("The document “%(name)s” contains a citizen service number (BSN) at %(location)s. Remove it from the document: a BSN may not be stored.",
+              name=finding.document, location=finding.location)  # fmt: skip
+
+
+def document_problem_message(problem: DocumentProblem):
+    """Why a document blocks finalising, in words."""
+    name = problem.document.name
+    if problem.problem == UNREADABLE:
+        return _l("The document “%(name)s” cannot be read (it is encrypted or damaged), so the privacy guard cannot check it. Upload a readable version or archive the document.", name=name)  # fmt: skip
+    if problem.problem == INCOMPLETE:
+        return _l("The document “%(name)s” is too long for the privacy guard to read completely. Split it into smaller documents or archive it.", name=name)  # fmt: skip
+    return _l("The file of the document “%(name)s” cannot be found, so the privacy guard cannot check it. Upload it again or archive the document.", name=name)  # fmt: skip
 
 
 def confirm_hit(
@@ -431,13 +555,19 @@ def confirm_hit(
 def finalise(review: Review, membership: Membership) -> None:
     """Share the review with the partnership and carry out the lessons' follow-ups.
 
-    Refused while the privacy guard finds a BSN, or any other hit that is not confirmed.
+    Refused while the privacy guard finds a BSN, or any other hit that is not confirmed, in
+    the texts or in the latest version of a current document; and while a document cannot be
+    read completely (encrypted, damaged, too long or missing), since it cannot be checked.
     """
     _require_editable(review, membership)
-    found = findings(review)
+    guard = guard_documents(review)
+    found = findings(review, guard)
     # Saves refuse a BSN; this catches texts stored before that rule.
-    if any(f.hit.kind == privacy.BSN for f in found):
-        raise ServiceError(BSN_REFUSED)
+    for finding in found:
+        if finding.hit.kind == privacy.BSN:
+            raise ServiceError(document_bsn_message(finding) if finding.document else BSN_REFUSED)
+    if guard.problems:
+        raise ServiceError(document_problem_message(guard.problems[0]))
     open_hits = [f for f in found if not f.confirmed]
     if open_hits:
         raise ServiceError(

@@ -1,0 +1,247 @@
+"""The privacy guard reads the documents attached to a review: a BSN in a file blocks
+finalising with the document's name and the page or cell, other hits are warnings with
+their location, and a file it cannot read blocks finalising."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from flask import current_app
+from flask_babel import gettext
+from pypdf import PdfReader, PdfWriter
+from sqlalchemy import select
+
+from app.documents import services as documents
+from app.documents.files import inspect
+from app.documents.models import Document
+from app.documents.storage import storage_for
+from app.errors import ServiceError
+from app.extensions import db
+from app.reviews import privacy, services
+from app.reviews.models import CONCEPT, FINAL, Action, PrivacyConfirmation, Review
+from tests.conftest import post
+from tests.documents import builders
+from tests.reviews.helpers import (
+    add_lesson,
+    count,
+    finalise,
+    html,
+    in_context,
+    make_review,
+    member,
+    reload,
+    text_of,
+    url,
+)
+
+BSN = "123456782"
+
+
+def stored_document(world, review: Review, data: bytes, name: str) -> Document:
+    """A document of the review written the way an upload stores it, without the review's
+    own upload check (as stored before that check, or by a file changed since)."""
+    inspected = inspect(data, name, max_mb=25, room_mb=200)
+    document = Document(
+        partnership_id=world.partnership.id,
+        object_kind="review",
+        object_id=review.id,
+        name=inspected.name,
+        created_by_id=world.users["teamlid"].id,
+    )
+    db.session.add(document)
+    documents.store_version(
+        document, inspected, data, world.users["teamlid"].id, storage_for(current_app)
+    )
+    return document
+
+
+def encrypted_pdf() -> bytes:
+    locked = PdfWriter(clone_from=PdfReader(io.BytesIO(builders.pdf(["Verslag", "Geheim"]))))
+    locked.encrypt(user_password="geheim", owner_password="eigenaar", algorithm="AES-128")
+    buffer = io.BytesIO()
+    locked.write(buffer)
+    return buffer.getvalue()
+
+
+def refused(call, message: str) -> None:
+    with pytest.raises(ServiceError) as caught:
+        call()
+    db.session.rollback()
+    assert str(caught.value.message) == message
+
+
+def test_a_bsn_on_a_pdf_page_blocks_finalising_with_the_name_and_page(ctx, world):
+    review = make_review(world)
+    add_lesson(world, review, follow_up="action", action_owner_id=world.users["teamlid"].id)
+    pages = ["Verslag van het overleg.", f"Cliënt met BSN {BSN} besproken."]
+    stored_document(world, review, builders.pdf(pages), "verslag.pdf")
+    refused(
+        lambda: finalise(world, review),
+        gettext(
+            "The document “%(name)s” contains a citizen service number (BSN) at %(location)s. "
+            "Remove it from the document: a BSN may not be stored.",
+            name="verslag.pdf",
+            location="pagina 2",
+        ),
+    )
+    review = reload(review)
+    assert (review.status, review.finalised_at) == (CONCEPT, None)
+    assert count(Action) == 0
+
+
+def test_a_bsn_in_a_spreadsheet_names_the_sheet_and_cell(ctx, world):
+    review = make_review(world)
+    data = builders.xlsx({"Cijfers": {"A1": "Cliënt", "C7": f"BSN {BSN}"}})
+    stored_document(world, review, data, "cijfers.xlsx")
+    refused(
+        lambda: finalise(world, review),
+        gettext(
+            "The document “%(name)s” contains a citizen service number (BSN) at %(location)s. "
+            "Remove it from the document: a BSN may not be stored.",
+            name="cijfers.xlsx",
+            location="blad Cijfers, cel C7",
+        ),
+    )
+    [finding] = [f for f in services.findings(review) if f.document]
+    assert (finding.field, finding.hit.kind, finding.hit.text) == (
+        f"document_{services.review_documents(review)[0].id}", privacy.BSN, BSN,
+    )  # fmt: skip
+    assert reload(review).status == CONCEPT
+
+
+def test_other_hits_in_a_document_are_warnings_to_confirm_before_finalising(ctx, world):
+    review = make_review(world)
+    data = builders.docx(["Het overleg ging goed.", "Contact via info@zorgaanbieder.nl."])
+    stored_document(world, review, data, "notulen.docx")
+    found = [f for f in services.findings(review) if f.document]
+    assert [(f.hit.kind, f.hit.text, f.document, f.location) for f in found] == [
+        (privacy.EMAIL, "info@zorgaanbieder.nl", "notulen.docx", "alinea 2")
+    ]
+    refused(
+        lambda: finalise(world, review),
+        gettext(
+            "The privacy guard found %(n)s possible personal data. Remove them or confirm "
+            "each with a reason.",
+            n=1,
+        ),
+    )
+    services.confirm_hit(
+        review, member(world, "teamlid"), privacy.EMAIL, "info@zorgaanbieder.nl",
+        "Algemeen adres van de aanbieder.",
+    )  # fmt: skip
+    assert count(PrivacyConfirmation) == 1
+    assert all(f.confirmed for f in services.findings(review))
+    finalise(world, review)
+    assert reload(review).status == FINAL
+
+
+def test_an_encrypted_document_cannot_be_checked_and_blocks_finalising(ctx, world):
+    review = make_review(world)
+    stored_document(world, review, encrypted_pdf(), "beveiligd.pdf")
+    [problem] = services.guard_documents(review).problems
+    assert problem.problem == services.UNREADABLE
+    refused(
+        lambda: finalise(world, review),
+        gettext(
+            "The document “%(name)s” cannot be read (it is encrypted or damaged), so the "
+            "privacy guard cannot check it. Upload a readable version or archive the document.",
+            name="beveiligd.pdf",
+        ),
+    )
+    assert reload(review).status == CONCEPT
+    # Archived, it is no longer part of the review: finalising goes ahead.
+    documents.archive(services.review_documents(review)[0])
+    finalise(world, review)
+    assert reload(review).status == FINAL
+
+
+def test_a_document_whose_file_is_gone_blocks_finalising(ctx, world):
+    review = make_review(world)
+    document = stored_document(world, review, b"Alleen tekst zonder gegevens.\n", "kaal.txt")
+    storage_for(current_app).delete(document.latest.storage_key)
+    refused(
+        lambda: finalise(world, review),
+        gettext(
+            "The file of the document “%(name)s” cannot be found, so the privacy guard cannot "
+            "check it. Upload it again or archive the document.",
+            name="kaal.txt",
+        ),
+    )
+
+
+def test_only_the_latest_version_of_current_documents_of_this_review_counts(ctx, world):
+    review = make_review(world)
+    other = make_review(world, title="Ander gezin")
+    with_bsn = builders.pdf([f"BSN {BSN}"])
+    # On another review, and archived on this one: not this review's business.
+    stored_document(world, other, with_bsn, "ander.pdf")
+    documents.archive(stored_document(world, review, with_bsn, "oud.pdf"))
+    document = stored_document(world, review, with_bsn, "verslag.pdf")
+    assert [f.document for f in services.findings(review) if f.document] == ["verslag.pdf"]
+    # A newer version without the BSN: the older one stays stored, but is not shared.
+    documents.add_version(
+        document, builders.pdf(["Geanonimiseerd verslag."]), "verslag.pdf",
+        user_id=world.users["teamlid"].id,
+    )  # fmt: skip
+    assert [f for f in services.findings(review) if f.document] == []
+    finalise(world, review)
+    assert reload(review).status == FINAL
+
+
+def test_a_checked_file_is_not_read_again(ctx, world):
+    review = make_review(world)
+    data = builders.odt(["Bel 06-12345678 voor overleg."])
+    document = stored_document(world, review, data, "afspraken.odt")
+    [first] = [f for f in services.findings(review) if f.document]
+    assert (first.hit.kind, first.location) == (privacy.PHONE, "alinea 1")
+    # The version's bytes never change: the guard remembers its result by content.
+    storage_for(current_app).delete(document.latest.storage_key)
+    assert [f for f in services.findings(review) if f.document] == [first]
+    # A new file is read.
+    documents.add_version(
+        document, b"Niets bijzonders.\n", "afspraken.txt", user_id=world.users["teamlid"].id
+    )
+    assert [f for f in services.findings(review) if f.document] == []
+
+
+def test_the_remembered_checks_are_bounded(ctx):
+    for n in range(services.CHECKS_KEPT + 10):
+        services._remember(f"{n:064x}:txt", services.DocumentCheck())
+    assert len(services._CHECKS) == services.CHECKS_KEPT
+
+
+# --- pages ------------------------------------------------------------------------------------
+
+
+def test_the_review_and_finalise_pages_show_document_hits_and_problems(app, world, login_as):
+    def make():
+        review = make_review(world)
+        stored_document(world, review, builders.pdf(["Inleiding", "Mail a@b.nl"]), "v.pdf")
+        stored_document(world, review, encrypted_pdf(), "dicht.pdf")
+        return review.number
+
+    number = in_context(app, make)
+    client = login_as(world, "teamlid")
+    with app.test_request_context():
+        located = gettext(
+            "the document “%(name)s”, %(location)s", name="v.pdf", location="pagina 2"
+        )
+        unreadable = gettext(
+            "The document “%(name)s” cannot be read (it is encrypted or damaged), so the "
+            "privacy guard cannot check it. Upload a readable version or archive the document.",
+            name="dicht.pdf",
+        )
+    for path in (f"/{number}", f"/{number}/finalise"):
+        page = text_of(html(client.get(url(world, path))))
+        assert located in page and unreadable in page
+    response = post(client, url(world, f"/{number}/finalise"), {"confirmed": "1"})
+    assert response.status_code == 422
+    assert unreadable in text_of(html(response))
+
+    def status():
+        return db.session.execute(
+            select(Review.status).filter_by(partnership_id=world.partnership.id, number=number)
+        ).scalar_one()
+
+    assert in_context(app, status) == CONCEPT
