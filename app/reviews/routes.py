@@ -233,16 +233,36 @@ def edit(slug: str, number: int):
             flash(_("The review has been saved."), "success")
             return redirect(url_for("reviews.show", slug=slug, number=number))
     return render_template(
-        "reviews/form.html", form=form, review=review, hits=_live_hits(form)
+        "reviews/form.html", form=form, review=review, hits=_live_hits(form),
+        **_document_guard(review),
     ), form_status()  # fmt: skip
+
+
+def _document_guard(review) -> dict:
+    """The privacy guard's hits in the review's documents and the documents it cannot check,
+    shown with the live check of the texts (each file's check is remembered)."""
+    if review is None or not may_edit_review(g.membership, review.status, review.organisation_id):
+        return {"document_hits": [], "document_problems": []}
+    guard = services.guard_documents(review)
+    return {
+        "document_hits": [f for f in services.findings(review, guard) if f.document],
+        "document_problems": [services.document_problem_message(p) for p in guard.problems],
+    }
 
 
 @bp.post("/privacy-check")
 @requires("review.record")
 def privacy_check(slug: str):
-    """htmx, while typing: the hits in the free-text fields of the form."""
+    """htmx, while typing: the hits in the free-text fields of the form, and while editing a
+    review those in its documents."""
     texts = {name: request.form.get(name, "") for name in _FREE_TEXT}
-    return render_template("reviews/_hits.html", hits=privacy.scan_fields(texts))
+    number = request.form.get("review_number", type=int)
+    review = services.get_review(g.partnership.id, number) if number else None
+    if review is not None and review.is_final:
+        review = None
+    return render_template(
+        "reviews/_hits.html", hits=privacy.scan_fields(texts), **_document_guard(review)
+    )
 
 
 # --- scores and lessons ------------------------------------------------------------------------

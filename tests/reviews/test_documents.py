@@ -245,3 +245,26 @@ def test_the_review_and_finalise_pages_show_document_hits_and_problems(app, worl
         ).scalar_one()
 
     assert in_context(app, status) == CONCEPT
+
+
+def test_the_live_check_shows_the_documents_hits_while_editing(app, world, login_as):
+    def make():
+        review = make_review(world)
+        stored_document(world, review, builders.pdf(["Mail a@b.nl"]), "v.pdf")
+        return review.number
+
+    number = in_context(app, make)
+    located = in_context(
+        app, gettext, "the document “%(name)s”, %(location)s", name="v.pdf", location="pagina 1"
+    )
+    client = login_as(world, "teamlid")
+    assert located in text_of(html(client.get(url(world, f"/{number}/edit"))))
+    check = url(world, "/privacy-check")
+    response = post(client, check, {"case_description": "Niets.", "review_number": str(number)})
+    assert located in text_of(html(response))
+    # Without a review (a new one), or for a review of another organisation: no documents.
+    assert located not in text_of(html(post(client, check, {"case_description": "Niets."})))
+    other = login_as(world, "programmamanager")  # the municipality's
+    response = post(other, check, {"case_description": "Niets.", "review_number": str(number)})
+    assert response.status_code == 200
+    assert "v.pdf" not in html(response)
