@@ -144,3 +144,14 @@ def archive(document: Document) -> None:
 
 def read(version: DocumentVersion, storage: Storage | None = None) -> bytes:
     return (storage or storage_for(current_app)).get(version.storage_key)
+
+
+def remove_files(keys: list[str], storage: Storage | None = None) -> None:
+    """Delete stored files whose rows are already gone (committed): a file that is missing is
+    fine, and one the storage fails to delete is logged and left as unreferenced bytes."""
+    storage = storage or storage_for(current_app)
+    for key in keys:
+        try:
+            storage.delete(key)
+        except Exception:  # the rows are gone either way; the next keys still go
+            current_app.logger.warning("stored file %s not deleted", key, exc_info=True)

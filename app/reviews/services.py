@@ -21,7 +21,7 @@ from app.agreements import services as agreements
 from app.agreements.models import Agreement
 from app.documents import services as documents
 from app.documents.extract import ExtractError, extract_passages
-from app.documents.models import Document
+from app.documents.models import Document, DocumentVersion
 from app.errors import ServiceError
 from app.extensions import db
 from app.inputs import refuse_controls
@@ -833,7 +833,12 @@ def set_retention(partnership_id: int, months: int, user_id: int) -> None:
 
 def purge_expired(now: datetime | None = None) -> int:
     """Empty the case details of finalised reviews older than their partnership's retention
-    period; title, scores and lessons stay. Returns how many reviews were purged."""
+    period; title, scores and lessons stay. The review's case documents go with them (every
+    version, archived ones too); a document marked shareable ("deelbaar") was shared with
+    the partnership like the lessons, and stays. Returns how many reviews were purged.
+
+    The rows go in one transaction; the stored files are deleted after its commit, so no row
+    ever points at a missing file (a failed file deletion leaves only unreferenced bytes)."""
     now = now or utcnow()
     settings = dict(
         db.session.execute(
@@ -844,21 +849,47 @@ def purge_expired(now: datetime | None = None) -> int:
         select(Review).where(Review.status == FINAL, Review.purged_at.is_(None),
                              Review.finalised_at.is_not(None))
     ).scalars()  # fmt: skip
-    purged = 0
+    expired = []
     for review in candidates:
         months = settings.get(review.partnership_id, 24)
-        if review.finalised_at > now - timedelta(days=round(months * 30.44)):
-            continue
+        if review.finalised_at <= now - timedelta(days=round(months * 30.44)):
+            expired.append((review, months))
+    case_documents = select(Document.id).where(
+        Document.object_kind == "review",
+        Document.object_id.in_([review.id for review, _ in expired]),
+        Document.shareable.is_(False),
+    )
+    counted = dict(
+        db.session.execute(
+            select(Document.object_id, func.count(Document.id))
+            .where(Document.id.in_(case_documents))
+            .group_by(Document.object_id)
+        ).all()
+    )
+    keys = list(
+        db.session.scalars(
+            select(DocumentVersion.storage_key).where(
+                DocumentVersion.document_id.in_(case_documents)
+            )
+        )
+    )
+    for review, months in expired:
         review.case_description = ""
         review.aims = {}
         review.went_well = ""
         review.could_be_better = ""
         review.purged_at = now
         record("purge", review, partnership_id=review.partnership_id, actor_id=None,
-               changes={"case_details": ["…", None], "retention_months": [None, months]})  # fmt: skip
-        purged += 1
+               changes={"case_details": ["…", None], "retention_months": [None, months],
+                        "documents": [counted.get(review.id, 0), 0]})  # fmt: skip
+    if keys:
+        db.session.execute(
+            delete(DocumentVersion).where(DocumentVersion.document_id.in_(case_documents))
+        )
+        db.session.execute(delete(Document).where(Document.id.in_(case_documents)))
     db.session.commit()
-    return purged
+    documents.remove_files(keys)
+    return len(expired)
 
 
 # --- dashboard ----------------------------------------------------------------------------------

@@ -5,6 +5,8 @@ their location, and a file it cannot read blocks finalising."""
 from __future__ import annotations
 
 import io
+import json
+from datetime import timedelta
 
 import pytest
 from flask import current_app
@@ -14,16 +16,18 @@ from sqlalchemy import select
 
 from app.documents import services as documents
 from app.documents.files import inspect
-from app.documents.models import Document
-from app.documents.storage import storage_for
+from app.documents.models import Document, DocumentVersion
+from app.documents.storage import LocalStorage, new_key, storage_for
 from app.errors import ServiceError
 from app.extensions import db
 from app.reviews import privacy, services
 from app.reviews.models import CONCEPT, FINAL, Action, PrivacyConfirmation, Review
+from app.timeutil import utcnow
 from tests.conftest import post
 from tests.documents import builders
 from tests.reviews.helpers import (
     add_lesson,
+    audit,
     count,
     finalise,
     html,
@@ -268,3 +272,62 @@ def test_the_live_check_shows_the_documents_hits_while_editing(app, world, login
     response = post(other, check, {"case_description": "Niets.", "review_number": str(number)})
     assert response.status_code == 200
     assert "v.pdf" not in html(response)
+
+
+# --- retention ----------------------------------------------------------------------------------
+
+
+def test_purging_removes_the_case_documents_and_their_files(ctx, world):
+    storage = storage_for(current_app)
+    old = make_review(world, title="Oud")
+    finalise(world, old)
+    recent = make_review(world, title="Recent")
+    finalise(world, recent)
+    case = stored_document(world, old, b"Verslag versie 1.\n", "verslag.txt")
+    documents.add_version(case, b"Verslag versie 2.\n", "verslag.txt", user_id=None)
+    archived = stored_document(world, old, b"Oude bijlage.\n", "oud.txt")
+    documents.archive(archived)
+    shared = stored_document(world, old, b"Geanonimiseerde les.\n", "les.txt")
+    shared.shareable = True
+    kept_recent = stored_document(world, recent, b"Recent verslag.\n", "recent.txt")
+    # Another kind of object with the same id is not the review's.
+    elsewhere = Document(partnership_id=world.partnership.id, object_kind="agreement",
+                         object_id=old.id, name="convenant.txt")  # fmt: skip
+    db.session.add(elsewhere)
+    documents.store_version(elsewhere, inspect(b"Convenant.\n", "convenant.txt", max_mb=25,
+                            room_mb=200), b"Convenant.\n", None, storage)  # fmt: skip
+    gone_keys = [v.storage_key for d in (case, archived) for v in d.versions]
+    # A file already missing does not stop the purge.
+    storage.delete(archived.latest.storage_key)
+    old.finalised_at = utcnow() - timedelta(days=800)
+    db.session.commit()
+    ids = {name: d.id for name, d in [("case", case), ("archived", archived), ("shared", shared),
+                                      ("recent", kept_recent), ("elsewhere", elsewhere)]}  # fmt: skip
+
+    assert services.purge_expired() == 1
+    db.session.expire_all()
+    left = {d.id for d in db.session.scalars(select(Document))}
+    assert ids["case"] not in left and ids["archived"] not in left
+    assert {ids["shared"], ids["recent"], ids["elsewhere"]} <= left
+    assert count(DocumentVersion, document_id=ids["case"]) == 0
+    assert not any(storage.exists(key) for key in gone_keys)
+    for name in ("shared", "recent", "elsewhere"):
+        document = db.session.get(Document, ids[name])
+        assert documents.read(document.latest).endswith(b".\n")
+    [event] = [e for e in audit("Review", "purge") if e.object_id == old.id]
+    assert event.changes["documents"] == [2, 0]
+    assert "verslag" not in json.dumps(event.changes)
+
+
+def test_file_removal_goes_on_past_a_file_it_cannot_delete(ctx, tmp_path, caplog):
+    storage = LocalStorage(tmp_path / "documents")
+    keys = [new_key() for _ in range(3)]
+    for key in keys:
+        storage.put(key, b"x")
+    # The first key's file replaced by a folder: deleting it fails.
+    storage.path(keys[0]).unlink()
+    storage.path(keys[0]).mkdir()
+    documents.remove_files([*keys, new_key()], storage)
+    assert [storage.exists(key) for key in keys] == [False, False, False]
+    assert storage.path(keys[0]).is_dir()
+    assert "IsADirectoryError" in caplog.text
