@@ -25,6 +25,7 @@ from app.agreements import contributions as agreements
 from app.auth import contributions as auth
 from app.cycles import contributions as cycles
 from app.decisions import contributions as decisions
+from app.documents import contributions as documents
 from app.extensions import babel, csrf, db, htmx, migrate
 from app.imports import contributions as imports
 from app.manifest import contributions as manifest
@@ -44,7 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # context processors and what it contributes to the shared layers (app.registry): the
 # shared layers first, then the areas, in the order their panels appear on the dashboard.
 # See docs/architecture.md.
-LAYERS = (auth, partnerships, activity, search, imports)
+LAYERS = (auth, partnerships, activity, search, imports, documents)
 AREAS = (manifest, agreements, risks, tables, reviews, cycles, decisions)
 
 CONTENT_SECURITY_POLICY = "; ".join(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask import abort, g, request
 from flask_login import current_user
@@ -19,6 +19,9 @@ from sqlalchemy.orm import contains_eager
 
 from app.extensions import db, login_manager
 from app.partnerships.models import ROLES, Membership, Partnership
+
+if TYPE_CHECKING:  # types only
+    from app.registry import AttachTarget
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -65,6 +68,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "decision.propose": ALL_ROLES - {"lezer"},
     "decision.answer": ALL_ROLES - {"lezer"},
     "decision.designate": frozenset({"bestuurder", "beheerder"}),
+    # Documents: every route needs this; whether a member may read, attach to or manage
+    # one object's documents is decided per object (the area's attachable, and
+    # may_read_document() / may_manage_document() below), so that an object they may not
+    # read is 404 for everyone.
+    "document.view": ALL_ROLES,
 }
 
 TABLE_MANAGERS = frozenset({"beheerder", "programmamanager"})
@@ -233,3 +241,29 @@ def may_designate_for(membership: Membership, organisation_id: int) -> bool:
     if membership.role == "beheerder":
         return True
     return membership.role == "bestuurder" and membership.organisation_id == organisation_id
+
+
+def may_read_document(membership: Membership, document: Any, target: AttachTarget) -> bool:
+    """A document is read by those who may read its object (``target``, as the object's
+    area resolved it for this member). A review's documents are case details: always for
+    the recording organisation's members; of a concept for no one else; of a finalised
+    review for the rest of the partnership only when the uploader marked it "deelbaar"."""
+    if not membership.active or not target.may_read:
+        return False
+    if target.case_organisation_id is None:
+        return True
+    if membership.organisation_id == target.case_organisation_id:
+        return True
+    if target.concept:
+        return False
+    return bool(document.shareable)
+
+
+def may_attach_to(membership: Membership, target: AttachTarget) -> bool:
+    """Attaching a document: whoever the object's area lets attach (a lezer never writes)."""
+    return membership.active and target.may_attach and membership.role not in READ_ONLY_ROLES
+
+
+def may_manage_document(membership: Membership, document: Any, target: AttachTarget) -> bool:
+    """A newer version or archiving: whoever may attach to the object and read the document."""
+    return may_attach_to(membership, target) and may_read_document(membership, document, target)

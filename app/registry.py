@@ -286,6 +286,41 @@ class ArchivePart:
     files: Callable[[int], list[tuple[str, bytes]]] | None = None
 
 
+# --- documents (app.documents) ------------------------------------------------------------
+
+
+@dataclass
+class AttachTarget:
+    """One object that takes documents, as its area resolves it for one member."""
+
+    obj: Any
+    partnership_id: int
+    label: str
+    url: str
+    # the member may read the object
+    may_read: bool
+    # the member may attach documents to it (edit it; a comment: take part where it stands)
+    may_attach: bool
+    # reviews: the documents are case details of this organisation
+    case_organisation_id: int | None = None
+    # reviews: still a concept (its documents stay inside the recording organisation)
+    concept: bool = False
+    # reviews: the uploader may mark a document "deelbaar"
+    offers_shareable: bool = False
+
+
+@dataclass(frozen=True)
+class Attachable:
+    """A kind of object documents are attached to.
+
+    ``resolve(object_id, membership)`` gives the AttachTarget, or None when the object is
+    not in the member's partnership or the member may not read it at all.
+    """
+
+    label: LazyString | str
+    resolve: Callable[[int, Membership], AttachTarget | None]
+
+
 # --- the registries ------------------------------------------------------------------------
 
 # object kind ("agreement", "risk", ...) -> how to find one, whether it can be followed
@@ -331,3 +366,5 @@ jobs: Registry[Job] = Registry("scheduled jobs")
 table_outcomes: Registry[TableOutcomes] = Registry("table outcomes")
 # name -> part of a cycle's summary
 period_parts: Registry[PeriodPart] = Registry("cycle summary parts")
+# object kind ("agreement", "risk", "comment", ...) -> how documents attach to it
+attachables: Registry[Attachable] = Registry("attachables")

@@ -11,7 +11,7 @@ from app.registry import Registry
 KINDS = (
     "objects", "audit_types", "audit_redactions", "notification_kinds", "reminders",
     "calendar_sources", "indexers", "search_kinds", "search_filters", "panels", "glances", "glance_counts", "describers", "origins",
-    "titles", "agreement_sections", "importers", "archive_parts",
+    "titles", "agreement_sections", "importers", "archive_parts", "attachables",
 )  # fmt: skip
 
 
@@ -62,7 +62,7 @@ def test_every_area_contributes_what_the_shared_layers_show(app):
     assert history == set(registry.objects.keys())
     assert [package.__name__ for package in (*LAYERS, *AREAS)] == [
         f"app.{name}.contributions"
-        for name in ("auth", "partnerships", "activity", "search", "imports", "manifest", "agreements",
+        for name in ("auth", "partnerships", "activity", "search", "imports", "documents", "manifest", "agreements",
                      "risks", "tables", "reviews", "cycles", "decisions")
     ]  # fmt: skip
 
@@ -103,6 +103,7 @@ def test_the_activity_filter_offers_every_registered_type_by_its_name(app):
         "TableMember", "Conversation", "Comment", "Meeting", "MeetingDecision", "Review",
         "Lesson", "Action", "Indicator", "Cycle", "BoardDecision", "Membership", "Invitation",
         "Organisation", "Participation", "Proposal", "ProposalAnswer", "DecisionMandate",
+        "Document",
     }  # fmt: skip
     assert names == sorted(names, key=str.casefold)
     assert labels.history_kinds() == {

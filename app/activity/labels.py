@@ -30,6 +30,7 @@ ACTIONS = {
     "recovery_code_used": _l("recovery code used"),
     "recovery_codes_renewed": _l("new recovery codes"),
     "answer": _l("answered"), "amend": _l("amended"), "outcome": _l("outcome stated"),
+    "new_version": _l("new version uploaded"),
 }  # fmt: skip
 
 FIELDS = {
@@ -98,7 +99,9 @@ FIELDS = {
     "target": _l("target"), "target_agreement_id": _l("agreement concerned"),
     "target_principle_id": _l("principle concerned"), "target_table_id": _l("table concerned"),
     "target_text": _l("target (text)"), "totp_enabled_at": _l("two-factor authentication since"),
-    "unit": _l("unit"), "votes": _l("votes"),
+    "unit": _l("unit"), "votes": _l("votes"), "archived": _l("archived"),
+    "shareable": _l("shareable beyond the organisation"), "document_version": _l("version"),
+    "object_kind": _l("attached to"),
 }  # fmt: skip
 
 

@@ -30,10 +30,20 @@ from app.agreements.models import (
     AgreementParty,
 )
 from app.agreements.routes import SHORT_KIND, STATUS_LABELS, bp
+from app.documents.services import document_ids
 from app.exports.ics import day_event
 from app.extensions import db
 from app.partnerships.models import Membership
-from app.registry import AuditType, CalendarQuery, Indexer, NotificationKind, ObjectKind
+from app.policy import can
+from app.registry import (
+    Attachable,
+    AttachTarget,
+    AuditType,
+    CalendarQuery,
+    Indexer,
+    NotificationKind,
+    ObjectKind,
+)
 from app.search.services import Doc, join_text
 from app.urls import path_for, path_in
 
@@ -48,7 +58,18 @@ def resolve_agreement(object_id: int, membership: Membership) -> Target | None:
     comments = select(AgreementComment.id).where(AgreementComment.agreement_id == a.id)
     return Target("agreement", a, f"{a.reference} {a.title}",
                   url_for("agreements.show", slug=membership.partnership.slug, number=a.number),
-                  [("Agreement", a.id), ("AgreementComment", comments)])  # fmt: skip
+                  [("Agreement", a.id), ("AgreementComment", comments),
+                   ("Document", document_ids("agreement", a.id))])  # fmt: skip
+
+
+def attach_agreement(object_id: int, membership: Membership) -> AttachTarget | None:
+    """Every member reads an agreement's documents; those who may edit it attach them."""
+    a = in_partnership(Agreement, object_id, membership)
+    if a is None:
+        return None
+    return AttachTarget(a, a.partnership_id, f"{a.reference} {a.title}",
+                        url_for("agreements.show", slug=membership.partnership.slug, number=a.number),
+                        may_read=True, may_attach=can("agreement.edit", membership))  # fmt: skip
 
 
 def remind_revisits(today) -> int:
@@ -175,6 +196,7 @@ SEARCH_KINDS = {
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     registry.objects.register("agreement", ObjectKind(resolve_agreement, followable=True))
+    registry.attachables.register("agreement", Attachable(_l("Agreement"), attach_agreement))
     for name, audit_type in AUDIT_TYPES.items():
         registry.audit_types.register(name, audit_type)
     for kind, notification in NOTIFICATIONS.items():

@@ -21,9 +21,11 @@ from app.cycles.forms import (
 from app.cycles.imports import IMPORTER
 from app.cycles.models import BoardDecision, Cycle, CycleProposal, Indicator
 from app.cycles.routes import bp
+from app.documents.services import document_ids
 from app.extensions import db
 from app.partnerships.models import Membership
-from app.registry import AuditType, Indexer, NotificationKind, ObjectKind
+from app.policy import can
+from app.registry import Attachable, AttachTarget, AuditType, Indexer, NotificationKind, ObjectKind
 from app.search.services import Doc, join_text
 from app.urls import path_in
 
@@ -35,7 +37,18 @@ def resolve_cycle(object_id: int, membership: Membership) -> Target | None:
     decisions = select(BoardDecision.id).where(BoardDecision.cycle_id == c.id)
     return Target("cycle", c, f"{c.reference} {c.title}",
                   url_for("cycles.show", slug=membership.partnership.slug, number=c.number),
-                  [("Cycle", c.id), ("BoardDecision", decisions)])  # fmt: skip
+                  [("Cycle", c.id), ("BoardDecision", decisions),
+                   ("Document", document_ids("cycle", c.id))])  # fmt: skip
+
+
+def attach_cycle(object_id: int, membership: Membership) -> AttachTarget | None:
+    """Every member reads a cycle's documents (a monitor report); its managers attach them."""
+    c = in_partnership(Cycle, object_id, membership)
+    if c is None:
+        return None
+    return AttachTarget(c, c.partnership_id, f"{c.reference} {c.title}",
+                        url_for("cycles.show", slug=membership.partnership.slug, number=c.number),
+                        may_read=True, may_attach=can("cycle.manage", membership))  # fmt: skip
 
 
 def resolve_indicator(object_id: int, membership: Membership) -> Target | None:
@@ -118,6 +131,7 @@ SEARCH_KINDS = {
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     registry.objects.register("cycle", ObjectKind(resolve_cycle, followable=True))
+    registry.attachables.register("cycle", Attachable(_l("Cycle"), attach_cycle))
     registry.objects.register("indicator", ObjectKind(resolve_indicator))
     for name, audit_type in AUDIT_TYPES.items():
         registry.audit_types.register(name, audit_type)

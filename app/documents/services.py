@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
+from app.activity.services import record
 from app.documents.files import Inspected, UploadRefused, inspect
 from app.documents.models import Document, DocumentVersion
 from app.documents.scan import ScanUnavailable, scan_for_viruses
@@ -31,6 +32,17 @@ def documents_of(object_kind: str, object_id: int, *, archived: bool = False) ->
         .order_by(Document.created_at, Document.id)
     )
     return list(db.session.scalars(query))
+
+
+def document_ids(object_kind: str, object_ids) -> Select:
+    """A select() of the ids of the documents of one object (or of several, given a
+    select() of their ids): the "Document" part of that object's history."""
+    condition = (
+        Document.object_id == object_ids
+        if isinstance(object_ids, int)
+        else Document.object_id.in_(object_ids)
+    )
+    return select(Document.id).where(Document.object_kind == object_kind, condition)
 
 
 def stored_bytes(object_kind: str, object_id: int) -> int:
@@ -71,13 +83,20 @@ def check_viruses(data: bytes) -> None:
 
 
 def store_version(
-    document: Document, inspected: Inspected, data: bytes, user_id: int | None, storage: Storage
+    document: Document,
+    inspected: Inspected,
+    data: bytes,
+    user_id: int | None,
+    storage: Storage,
+    *,
+    shareable: bool = False,
 ) -> DocumentVersion:
     key = new_key()
     storage.put(key, data)
+    number = len(document.versions) + 1
     version = DocumentVersion(
         document=document,
-        number=len(document.versions) + 1,
+        number=number,
         name=inspected.name,
         size=inspected.size,
         kind=inspected.kind,
@@ -86,9 +105,25 @@ def store_version(
         storage_key=key,
         uploaded_by_id=user_id,
     )
+    previous = document.name if number > 1 else None
     document.name = inspected.name
     db.session.add(version)
     try:
+        # The object's history shows the upload: the first version as the document's
+        # creation, a later one as a new version (with the name it had before).
+        changes = {
+            "name": [previous, inspected.name],
+            "document_version": [number - 1 or None, number],
+        }
+        if number == 1 and shareable:
+            changes["shareable"] = [None, True]
+        record(
+            "create" if number == 1 else "new_version",
+            document,
+            partnership_id=document.partnership_id,
+            changes=changes,
+            actor_id=user_id,
+        )
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -119,7 +154,9 @@ def attach(
         shareable=shareable,
     )
     db.session.add(document)
-    store_version(document, inspected, data, user_id, storage or storage_for(current_app))
+    store_version(
+        document, inspected, data, user_id, storage or storage_for(current_app), shareable=shareable
+    )
     return document
 
 
@@ -136,9 +173,18 @@ def add_version(
     return store_version(document, inspected, data, user_id, storage or storage_for(current_app))
 
 
-def archive(document: Document) -> None:
+def archive(document: Document, *, user_id: int | None = None) -> None:
     """Hidden from the object's list; the versions stay until retention purges them."""
+    if document.archived:
+        raise UploadRefused(_("This document has already been archived."))
     document.archived = True
+    record(
+        "archive",
+        document,
+        partnership_id=document.partnership_id,
+        changes={"name": [document.name, document.name], "archived": [False, True]},
+        actor_id=user_id,
+    )
     db.session.commit()
 
 

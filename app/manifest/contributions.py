@@ -23,7 +23,8 @@ from app.manifest.models import (
 )
 from app.manifest.routes import PROPOSAL_STATUS_LABELS, VERSION_STATUS_LABELS, bp
 from app.partnerships.models import Membership
-from app.registry import AuditType, Indexer, NotificationKind, ObjectKind
+from app.policy import can
+from app.registry import Attachable, AttachTarget, AuditType, Indexer, NotificationKind, ObjectKind
 from app.search.services import Doc, join_text
 from app.urls import path_in
 
@@ -52,6 +53,17 @@ def resolve_proposal(object_id: int, membership: Membership) -> Target | None:
     return Target("proposal", p, p.title,
                   url_for("manifest.proposal", slug=membership.partnership.slug, proposal_id=p.id),
                   [("ChangeProposal", p.id), ("ProposalComment", comments)])  # fmt: skip
+
+
+def attach_version(object_id: int, membership: Membership) -> AttachTarget | None:
+    """Every member reads a manifest version's documents (the signed covenant); those who
+    may edit the manifest attach them, to an adopted version too."""
+    v = in_partnership(ManifestVersion, object_id, membership)
+    if v is None:
+        return None
+    return AttachTarget(v, v.partnership_id, _("Manifest version %(n)s", n=v.number),
+                        url_for("manifest.version", slug=membership.partnership.slug, number=v.number),
+                        may_read=True, may_attach=can("manifest.edit", membership))  # fmt: skip
 
 
 # --- search: the principles of the adopted version members read ----------------------------
@@ -165,6 +177,9 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     registry.objects.register("principle", ObjectKind(resolve_principle))
     registry.objects.register("proposal", ObjectKind(resolve_proposal))
+    registry.attachables.register(
+        "manifest_version", Attachable(_l("Manifest version"), attach_version)
+    )
     for name, audit_type in AUDIT_TYPES.items():
         registry.audit_types.register(name, audit_type)
     for kind, notification in NOTIFICATIONS.items():

@@ -20,11 +20,21 @@ from app.activity.notifications import (
     shorten,
 )
 from app.activity.objects import Target, in_partnership
+from app.documents.models import Document
+from app.documents.services import document_ids
 from app.exports.ics import day_event
 from app.extensions import db
 from app.partnerships.models import Membership
-from app.policy import may_read_case_details, may_see_review
-from app.registry import AuditType, CalendarQuery, Indexer, NotificationKind, ObjectKind
+from app.policy import may_edit_review, may_read_case_details, may_see_review
+from app.registry import (
+    Attachable,
+    AttachTarget,
+    AuditType,
+    CalendarQuery,
+    Indexer,
+    NotificationKind,
+    ObjectKind,
+)
 from app.reviews.archive import PART as ARCHIVE_PART
 from app.reviews.cli import reviews_cli
 from app.reviews.dashboard import open_actions_count, reviews_attention
@@ -58,6 +68,9 @@ def resolve_review(object_id: int, membership: Membership) -> Target | None:
     if may_read_case_details(membership, r.organisation_id):
         audit.append(("PrivacyConfirmation",
                       select(PrivacyConfirmation.id).where(PrivacyConfirmation.review_id == r.id)))  # fmt: skip
+    if membership.organisation_id == r.organisation_id:
+        # Its documents are case details: their events only for the recording organisation.
+        audit.append(("Document", document_ids("review", r.id)))
     else:
         target.redact["Review"] = CASE_FIELDS
     return target
@@ -66,6 +79,41 @@ def resolve_review(object_id: int, membership: Membership) -> Target | None:
 def may_follow_review(target: Target, membership: Membership) -> bool:
     """One follows the reviews of one's own organisation."""
     return target.obj.organisation_id == membership.organisation_id
+
+
+def attach_review(object_id: int, membership: Membership) -> AttachTarget | None:
+    """A review's documents are case details of the recording organisation (policy.py
+    decides who reads one); its recording members attach them while it is a concept, and
+    may mark one "deelbaar" for the partnership once the review is finalised."""
+    r = in_partnership(Review, object_id, membership)
+    if r is None or not may_see_review(membership, r.status, r.organisation_id):
+        return None
+    return AttachTarget(r, r.partnership_id, f"{r.reference} {r.title}",
+                        url_for("reviews.show", slug=membership.partnership.slug, number=r.number),
+                        may_read=True,
+                        may_attach=may_edit_review(membership, r.status, r.organisation_id),
+                        case_organisation_id=r.organisation_id, concept=r.status != FINAL,
+                        offers_shareable=True)  # fmt: skip
+
+
+def hidden_document_events(events: list, membership: Membership) -> set[int]:
+    """Ids of the activity page's events about a review's documents (case details) of
+    another organisation than the member's: their names are not shown."""
+    ids = {e.object_id for e in events if e.object_type == "Document" and e.object_id}
+    if not ids:
+        return set()
+    foreign = set(
+        db.session.execute(
+            select(Document.id)
+            .join(Review, Review.id == Document.object_id)
+            .where(
+                Document.id.in_(ids),
+                Document.object_kind == "review",
+                Review.organisation_id != membership.organisation_id,
+            )
+        ).scalars()
+    )
+    return {e.id for e in events if e.object_type == "Document" and e.object_id in foreign}
 
 
 def hidden_review_events(events: list, membership: Membership) -> set[int]:
@@ -280,6 +328,8 @@ def init_app(app: Flask) -> None:
     for name, audit_type in AUDIT_TYPES.items():
         registry.audit_types.register(name, audit_type)
     registry.audit_redactions.register("review case details", hidden_review_events)
+    registry.audit_redactions.register("review documents", hidden_document_events)
+    registry.attachables.register("review", Attachable(_l("Review"), attach_review))
     for kind, notification in NOTIFICATIONS.items():
         registry.notification_kinds.register(kind, notification)
     registry.reminders.register("actions", remind_actions)

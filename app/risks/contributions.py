@@ -19,10 +19,20 @@ from app.activity.notifications import (
     shorten,
 )
 from app.activity.objects import Target, in_partnership
+from app.documents.services import document_ids
 from app.exports.ics import day_event
 from app.extensions import db
 from app.partnerships.models import Membership
-from app.registry import AuditType, CalendarQuery, Indexer, NotificationKind, ObjectKind
+from app.policy import can
+from app.registry import (
+    Attachable,
+    AttachTarget,
+    AuditType,
+    CalendarQuery,
+    Indexer,
+    NotificationKind,
+    ObjectKind,
+)
 from app.risks import services
 from app.risks.archive import PART as ARCHIVE_PART
 from app.risks.dashboard import risks_attention, risks_glance
@@ -43,7 +53,18 @@ def resolve_risk(object_id: int, membership: Membership) -> Target | None:
     return Target("risk", r, f"{r.reference} {r.title}",
                   url_for("risks.show", slug=membership.partnership.slug, number=r.number),
                   [("Risk", r.id), ("Measure", select(Measure.id).where(Measure.risk_id == r.id)),
-                   ("RiskComment", select(RiskComment.id).where(RiskComment.risk_id == r.id))])  # fmt: skip
+                   ("RiskComment", select(RiskComment.id).where(RiskComment.risk_id == r.id)),
+                   ("Document", document_ids("risk", r.id))])  # fmt: skip
+
+
+def attach_risk(object_id: int, membership: Membership) -> AttachTarget | None:
+    """Every member reads a risk's documents; those who may edit risks attach them."""
+    r = in_partnership(Risk, object_id, membership)
+    if r is None:
+        return None
+    return AttachTarget(r, r.partnership_id, f"{r.reference} {r.title}",
+                        url_for("risks.show", slug=membership.partnership.slug, number=r.number),
+                        may_read=True, may_attach=can("risk.edit", membership))  # fmt: skip
 
 
 def remind_risk_reviews(today) -> int:
@@ -202,6 +223,7 @@ SEARCH_KINDS = {
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     registry.objects.register("risk", ObjectKind(resolve_risk, followable=True))
+    registry.attachables.register("risk", Attachable(_l("Risk"), attach_risk))
     for name, audit_type in AUDIT_TYPES.items():
         registry.audit_types.register(name, audit_type)
     for kind, notification in NOTIFICATIONS.items():

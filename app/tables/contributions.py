@@ -6,21 +6,24 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Flask, g, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from app import registry
 from app.activity.objects import Target, in_partnership
+from app.documents.services import document_ids
 from app.exports.ics import event
 from app.extensions import db
 from app.markdown import plain_mentions
 from app.partnerships.models import Membership
-from app.policy import TABLE_MANAGE, TABLE_NONE
-from app.registry import AuditType, CalendarQuery, Indexer, ObjectKind
+from app.policy import TABLE_MANAGE, TABLE_NONE, TABLE_READ, TABLE_TAKE_PART
+from app.registry import Attachable, AttachTarget, AuditType, CalendarQuery, Indexer, ObjectKind
 from app.search.services import Doc, join_text
 from app.tables.dashboard import tables_attention
 from app.tables.forms import CONVERSATION_STATUS_LABELS, STATUS_LABELS
 from app.tables.models import (
+    OPEN,
     Comment,
     Conversation,
     Meeting,
@@ -28,7 +31,7 @@ from app.tables.models import (
     TableMember,
     ThematicTable,
 )
-from app.tables.routes import bp
+from app.tables.routes import _page_of, bp
 from app.tables.services import access_to
 from app.urls import path_in
 
@@ -57,6 +60,9 @@ def resolve_conversation(object_id: int, membership: Membership) -> Target | Non
                     url_for("tables.conversation", slug=membership.partnership.slug,
                             table_id=c.table_id, conversation_id=c.id),
                     [("Conversation", c.id), ("Comment", comments)])  # fmt: skip
+    # The documents of the comments a member may read (a hidden comment's: moderators only).
+    readable = comments if access >= TABLE_MANAGE else comments.where(Comment.hidden_at.is_(None))
+    target.audit.append(("Document", document_ids("comment", readable)))
     if access < TABLE_MANAGE:
         # The text of a hidden comment is for moderators only.
         hidden = select(Comment.id).where(
@@ -75,7 +81,51 @@ def resolve_meeting(object_id: int, membership: Membership) -> Target | None:
     return Target("meeting", m, m.title,
                   url_for("tables.meeting", slug=membership.partnership.slug, table_id=m.table_id,
                           meeting_id=m.id),
-                  [("Meeting", m.id), ("MeetingDecision", decisions)])  # fmt: skip
+                  [("Meeting", m.id), ("MeetingDecision", decisions),
+                   ("Document", document_ids("meeting", m.id))])  # fmt: skip
+
+
+# --- documents: a table's documents are for those who may read the table -------------------
+
+
+def attach_meeting(object_id: int, membership: Membership) -> AttachTarget | None:
+    """A meeting's documents (signed minutes) are read by those who may read its table and
+    attached by those who manage the table (who edit its meetings)."""
+    m = in_partnership(Meeting, object_id, membership)
+    if m is None:
+        return None
+    access = access_to(m.table, membership)
+    if access < TABLE_READ:
+        return None
+    return AttachTarget(m, m.partnership_id, m.title,
+                        url_for("tables.meeting", slug=membership.partnership.slug,
+                                table_id=m.table_id, meeting_id=m.id),
+                        may_read=True, may_attach=access >= TABLE_MANAGE)  # fmt: skip
+
+
+def attach_comment(object_id: int, membership: Membership) -> AttachTarget | None:
+    """A comment's documents are read by those who may read its table (a hidden comment's
+    by its moderators only). Its author attaches them while they may comment there (the
+    conversation is open and they take part); the table's moderators may too."""
+    comment = db.session.get(Comment, object_id)
+    if comment is None:
+        return None
+    c = in_partnership(Conversation, comment.conversation_id, membership)
+    if c is None:
+        return None
+    access = access_to(c.table, membership)
+    if access < TABLE_READ or (comment.hidden_at is not None and access < TABLE_MANAGE):
+        return None
+    may_comment = access >= TABLE_TAKE_PART and c.status == OPEN and comment.hidden_at is None
+    own = comment.author_id == membership.user_id
+    page = _page_of(c.id, comment.parent_id or comment.id)
+    return AttachTarget(comment, c.partnership_id,
+                        _("Comment by %(name)s in “%(title)s”", name=comment.author.name, title=c.title),
+                        url_for("tables.conversation", slug=membership.partnership.slug,
+                                table_id=c.table_id, conversation_id=c.id, page=page,
+                                _anchor=f"comment-{comment.id}"),
+                        may_read=True,
+                        may_attach=may_comment and (own or access >= TABLE_MANAGE))  # fmt: skip
 
 
 # --- calendar ------------------------------------------------------------------------------
@@ -226,6 +276,8 @@ def init_app(app: Flask) -> None:
     registry.objects.register("table", ObjectKind(resolve_table))
     registry.objects.register("conversation", ObjectKind(resolve_conversation, followable=True))
     registry.objects.register("meeting", ObjectKind(resolve_meeting))
+    registry.attachables.register("meeting", Attachable(_l("Meeting"), attach_meeting))
+    registry.attachables.register("comment", Attachable(_l("Comment"), attach_comment))
     for name, audit_type in AUDIT_TYPES.items():
         registry.audit_types.register(name, audit_type)
     registry.titles.register("table", table_titles)
