@@ -310,15 +310,34 @@ class AttachTarget:
 
 
 @dataclass(frozen=True)
+class DocumentScope:
+    """Who finds one document in search, as its object's area decides (consistent with
+    policy.may_read_document): the same columns the search index restricts every kind by."""
+
+    # only this organisation's members (a review's case documents)
+    organisation_id: int | None = None
+    # only those who may read this thematic table (meeting and comment documents)
+    table_id: int | None = None
+    # whether its extracted text is searchable (not for case details: only the name)
+    text: bool = True
+
+
+@dataclass(frozen=True)
 class Attachable:
     """A kind of object documents are attached to.
 
     ``resolve(object_id, membership)`` gives the AttachTarget, or None when the object is
     not in the member's partnership or the member may not read it at all.
+    ``search_scope(document)`` says who finds the document in search (None: no one, as
+    for a hidden comment's); without it every member of the partnership finds it, by its
+    name and its text. ``check_upload(inspected, data)`` refuses a file this kind of object
+    may not hold (raising UploadRefused) before anything is stored.
     """
 
     label: LazyString | str
     resolve: Callable[[int, Membership], AttachTarget | None]
+    search_scope: Callable[[Any], DocumentScope | None] | None = None
+    check_upload: Callable[[Any, bytes], None] | None = None
 
 
 # --- the registries ------------------------------------------------------------------------

@@ -49,10 +49,11 @@ def test_every_area_contributes_what_the_shared_layers_show(app):
     assert {model.__name__ for model in registry.indexers.keys()} == {  # noqa: SIM118
         "ManifestVersion", "PrincipleText", "Agreement", "Risk", "Conversation", "Comment",
         "Meeting", "Review", "Lesson", "Cycle", "CycleProposal", "Proposal", "ProposalAnswer",
+        "Document", "DocumentVersion",
     }  # fmt: skip
     assert notes.followable() == {"agreement", "risk", "conversation", "review", "cycle"}
     assert registry.search_kinds.keys() == [
-        "principle", "agreement", "risk", "conversation", "comment", "meeting", "review",
+        "document", "principle", "agreement", "risk", "conversation", "comment", "meeting", "review",
         "case", "lesson", "cycle", "decision",
     ]  # fmt: skip
     assert registry.importers.keys() == ["members", "agreements", "risks", "measurements"]

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
+from app import registry
 from app.activity.services import record
 from app.documents.files import Inspected, UploadRefused, inspect
 from app.documents.models import Document, DocumentVersion
@@ -62,6 +63,9 @@ def check_upload(object_kind: str, object_id: int, data: bytes, name: str | None
         data, name, max_mb=config["SAMENSPEL_DOCUMENT_MAX_MB"], room_mb=max(room, 0)
     )
     check_viruses(data)
+    attachable = registry.attachables.get(object_kind)
+    if attachable is not None and attachable.check_upload is not None:
+        attachable.check_upload(inspected, data)  # the object's own rule (reviews: privacy)
     return inspected
 
 

@@ -19,8 +19,10 @@ from app.activity.notifications import follow_automatically, followers, notify
 from app.activity.services import record
 from app.agreements import services as agreements
 from app.agreements.models import Agreement
+from app.documents import search as document_search
 from app.documents import services as documents
 from app.documents.extract import ExtractError, extract_passages
+from app.documents.files import Inspected, UploadRefused
 from app.documents.models import Document, DocumentVersion
 from app.errors import ServiceError
 from app.extensions import db
@@ -52,6 +54,7 @@ from app.reviews.models import (
     ReviewSettings,
     ScoreTally,
 )
+from app.search.services import write
 from app.tables import services as tables
 from app.tables.models import Conversation, ThematicTable
 from app.timeutil import today, utcnow
@@ -438,6 +441,30 @@ def check_file(data: bytes, kind: str) -> DocumentCheck:
     return DocumentCheck(hits, INCOMPLETE if passages.truncated else "")
 
 
+def check_upload(inspected: Inspected, data: bytes) -> None:
+    """A file attached to a review passes the privacy guard first, as its texts do when
+    saved: a BSN, or a file the guard cannot read completely, is refused (nothing stored).
+    Other hits are stored, and shown as warnings on the review."""
+    check = check_file(data, inspected.kind)
+    _remember(f"{inspected.sha256}:{inspected.kind}", check)
+    for location, hit in check.hits:
+        if hit.kind == privacy.BSN:
+            raise UploadRefused(
+                _l("The file contains a citizen service number (BSN) at %(location)s. Remove it from the file: a BSN may not be stored.", location=location),
+                "file",
+            )  # fmt: skip
+    if check.problem == UNREADABLE:
+        raise UploadRefused(
+            _l("The privacy guard cannot read this file (it is encrypted or damaged), so it cannot be attached to a review. Upload a readable version."),
+            "file",
+        )  # fmt: skip
+    if check.problem == INCOMPLETE:
+        raise UploadRefused(
+            _l("The file is too long for the privacy guard to read completely, so it cannot be attached to a review. Split it into smaller files."),
+            "file",
+        )  # fmt: skip
+
+
 def _remember(key: str, check: DocumentCheck) -> None:
     with _CHECKS_LOCK:
         _CHECKS[key] = check
@@ -597,6 +624,8 @@ def finalise(review: Review, membership: Membership) -> None:
         url=path_in(pid, "reviews.show", number=review.number),
         params={"title": label}, actor_id=membership.user_id,
     )  # fmt: skip
+    # Documents marked "deelbaar" are now found by the whole partnership.
+    document_search.reindex("review", review.id)
     db.session.commit()
 
 
@@ -883,6 +912,7 @@ def purge_expired(now: datetime | None = None) -> int:
                changes={"case_details": ["…", None], "retention_months": [None, months],
                         "documents": [counted.get(review.id, 0), 0]})  # fmt: skip
     if keys:
+        write(document_search.forgotten(db.session.scalars(case_documents).all()))
         db.session.execute(
             delete(DocumentVersion).where(DocumentVersion.document_id.in_(case_documents))
         )

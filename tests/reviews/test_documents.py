@@ -15,7 +15,7 @@ from pypdf import PdfReader, PdfWriter
 from sqlalchemy import select
 
 from app.documents import services as documents
-from app.documents.files import inspect
+from app.documents.files import UploadRefused, inspect
 from app.documents.models import Document, DocumentVersion
 from app.documents.storage import LocalStorage, new_key, storage_for
 from app.errors import ServiceError
@@ -331,3 +331,47 @@ def test_file_removal_goes_on_past_a_file_it_cannot_delete(ctx, tmp_path, caplog
     assert [storage.exists(key) for key in keys] == [False, False, False]
     assert storage.path(keys[0]).is_dir()
     assert "IsADirectoryError" in caplog.text
+
+
+# --- at upload ----------------------------------------------------------------------------------
+
+
+def upload_refused(world, review: Review, data: bytes, name: str, message: str) -> None:
+    files_before = sorted(p for p in storage_for(current_app).root.rglob("*") if p.is_file())
+    with pytest.raises(UploadRefused) as caught:
+        documents.attach(world.partnership.id, "review", review.id, data, name,
+                         user_id=world.users["teamlid"].id)  # fmt: skip
+    db.session.rollback()
+    assert (str(caught.value.message), caught.value.field) == (message, "file")
+    assert count(Document) == 0 and count(DocumentVersion) == 0
+    files_after = sorted(p for p in storage_for(current_app).root.rglob("*") if p.is_file())
+    assert files_after == files_before
+
+
+def test_a_review_refuses_a_file_with_a_bsn_at_upload(ctx, world):
+    review = make_review(world)
+    data = builders.xlsx({"Cijfers": {"B2": f"{BSN}"}})
+    upload_refused(world, review, data, "lijst.xlsx", gettext(
+        "The file contains a citizen service number (BSN) at %(location)s. Remove it from the "
+        "file: a BSN may not be stored.", location="blad Cijfers, cel B2",
+    ))  # fmt: skip
+
+
+def test_a_review_refuses_a_file_the_guard_cannot_read_at_upload(ctx, world):
+    review = make_review(world)
+    upload_refused(world, review, encrypted_pdf(), "dicht.pdf", gettext(
+        "The privacy guard cannot read this file (it is encrypted or damaged), so it cannot be "
+        "attached to a review. Upload a readable version.",
+    ))  # fmt: skip
+
+
+def test_a_review_takes_a_file_with_warnings_and_other_objects_are_not_checked(ctx, world):
+    review = make_review(world)
+    documents.attach(world.partnership.id, "review", review.id,
+                     builders.pdf(["Bel 06-12345678."]), "contact.pdf", user_id=None)  # fmt: skip
+    [finding] = [f for f in services.findings(review) if f.document]
+    assert (finding.hit.kind, finding.location) == (privacy.PHONE, "pagina 1")
+    # The guard is the review's rule: an agreement's document is not read for it.
+    documents.attach(world.partnership.id, "agreement", 1, builders.pdf([f"BSN {BSN}"]),
+                     "ander.pdf", user_id=None)  # fmt: skip
+    assert count(Document, object_kind="agreement") == 1
