@@ -10,7 +10,7 @@ anything. Entries keep the order in which they were first registered.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -278,12 +278,13 @@ class ArchivePart:
     ``documents(partnership_id, with_case_details)`` gives one plain dict per object:
     {"kind", "id", "reference", "title", "fields", "versions", "decisions", "comments",
     "audit_type"} (the archive adds the object's audit trail by ``audit_type`` and id);
-    ``files(partnership_id)`` gives (path in the ZIP, bytes) of its PDFs (within a
-    request context: they are rendered from templates).
+    ``files(partnership_id, with_case_details)`` gives (path in the ZIP, bytes) of its
+    files: PDFs (within a request context: they are rendered from templates) and stored
+    documents; an iterator is read one file at a time.
     """
 
     documents: Callable[[int, bool], list[dict]]
-    files: Callable[[int], list[tuple[str, bytes]]] | None = None
+    files: Callable[[int, bool], Iterable[tuple[str, bytes]]] | None = None
 
 
 # --- documents (app.documents) ------------------------------------------------------------

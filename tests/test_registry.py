@@ -57,7 +57,14 @@ def test_every_area_contributes_what_the_shared_layers_show(app):
         "case", "lesson", "cycle", "decision",
     ]  # fmt: skip
     assert registry.importers.keys() == ["members", "agreements", "risks", "measurements"]
-    assert registry.archive_parts.keys() == ["manifest", "agreements", "risks", "reviews", "cycles"]
+    assert registry.archive_parts.keys() == [
+        "documents",
+        "manifest",
+        "agreements",
+        "risks",
+        "reviews",
+        "cycles",
+    ]
     # Every kind of object with a history page has its audit type named.
     history = {t.history_kind for t in registry.audit_types if t.history_kind}
     assert history == set(registry.objects.keys())
