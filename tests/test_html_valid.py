@@ -5,11 +5,14 @@ one run of the checker; scripts/check-html.py checks every page of every role th
 
 from __future__ import annotations
 
+import io
 import os
 
 from sqlalchemy import select
 
 from app.activity.notifications import notify
+from app.agreements.models import Agreement
+from app.documents import services as documents
 from app.extensions import db
 from app.partnerships.models import Partnership
 from tests.conftest import post
@@ -34,9 +37,28 @@ def unread_notification(app, world) -> None:
         db.session.remove()
 
 
+def attached_document(app, world) -> tuple[int, int]:
+    """A PDF with two versions on the demo's first agreement: (agreement number, document id)."""
+    with app.test_request_context():
+        demo = db.session.execute(select(Partnership).where(Partnership.slug == DEMO)).scalar_one()
+        agreement = db.session.scalars(
+            select(Agreement).where(Agreement.partnership_id == demo.id).order_by(Agreement.id)
+        ).first()
+        user_id = world.users["beheerder"].id
+        document = documents.attach(demo.id, "agreement", agreement.id, b"%PDF-1.4\n%%EOF\n",
+                                    "Convenant.pdf", user_id=user_id)  # fmt: skip
+        documents.add_version(
+            document, b"%PDF-1.4\n% 2\n%%EOF\n", "Convenant getekend.pdf", user_id=user_id
+        )
+        found = (agreement.number, agreement.id, document.id)
+        db.session.remove()
+    return found
+
+
 def pages_to_check(app, world, client, login_as, every: bool) -> dict[str, str]:
     demo_with_world(app, world)
     unread_notification(app, world)
+    number, agreement_id, document_id = attached_document(app, world)
     roles = ROLES if every else ("beheerder",)
     clients = clients_by_role(app, world, client, login_as, roles)
     pages: dict[str, str] = {}
@@ -57,6 +79,20 @@ def pages_to_check(app, world, client, login_as, every: bool) -> dict[str, str]:
     refused = post(clients["beheerder"], f"/p/{DEMO}/agreements/new", {"title": ""})
     assert refused.status_code == 422
     pages["beheerder refused form"] = refused.get_data(as_text=True)
+    # An agreement with a document, the documents pages and a refused upload.
+    beheerder = clients["beheerder"]
+    for path in (f"/p/{DEMO}/agreements/{number}", f"/p/{DEMO}/documents/agreement/{agreement_id}",
+                 f"/p/{DEMO}/documents/agreement/{agreement_id}/archived",
+                 f"/p/{DEMO}/documents/{document_id}/version",
+                 f"/p/{DEMO}/documents/{document_id}/archive"):  # fmt: skip
+        shown = beheerder.get(path)
+        assert shown.status_code == 200, path
+        pages[f"beheerder documents {path}"] = shown.get_data(as_text=True)
+    assert "Convenant getekend.pdf" in pages[f"beheerder documents /p/{DEMO}/agreements/{number}"]
+    empty = post(beheerder, f"/p/{DEMO}/documents/agreement/{agreement_id}/upload",
+                 {"file": (io.BytesIO(b""), "leeg.pdf")}, content_type="multipart/form-data")  # fmt: skip
+    assert empty.status_code == 422
+    pages["beheerder refused upload"] = empty.get_data(as_text=True)
     # Signed out: the sign-in page.
     signed_out = app.test_client()
     pages["sign-in"] = signed_out.get("/login").get_data(as_text=True)

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
 
 from app.documents import services
@@ -19,6 +20,7 @@ from app.documents.files import limit_mb
 from app.documents.forms import UploadForm, VersionForm
 from app.documents.models import DocumentVersion
 from app.documents.views import (
+    back_url,
     document_or_404,
     download_response,
     limits,
@@ -27,7 +29,8 @@ from app.documents.views import (
 )
 from app.errors import error_page
 from app.extensions import db
-from app.policy import may_attach_to, may_manage_document, requires
+from app.partnerships.models import Membership, Partnership
+from app.policy import can, may_attach_to, may_manage_document, requires
 from app.views import confirmation_page, confirmed, form_status, service_errors
 
 bp = Blueprint("documents", __name__, url_prefix="/p/<slug>/documents")
@@ -60,13 +63,36 @@ def interrupted_message() -> str:
     )  # fmt: skip
 
 
+def current_membership() -> Membership | None:
+    """The member's membership of the partnership in the URL. A body refused before the view
+    ran (by the CSRF check or the size limit) has not been through requires() yet."""
+    if g.get("membership") is not None:
+        return g.membership
+    if not current_user.is_authenticated:
+        return None
+    membership = db.session.execute(
+        select(Membership)
+        .join(Partnership)
+        .options(contains_eager(Membership.partnership))
+        .where(
+            Partnership.slug == (request.view_args or {}).get("slug"),
+            Membership.user_id == current_user.id,
+            Membership.active.is_(True),
+        )
+    ).scalar_one_or_none()
+    if membership is not None and can("document.view", membership):
+        g.membership, g.partnership = membership, membership.partnership
+        return membership
+    return None
+
+
 def refused_upload(message: str, status: int):
     """A refused request body (too large, interrupted): the upload page with the message,
     or for htmx the documents section with it. Nothing was read or stored."""
     db.session.rollback()
     kind = (request.view_args or {}).get("kind")
     object_id = (request.view_args or {}).get("object_id")
-    if request.endpoint == "documents.upload" and kind and object_id and g.get("membership"):
+    if request.endpoint == "documents.upload" and kind and object_id and current_membership():
         found = section(kind, object_id, form=UploadForm(formdata=None))
         if found is not None and found.form is not None:
             found.form.file.errors = [message]
@@ -140,7 +166,7 @@ def upload(slug: str, kind: str, object_id: int):
             flash(_("“%(name)s” has been attached.", name=document.name), "success")
             if request.htmx:
                 return _shown(kind, object_id, UploadForm(formdata=None), 200)
-            return redirect(target.url + "#documents")
+            return redirect(back_url(target))
     return _shown(kind, object_id, form, form_status())
 
 
@@ -171,9 +197,14 @@ def new_version(slug: str, document_id: int):
                 _("Version %(n)s of “%(name)s” has been uploaded.", n=version.number, name=document.name),
                 "success",
             )  # fmt: skip
-            return redirect(target.url + "#documents")
+            return redirect(back_url(target))
     return render_template(
-        "documents/version.html", document=document, target=target, form=form, limits=limits()
+        "documents/version.html",
+        document=document,
+        target=target,
+        back=back_url(target),
+        form=form,
+        limits=limits(),
     ), form_status()
 
 
@@ -188,12 +219,12 @@ def archive(slug: str, document_id: int):
             _("Archive “%(name)s”?", name=document.name),
             _("The document and its versions disappear from %(object)s; they stay readable under “Archived documents”. Archiving cannot be undone.", object=target.label),
             _("Archive"),
-            target.url + "#documents",
+            back_url(target),
         )  # fmt: skip
     with service_errors():
         services.archive(document, user_id=current_user.id)
         flash(_("“%(name)s” has been archived.", name=document.name), "success")
-    return redirect(target.url + "#documents")
+    return redirect(back_url(target))
 
 
 @bp.get("/<int:document_id>/versions/<int:number>")

@@ -54,6 +54,11 @@ def document_or_404(document_id: int) -> tuple[Document, AttachTarget]:
     return document, target
 
 
+def back_url(target: AttachTarget) -> str:
+    """The object's page at its documents section (a comment's page is at the comment)."""
+    return target.url if "#" in target.url else target.url + "#documents"
+
+
 def file_size(size: int) -> str:
     """A size as people read it, in their language: 812 bytes, 14 kB, 2,4 MB."""
     if size < 1000:
@@ -81,8 +86,8 @@ class Section:
     archived: bool = False
 
     @property
-    def may_attach(self) -> bool:
-        return self.form is not None
+    def back(self) -> str:
+        return back_url(self.target)
 
 
 def uploader_names(documents: list[Document]) -> dict[int, str]:

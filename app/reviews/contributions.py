@@ -70,11 +70,11 @@ def resolve_review(object_id: int, membership: Membership) -> Target | None:
     if may_read_case_details(membership, r.organisation_id):
         audit.append(("PrivacyConfirmation",
                       select(PrivacyConfirmation.id).where(PrivacyConfirmation.review_id == r.id)))  # fmt: skip
+    else:
+        target.redact["Review"] = CASE_FIELDS
     if membership.organisation_id == r.organisation_id:
         # Its documents are case details: their events only for the recording organisation.
         audit.append(("Document", document_ids("review", r.id)))
-    else:
-        target.redact["Review"] = CASE_FIELDS
     return target
 
 
