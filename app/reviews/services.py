@@ -443,8 +443,9 @@ def check_file(data: bytes, kind: str) -> DocumentCheck:
 
 def check_upload(inspected: Inspected, data: bytes) -> None:
     """A file attached to a review passes the privacy guard first, as its texts do when
-    saved: a BSN, or a file the guard cannot read completely, is refused (nothing stored).
-    Other hits are stored, and shown as warnings on the review."""
+    saved: a BSN is refused (nothing stored). Other hits are stored and shown as warnings
+    on the review; a file the guard cannot read completely is stored too, and shown as
+    blocking finalising until it is replaced or archived (the check is remembered)."""
     check = check_file(data, inspected.kind)
     _remember(f"{inspected.sha256}:{inspected.kind}", check)
     for location, hit in check.hits:
@@ -453,16 +454,6 @@ def check_upload(inspected: Inspected, data: bytes) -> None:
                 _l("The file contains a citizen service number (BSN) at %(location)s. Remove it from the file: a BSN may not be stored.", location=location),
                 "file",
             )  # fmt: skip
-    if check.problem == UNREADABLE:
-        raise UploadRefused(
-            _l("The privacy guard cannot read this file (it is encrypted or damaged), so it cannot be attached to a review. Upload a readable version."),
-            "file",
-        )  # fmt: skip
-    if check.problem == INCOMPLETE:
-        raise UploadRefused(
-            _l("The file is too long for the privacy guard to read completely, so it cannot be attached to a review. Split it into smaller files."),
-            "file",
-        )  # fmt: skip
 
 
 def _remember(key: str, check: DocumentCheck) -> None:

@@ -357,12 +357,12 @@ def test_a_review_refuses_a_file_with_a_bsn_at_upload(ctx, world):
     ))  # fmt: skip
 
 
-def test_a_review_refuses_a_file_the_guard_cannot_read_at_upload(ctx, world):
+def test_a_file_the_guard_cannot_read_is_taken_but_blocks_finalising(ctx, world):
     review = make_review(world)
-    upload_refused(world, review, encrypted_pdf(), "dicht.pdf", gettext(
-        "The privacy guard cannot read this file (it is encrypted or damaged), so it cannot be "
-        "attached to a review. Upload a readable version.",
-    ))  # fmt: skip
+    documents.attach(world.partnership.id, "review", review.id, encrypted_pdf(), "dicht.pdf",
+                     user_id=world.users["teamlid"].id)  # fmt: skip
+    [problem] = services.guard_documents(review).problems
+    assert (problem.document.name, problem.problem) == ("dicht.pdf", services.UNREADABLE)
 
 
 def test_a_review_takes_a_file_with_warnings_and_other_objects_are_not_checked(ctx, world):
