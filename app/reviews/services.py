@@ -15,6 +15,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload, selectinload
 
+from app.activity.models import AuditEvent
 from app.activity.notifications import follow_automatically, followers, notify
 from app.activity.services import record
 from app.agreements import services as agreements
@@ -903,7 +904,19 @@ def purge_expired(now: datetime | None = None) -> int:
                changes={"case_details": ["…", None], "retention_months": [None, months],
                         "documents": [counted.get(review.id, 0), 0]})  # fmt: skip
     if keys:
-        write(document_search.forgotten(db.session.scalars(case_documents).all()))
+        purged_ids = db.session.scalars(case_documents).all()
+        write(document_search.forgotten(purged_ids))
+        # The documents' history events keep what happened, not the names (a case detail).
+        for event in db.session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.object_type == "Document", AuditEvent.object_id.in_(purged_ids)
+            )
+        ):
+            event.changes = {
+                field: [None if value is None else "…" for value in values]
+                if isinstance(values, list) else "…"
+                for field, values in (event.changes or {}).items()
+            }  # fmt: skip
         db.session.execute(
             delete(DocumentVersion).where(DocumentVersion.document_id.in_(case_documents))
         )

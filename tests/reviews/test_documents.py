@@ -317,6 +317,13 @@ def test_purging_removes_the_case_documents_and_their_files(ctx, world):
     [event] = [e for e in audit("Review", "purge") if e.object_id == old.id]
     assert event.changes["documents"] == [2, 0]
     assert "verslag" not in json.dumps(event.changes)
+    # The documents' own history keeps what happened, without their names.
+    trail = [e for e in audit("Document") if e.object_id in (ids["case"], ids["archived"])]
+    assert sorted(e.action for e in trail) == ["archive", "create", "create", "new_version"]
+    assert not any(name in json.dumps(e.changes) for e in trail
+                   for name in ("verslag", "oud.txt"))  # fmt: skip
+    shared_trail = [e for e in audit("Document") if e.object_id == ids["shared"]]
+    assert shared_trail[0].changes["name"] == [None, "les.txt"]
 
 
 def test_file_removal_goes_on_past_a_file_it_cannot_delete(ctx, tmp_path, caplog):
