@@ -28,7 +28,7 @@ from app.documents.extract import ExtractError, extract_passages
 from app.documents.models import Document, DocumentVersion
 from app.extensions import db
 from app.registry import DocumentScope, Indexer
-from app.search.services import Doc, write
+from app.search.services import WORD, Doc, join_text, write
 from app.urls import path_in
 
 KIND = "document"
@@ -79,7 +79,10 @@ def document_doc(document: Document) -> Doc | None:
     scope = scope_of(document)
     if scope is None or not document.versions:
         return None
-    body = searchable_text(document.latest) if scope.text else ""
+    # The name's words as well: PostgreSQL's parser reads "verslag.pdf" as one file name,
+    # which a search for "verslag" would not find.
+    words = " ".join(WORD.findall(document.name))
+    body = join_text(words, searchable_text(document.latest) if scope.text else "")
     url = path_in(
         document.partnership_id, "documents.index", kind=document.object_kind,
         object_id=document.object_id,
