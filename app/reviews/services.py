@@ -485,8 +485,11 @@ def check_version(version, data: bytes | None = None) -> DocumentCheck:
 
 
 def review_documents(review: Review) -> list[Document]:
-    """The review's documents that are not archived, with their versions (two queries)."""
-    return documents.documents_of("review", review.id)
+    """What the privacy guard reads of a review's documents, with their versions: the current
+    ones, and archived ones marked "deelbaar" (the partnership reads those once the review
+    is final, from its archived documents)."""
+    archived = documents.documents_of("review", review.id, archived=True)
+    return documents.documents_of("review", review.id) + [d for d in archived if d.shareable]
 
 
 def guard_documents(review: Review) -> DocumentGuard:

@@ -25,6 +25,7 @@ from app.reviews.models import CONCEPT, FINAL, Action, PrivacyConfirmation, Revi
 from app.timeutil import utcnow
 from tests.conftest import post
 from tests.documents import builders
+from tests.documents.objects import counts, stored_files, text, upload
 from tests.reviews.helpers import (
     add_lesson,
     audit,
@@ -158,6 +159,18 @@ def test_an_encrypted_document_cannot_be_checked_and_blocks_finalising(ctx, worl
     documents.archive(services.review_documents(review)[0])
     finalise(world, review)
     assert reload(review).status == FINAL
+
+
+def test_an_archived_shareable_document_is_still_checked(ctx, world):
+    """The partnership reads it among the archived documents once the review is final."""
+    review = make_review(world)
+    document = stored_document(world, review, b"Mail a@b.nl\n", "gedeeld.txt")
+    document.shareable = True
+    documents.archive(document)
+    [finding] = [f for f in services.findings(review) if f.document]
+    assert (finding.document, finding.hit.kind) == ("gedeeld.txt", privacy.EMAIL)
+    with pytest.raises(ServiceError):
+        finalise(world, review)
 
 
 def test_a_document_whose_file_is_gone_blocks_finalising(ctx, world):
@@ -370,6 +383,23 @@ def test_a_file_the_guard_cannot_read_is_taken_but_blocks_finalising(ctx, world)
                      user_id=world.users["teamlid"].id)  # fmt: skip
     [problem] = services.guard_documents(review).problems
     assert (problem.document.name, problem.problem) == ("dicht.pdf", services.UNREADABLE)
+
+
+def test_the_upload_page_refuses_a_file_with_a_bsn_in_dutch_and_stores_nothing(
+    app, world, login_as
+):
+    review_id = in_context(app, lambda: make_review(world).id)
+    client = login_as(world, "teamlid")
+    before = (counts(app), stored_files(app))
+    data = builders.docx(["Verslag.", f"BSN {BSN}"])
+    response = upload(client, world, "review", review_id, data, "verslag.docx")
+    assert response.status_code == 422
+    message = in_context(app, gettext,
+        "The file contains a citizen service number (BSN) at %(location)s. Remove it from the "
+        "file: a BSN may not be stored.", location="alinea 2",
+    )  # fmt: skip
+    assert message in text(response)
+    assert (counts(app), stored_files(app)) == before
 
 
 def test_a_review_takes_a_file_with_warnings_and_other_objects_are_not_checked(ctx, world):
