@@ -14,6 +14,9 @@ from app.documents import services
 from app.documents.models import Document
 from app.documents.views import content_disposition, file_size
 from app.extensions import db
+from app.policy import TABLE_MANAGE
+from app.tables import services as tables
+from app.tables.models import Comment, Conversation
 from tests.conftest import csrf_token
 from tests.documents.objects import (
     CSV,
@@ -438,3 +441,94 @@ def test_a_reviews_history_names_its_documents_only_inside_the_organisation(app,
     page = client.get(history)
     assert page.status_code == 200
     assert "Casusverslag.pdf" not in text(page)
+
+
+def test_a_newer_version_cut_off_or_too_large_stores_nothing(app, world, made, client, login_as):
+    login_as(world, "programmamanager")
+    upload(client, world, "agreement", made.ids["agreement"])
+    document = document_of(app, "agreement", made.ids["agreement"])
+    url = f"/p/{world.slug}/documents/{document.id}/version"
+    files_before = len(stored_files(app))
+    body, announced = truncated_body(client, "grens9", 300)
+
+    cut = client.post(url, input_stream=io.BytesIO(body), content_type="multipart/form-data; boundary=grens9",
+                      headers={"Content-Length": str(announced)})  # fmt: skip
+    app.config["SAMENSPEL_DOCUMENT_MAX_MB"] = 0.01
+    try:
+        big = client.post(url, data={"csrf_token": csrf_token(client),
+                                     "file": (io.BytesIO(PDF + b" " * (2**20 + 20_000)), "groot.pdf")},
+                          content_type="multipart/form-data")  # fmt: skip
+    finally:
+        app.config["SAMENSPEL_DOCUMENT_MAX_MB"] = 25.0
+
+    assert cut.status_code == 400
+    assert "Het uploaden is onderbroken" in text(cut)
+    assert big.status_code == 413
+    assert "Het bestand is groter dan 0,01 MB." in text(big)
+    assert counts(app) == (1, 1)
+    assert len(stored_files(app)) == files_before
+    assert events(app, "new_version") == []
+
+
+def test_a_comments_documents_follow_the_conversation_and_moderation(app, world, made, client, login_as):  # fmt: skip
+    login_as(world, "teamlid")
+    upload(client, world, "comment", made.ids["comment"], data=CSV, name="cijfers.csv")
+    document = document_of(app, "comment", made.ids["comment"])
+    download = f"/p/{world.slug}/documents/{document.id}/versions/1"
+    with app.test_request_context():
+        comment = db.session.get(Comment, made.ids["comment"])
+        conversation = db.session.get(Conversation, comment.conversation_id)
+        manager = world.users["programmamanager"].id
+        tables.close_conversation(conversation, TABLE_MANAGE, manager, "Afgesproken.")
+        db.session.remove()
+
+    # Closed: nobody attaches any more (reading goes on).
+    for role in ("teamlid", "programmamanager"):
+        login_as(world, role)
+        assert upload(client, world, "comment", made.ids["comment"]).status_code == 403
+        assert client.get(download).status_code == 200
+    with app.test_request_context():
+        comment = db.session.get(Comment, made.ids["comment"])
+        tables.hide_comment(comment, TABLE_MANAGE, manager, "Persoonsgegevens.")
+        db.session.remove()
+
+    # Hidden: its documents are for the table's moderators only.
+    statuses = {}
+    for role in ("teamlid", "partner", "lezer", "bestuurder", "programmamanager"):
+        login_as(world, role)
+        statuses[role] = client.get(download).status_code
+    assert statuses == {
+        "teamlid": 404, "partner": 404, "lezer": 404, "bestuurder": 200, "programmamanager": 200,
+    }  # fmt: skip
+
+
+def test_the_history_says_a_new_version_was_uploaded(app, world, made, client, login_as):
+    login_as(world, "programmamanager")
+    upload(client, world, "risk", made.ids["risk"], name="Monitor.pdf")
+    document = document_of(app, "risk", made.ids["risk"])
+    client.post(
+        f"/p/{world.slug}/documents/{document.id}/version",
+        data={"csrf_token": csrf_token(client), "file": (io.BytesIO(PDF_TWO), "Monitor-2.pdf")},
+        content_type="multipart/form-data",
+    )
+    history = text(client.get(f"/p/{world.slug}/history/risk/{made.ids['risk']}"))
+    assert "nieuwe versie geüpload · Document" in history
+    assert "Monitor.pdf" in history and "Monitor-2.pdf" in history
+
+
+def test_an_object_full_of_documents_takes_no_more(app, world, made, client, login_as):
+    login_as(world, "programmamanager")
+    app.config["SAMENSPEL_DOCUMENT_OBJECT_MAX_MB"] = 0.05  # about 52 kB for all of them
+    try:
+        first = upload(client, world, "cycle", made.ids["cycle"], data=PDF + b" " * 40_000)
+        files_before = len(stored_files(app))
+        second = upload(
+            client, world, "cycle", made.ids["cycle"], data=PDF + b" " * 20_000, name="b.pdf"
+        )
+    finally:
+        app.config["SAMENSPEL_DOCUMENT_OBJECT_MAX_MB"] = 200.0
+    assert first.status_code == 302
+    assert second.status_code == 422
+    assert "Hiermee wordt de totale omvang van documenten die bij dit onderdeel mag" in text(second)
+    assert counts(app) == (1, 1)
+    assert len(stored_files(app)) == files_before

@@ -83,3 +83,25 @@ def test_attach_version_download_and_archive_a_document(page: Page, tmp_path):
     with page.expect_download() as kept:
         archived.get_by_role("link", name=second_name, exact=True).click()
     assert kept.value.path().read_bytes() == SECOND
+
+
+def test_a_file_over_the_limit_is_refused_in_the_section(page: Page, live_server, tmp_path):
+    """Over the limit plus the form's margin, the body is refused before it is read (413);
+    the section shows the Dutch message in the form, focused by its error summary."""
+    live_server.app.config["SAMENSPEL_DOCUMENT_MAX_MB"] = 0.01
+    try:
+        big = tmp_path / "groot.pdf"
+        big.write_bytes(FIRST + b" " * (2**20 + 50_000))
+        log_in(page, MANAGER)
+        visit(page, f"/p/{SLUG}/agreements/2")
+        section = page.locator("section#documents")
+        section.get_by_label("Bestand").set_input_files(str(big))
+        section.get_by_role("button", name="Toevoegen").click()
+        summary = section.locator("[data-error-summary]")
+        expect(summary).to_contain_text("Het bestand is groter dan 0,01 MB.")
+        expect(summary).to_be_focused()
+        expect(section.locator("#file-error")).to_contain_text("groter dan 0,01 MB")
+        expect(section.locator("tbody")).not_to_contain_text("groot.pdf")
+        check_accessibility(page)
+    finally:
+        live_server.app.config["SAMENSPEL_DOCUMENT_MAX_MB"] = 25.0

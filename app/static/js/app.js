@@ -103,6 +103,15 @@
     var field = document.querySelector("[aria-controls='" + option.parentNode.id + "']");
     if (field) chooseMention(field, option);
   });
+  // A file too large for the upload route (413) is answered with the documents section and
+  // its message in the form: swap it in like any refused form (htmx leaves 4xx alone).
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var detail = event.detail;
+    if (detail.xhr && detail.xhr.status === 413 && detail.target && detail.target.id === "documents") {
+      detail.shouldSwap = true;
+      detail.isError = false;
+    }
+  });
   // A refused form: move focus to its error summary, on page load and after an htmx swap,
   // so keyboard and screen reader users start at the list of errors.
   function focusSummary(root) {
