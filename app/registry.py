@@ -10,7 +10,7 @@ anything. Entries keep the order in which they were first registered.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -278,12 +278,13 @@ class ArchivePart:
     ``documents(partnership_id, with_case_details)`` gives one plain dict per object:
     {"kind", "id", "reference", "title", "fields", "versions", "decisions", "comments",
     "audit_type"} (the archive adds the object's audit trail by ``audit_type`` and id);
-    ``files(partnership_id)`` gives (path in the ZIP, bytes) of its PDFs (within a
-    request context: they are rendered from templates).
+    ``files(partnership_id, with_case_details)`` gives (path in the ZIP, bytes) of its
+    files: PDFs (within a request context: they are rendered from templates) and stored
+    documents; an iterator is read one file at a time.
     """
 
     documents: Callable[[int, bool], list[dict]]
-    files: Callable[[int], list[tuple[str, bytes]]] | None = None
+    files: Callable[[int, bool], Iterable[tuple[str, bytes]]] | None = None
 
 
 # --- documents (app.documents) ------------------------------------------------------------
@@ -310,15 +311,34 @@ class AttachTarget:
 
 
 @dataclass(frozen=True)
+class DocumentScope:
+    """Who finds one document in search, as its object's area decides (consistent with
+    policy.may_read_document): the same columns the search index restricts every kind by."""
+
+    # only this organisation's members (a review's case documents)
+    organisation_id: int | None = None
+    # only those who may read this thematic table (meeting and comment documents)
+    table_id: int | None = None
+    # whether its extracted text is searchable (not for case details: only the name)
+    text: bool = True
+
+
+@dataclass(frozen=True)
 class Attachable:
     """A kind of object documents are attached to.
 
     ``resolve(object_id, membership)`` gives the AttachTarget, or None when the object is
     not in the member's partnership or the member may not read it at all.
+    ``search_scope(document)`` says who finds the document in search (None: no one, as
+    for a hidden comment's); without it every member of the partnership finds it, by its
+    name and its text. ``check_upload(inspected, data)`` refuses a file this kind of object
+    may not hold (raising UploadRefused) before anything is stored.
     """
 
     label: LazyString | str
     resolve: Callable[[int, Membership], AttachTarget | None]
+    search_scope: Callable[[Any], DocumentScope | None] | None = None
+    check_upload: Callable[[Any, bytes], None] | None = None
 
 
 # --- the registries ------------------------------------------------------------------------

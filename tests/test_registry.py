@@ -49,14 +49,22 @@ def test_every_area_contributes_what_the_shared_layers_show(app):
     assert {model.__name__ for model in registry.indexers.keys()} == {  # noqa: SIM118
         "ManifestVersion", "PrincipleText", "Agreement", "Risk", "Conversation", "Comment",
         "Meeting", "Review", "Lesson", "Cycle", "CycleProposal", "Proposal", "ProposalAnswer",
+        "Document", "DocumentVersion",
     }  # fmt: skip
     assert notes.followable() == {"agreement", "risk", "conversation", "review", "cycle"}
     assert registry.search_kinds.keys() == [
-        "principle", "agreement", "risk", "conversation", "comment", "meeting", "review",
+        "document", "principle", "agreement", "risk", "conversation", "comment", "meeting", "review",
         "case", "lesson", "cycle", "decision",
     ]  # fmt: skip
     assert registry.importers.keys() == ["members", "agreements", "risks", "measurements"]
-    assert registry.archive_parts.keys() == ["manifest", "agreements", "risks", "reviews", "cycles"]
+    assert registry.archive_parts.keys() == [
+        "documents",
+        "manifest",
+        "agreements",
+        "risks",
+        "reviews",
+        "cycles",
+    ]
     # Every kind of object with a history page has its audit type named.
     history = {t.history_kind for t in registry.audit_types if t.history_kind}
     assert history == set(registry.objects.keys())

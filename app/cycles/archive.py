@@ -37,7 +37,7 @@ def documents(partnership_id: int, with_case_details: bool) -> list[dict]:
     return result
 
 
-def files(partnership_id: int) -> list[tuple[str, bytes]]:
+def files(partnership_id: int, with_case_details: bool) -> list[tuple[str, bytes]]:
     result = []
     for c in services.cycles_of(partnership_id):
         if c.snapshot is None:

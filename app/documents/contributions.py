@@ -7,7 +7,9 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 from app import registry
+from app.documents.archive import PART as ARCHIVE_PART
 from app.documents.routes import allow_document_size, bp
+from app.documents.search import INDEXERS
 from app.documents.views import file_size, kind_label, limits, section
 from app.registry import AuditType
 
@@ -23,6 +25,10 @@ def init_app(app: Flask) -> None:
         "Document",
         AuditType(_l("Document")),
     )
+    for indexer in INDEXERS:
+        registry.indexers.register(indexer.model, indexer)
+    registry.search_kinds.register("document", _l("Documents"))
+    registry.archive_parts.register("documents", ARCHIVE_PART)
     app.jinja_env.globals.update(
         documents_section=section, document_limits=limits, document_kind_label=kind_label
     )

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
+from app import registry
 from app.activity.services import record
 from app.documents.files import Inspected, UploadRefused, inspect
 from app.documents.models import Document, DocumentVersion
@@ -62,6 +63,9 @@ def check_upload(object_kind: str, object_id: int, data: bytes, name: str | None
         data, name, max_mb=config["SAMENSPEL_DOCUMENT_MAX_MB"], room_mb=max(room, 0)
     )
     check_viruses(data)
+    attachable = registry.attachables.get(object_kind)
+    if attachable is not None and attachable.check_upload is not None:
+        attachable.check_upload(inspected, data)  # the object's own rule (reviews: privacy)
     return inspected
 
 
@@ -190,3 +194,14 @@ def archive(document: Document, *, user_id: int | None = None) -> None:
 
 def read(version: DocumentVersion, storage: Storage | None = None) -> bytes:
     return (storage or storage_for(current_app)).get(version.storage_key)
+
+
+def remove_files(keys: list[str], storage: Storage | None = None) -> None:
+    """Delete stored files whose rows are already gone (committed): a file that is missing is
+    fine, and one the storage fails to delete is logged and left as unreferenced bytes."""
+    storage = storage or storage_for(current_app)
+    for key in keys:
+        try:
+            storage.delete(key)
+        except Exception:  # the rows are gone either way; the next keys still go
+            current_app.logger.warning("stored file %s not deleted", key, exc_info=True)

@@ -9,6 +9,7 @@ import csv
 import io
 import json
 import zipfile
+from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
 
@@ -28,6 +29,7 @@ FOLDERS = {
     "cycle": "cycli",
     "review": "casusreviews",
     "manifest_version": "manifest",
+    "document": "documenten",
 }
 
 README = """Archief van {name} ({slug})
@@ -41,6 +43,10 @@ Inhoud
 - csv/<soort>.csv: de velden van alle objecten van een soort in één tabel
   (puntkomma-gescheiden, UTF-8).
 - pdf/: het manifest en de bestuurlijke rapportages zoals Samenspel ze maakt.
+- documenten/D-<nummer>.json en documenten/D-<nummer>/v<versie>-<naam>: de bijgevoegde
+  documenten met al hun versies (naam, grootte, soort, sha256, wie en wanneer) en de
+  bestanden zelf. Documenten van casusreviews zijn casusgegevens (tenzij als deelbaar
+  gemarkeerd bij een vastgestelde review) en staan er alleen in met casusgegevens.
 
 Casusgegevens van casusreviews: {case_details}.
 """
@@ -108,11 +114,11 @@ def build_archive(partnership: Partnership, with_case_details: bool = False) -> 
     """The ZIP of everything the partnership holds (needs a request context for the PDFs)."""
     made_at = utcnow()
     documents: list[dict] = []
-    files: list[tuple[str, bytes]] = []
+    files: list[Iterable[tuple[str, bytes]]] = []
     for part in archive_parts:
         documents += [_plain(d) for d in part.documents(partnership.id, with_case_details)]
         if part.files is not None:
-            files += part.files(partnership.id)
+            files.append(part.files(partnership.id, with_case_details))
     _audit(partnership.id, documents)
     buffer = io.BytesIO()
     names: list[str] = []
@@ -133,8 +139,9 @@ def build_archive(partnership: Partnership, with_case_details: bool = False) -> 
                 text = json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True)
                 add(f"{folder}/{document['reference']}.json", text.encode())
             add(f"csv/{folder}.csv", _csv(items))
-        for path, data in files:
-            add(path, data)
+        for part_files in files:  # one file in memory at a time (stored documents)
+            for path, data in part_files:
+                add(path, data)
         for schema in sorted(SCHEMAS.glob("*.schema.json")):
             add(f"schema/{schema.name}", schema.read_bytes())
         add("README.txt", README.format(

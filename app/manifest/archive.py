@@ -10,7 +10,7 @@ from app.manifest import services
 from app.registry import ArchivePart
 
 
-def files(partnership_id: int) -> list[tuple[str, bytes]]:
+def files(partnership_id: int, with_case_details: bool) -> list[tuple[str, bytes]]:
     version = services.current_version(partnership_id)
     if version is None or version.is_draft:
         return []

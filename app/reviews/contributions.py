@@ -31,6 +31,7 @@ from app.registry import (
     AttachTarget,
     AuditType,
     CalendarQuery,
+    DocumentScope,
     Indexer,
     NotificationKind,
     ObjectKind,
@@ -48,6 +49,7 @@ from app.reviews.forms import (
 )
 from app.reviews.models import FINAL, OPEN_ACTIONS, Action, Lesson, PrivacyConfirmation, Review
 from app.reviews.routes import bp
+from app.reviews.services import check_upload as check_review_upload
 from app.search.services import Doc, join_text
 from app.urls import path_for, path_in
 
@@ -94,6 +96,17 @@ def attach_review(object_id: int, membership: Membership) -> AttachTarget | None
                         may_attach=may_edit_review(membership, r.status, r.organisation_id),
                         case_organisation_id=r.organisation_id, concept=r.status != FINAL,
                         offers_shareable=True)  # fmt: skip
+
+
+def review_document_scope(document: Document) -> DocumentScope | None:
+    """Who finds a review's document in search: its name only (the text is a case detail),
+    for the recording organisation; for everyone once the review is final and the
+    document is marked "deelbaar" (as policy.may_read_document decides)."""
+    r = db.session.get(Review, document.object_id)
+    if r is None:
+        return None
+    shared = r.status == FINAL and document.shareable
+    return DocumentScope(organisation_id=None if shared else r.organisation_id, text=False)
 
 
 def hidden_document_events(events: list, membership: Membership) -> set[int]:
@@ -329,7 +342,10 @@ def init_app(app: Flask) -> None:
         registry.audit_types.register(name, audit_type)
     registry.audit_redactions.register("review case details", hidden_review_events)
     registry.audit_redactions.register("review documents", hidden_document_events)
-    registry.attachables.register("review", Attachable(_l("Review"), attach_review))
+    registry.attachables.register("review", Attachable(
+        _l("Review"), attach_review, search_scope=review_document_scope,
+        check_upload=check_review_upload,
+    ))  # fmt: skip
     for kind, notification in NOTIFICATIONS.items():
         registry.notification_kinds.register(kind, notification)
     registry.reminders.register("actions", remind_actions)

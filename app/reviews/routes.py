@@ -170,9 +170,20 @@ def show(slug: str, number: int):
         cited=services.lesson_principles([lesson.id for lesson in lessons]),
         principle_titles=_principle_titles(),
         outcomes=_outcomes(lessons),
-        findings=services.findings(review) if not review.is_final and may_edit_review(
-            g.membership, review.status, review.organisation_id) else [],
+        **_guard(review),
     )  # fmt: skip
+
+
+def _guard(review) -> dict:
+    """The privacy guard's findings and the documents it cannot check, for the team that
+    may still change the review (the documents' checks are remembered per file)."""
+    if review.is_final or not may_edit_review(g.membership, review.status, review.organisation_id):
+        return {"findings": [], "document_problems": []}
+    guard = services.guard_documents(review)
+    return {
+        "findings": services.findings(review, guard),
+        "document_problems": [services.document_problem_message(p) for p in guard.problems],
+    }
 
 
 def _principle_titles() -> dict[int, str]:
@@ -222,16 +233,36 @@ def edit(slug: str, number: int):
             flash(_("The review has been saved."), "success")
             return redirect(url_for("reviews.show", slug=slug, number=number))
     return render_template(
-        "reviews/form.html", form=form, review=review, hits=_live_hits(form)
+        "reviews/form.html", form=form, review=review, hits=_live_hits(form),
+        **_document_guard(review),
     ), form_status()  # fmt: skip
+
+
+def _document_guard(review) -> dict:
+    """The privacy guard's hits in the review's documents and the documents it cannot check,
+    shown with the live check of the texts (each file's check is remembered)."""
+    if review is None or not may_edit_review(g.membership, review.status, review.organisation_id):
+        return {"document_hits": [], "document_problems": []}
+    guard = services.guard_documents(review)
+    return {
+        "document_hits": [f for f in services.findings(review, guard) if f.document],
+        "document_problems": [services.document_problem_message(p) for p in guard.problems],
+    }
 
 
 @bp.post("/privacy-check")
 @requires("review.record")
 def privacy_check(slug: str):
-    """htmx, while typing: the hits in the free-text fields of the form."""
+    """htmx, while typing: the hits in the free-text fields of the form, and while editing a
+    review those in its documents."""
     texts = {name: request.form.get(name, "") for name in _FREE_TEXT}
-    return render_template("reviews/_hits.html", hits=privacy.scan_fields(texts))
+    number = request.form.get("review_number", type=int)
+    review = services.get_review(g.partnership.id, number) if number else None
+    if review is not None and review.is_final:
+        review = None
+    return render_template(
+        "reviews/_hits.html", hits=privacy.scan_fields(texts), **_document_guard(review)
+    )
 
 
 # --- scores and lessons ------------------------------------------------------------------------
@@ -338,11 +369,13 @@ def finalise(slug: str, number: int):
             flash(_("Review %(ref)s has been finalised and shared with the partnership.",
                     ref=review.reference), "success")  # fmt: skip
             return redirect(url_for("reviews.show", slug=slug, number=number))
-    found = services.findings(review)
+    guard = services.guard_documents(review)
+    found = services.findings(review, guard)
     return render_template(
         "reviews/finalise.html", review=review, findings=found,
+        document_problems=[services.document_problem_message(p) for p in guard.problems],
         error=outcome.message,
-        blocked=any(f.hit.kind == privacy.BSN for f in found),
+        blocked=any(f.hit.kind == privacy.BSN for f in found) or bool(guard.problems),
         open_count=sum(1 for f in found if not f.confirmed),
         field_label=_field_label,
     ), form_status() if outcome.refused else 200  # fmt: skip

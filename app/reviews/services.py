@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
-from dataclasses import dataclass
+import threading
+from collections import Counter, OrderedDict
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, extract, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload, selectinload
 
+from app.activity.models import AuditEvent
 from app.activity.notifications import follow_automatically, followers, notify
 from app.activity.services import record
 from app.agreements import services as agreements
 from app.agreements.models import Agreement
+from app.documents import search as document_search
+from app.documents import services as documents
+from app.documents.extract import ExtractError, extract_passages
+from app.documents.files import Inspected, UploadRefused
+from app.documents.models import Document, DocumentVersion
 from app.errors import ServiceError
 from app.extensions import db
 from app.inputs import refuse_controls
@@ -47,6 +55,7 @@ from app.reviews.models import (
     ReviewSettings,
     ScoreTally,
 )
+from app.search.services import write
 from app.tables import services as tables
 from app.tables.models import Conversation, ThematicTable
 from app.timeutil import today, utcnow
@@ -359,6 +368,9 @@ class Finding:
     field: str
     hit: privacy.Hit
     confirmed: bool
+    # For a hit in an attached document: its name and where in it ("pagina 3").
+    document: str = ""
+    location: str = ""
 
 
 def texts_of(review: Review) -> dict[str, str]:
@@ -382,17 +394,151 @@ def texts_of(review: Review) -> dict[str, str]:
     return texts
 
 
-def findings(review: Review) -> list[Finding]:
-    confirmed = {
+# --- the privacy guard in documents -------------------------------------------------------------
+
+# Why a document cannot be checked (and so blocks finalising).
+UNREADABLE, INCOMPLETE, MISSING = "unreadable", "incomplete", "missing"
+
+
+@dataclass(frozen=True)
+class DocumentCheck:
+    """What the privacy guard found in one file: (location, hit) pairs, or why it could not
+    read the file (`problem`: UNREADABLE, INCOMPLETE or MISSING; "" when it read it all)."""
+
+    hits: tuple[tuple[str, privacy.Hit], ...] = ()
+    problem: str = ""
+
+
+@dataclass
+class DocumentProblem:
+    document: Document
+    problem: str
+
+
+@dataclass
+class DocumentGuard:
+    """The privacy guard over the documents of a review: hits and files it cannot check."""
+
+    hits: list[tuple[Document, str, privacy.Hit]] = field(default_factory=list)
+    problems: list[DocumentProblem] = field(default_factory=list)
+
+
+# Checks of file contents by "sha256:kind", newest last: a version's bytes never change, so
+# its result stays valid; pages showing a review's hits do not extract the files again.
+_CHECKS: OrderedDict[str, DocumentCheck] = OrderedDict()
+_CHECKS_LOCK = threading.Lock()
+CHECKS_KEPT = 256
+
+
+def check_file(data: bytes, kind: str) -> DocumentCheck:
+    """The privacy guard over the text of one file (pure: bytes in, hits out)."""
+    try:
+        passages = extract_passages(data, kind)
+    except ExtractError:
+        return DocumentCheck(problem=UNREADABLE)
+    hits = tuple(
+        (passage.location, hit) for passage in passages for hit in privacy.scan(passage.text)
+    )
+    return DocumentCheck(hits, INCOMPLETE if passages.truncated else "")
+
+
+def check_upload(inspected: Inspected, data: bytes) -> None:
+    """A file attached to a review passes the privacy guard first, as its texts do when
+    saved: a BSN is refused (nothing stored). Other hits are stored and shown as warnings
+    on the review; a file the guard cannot read completely is stored too, and shown as
+    blocking finalising until it is replaced or archived (the check is remembered)."""
+    check = check_file(data, inspected.kind)
+    _remember(f"{inspected.sha256}:{inspected.kind}", check)
+    for location, hit in check.hits:
+        if hit.kind == privacy.BSN:
+            raise UploadRefused(
+                _l("The file contains a citizen service number (BSN) at %(location)s. Remove it from the file: a BSN may not be stored.", location=location),
+                "file",
+            )  # fmt: skip
+
+
+def _remember(key: str, check: DocumentCheck) -> None:
+    with _CHECKS_LOCK:
+        _CHECKS[key] = check
+        _CHECKS.move_to_end(key)
+        while len(_CHECKS) > CHECKS_KEPT:
+            _CHECKS.popitem(last=False)
+
+
+def check_version(version, data: bytes | None = None) -> DocumentCheck:
+    """The check of a stored version, from memory when its content was checked before."""
+    key = f"{version.sha256}:{version.kind}"
+    with _CHECKS_LOCK:
+        known = _CHECKS.get(key)
+    if known is not None:
+        return known
+    if data is None:
+        try:
+            data = documents.read(version)
+        except (OSError, KeyError):
+            # Not remembered: the file may be back after a restore.
+            current_app.logger.warning("document version %s cannot be read", version.id)
+            return DocumentCheck(problem=MISSING)
+    check = check_file(data, version.kind)
+    _remember(key, check)
+    return check
+
+
+def review_documents(review: Review) -> list[Document]:
+    """What the privacy guard reads of a review's documents, with their versions: the current
+    ones, and archived ones marked "deelbaar" (the partnership reads those once the review
+    is final, from its archived documents)."""
+    archived = documents.documents_of("review", review.id, archived=True)
+    return documents.documents_of("review", review.id) + [d for d in archived if d.shareable]
+
+
+def guard_documents(review: Review) -> DocumentGuard:
+    """The privacy guard over the latest version of every current document of the review."""
+    guard = DocumentGuard()
+    for document in review_documents(review):
+        check = check_version(document.latest)
+        if check.problem:
+            guard.problems.append(DocumentProblem(document, check.problem))
+        guard.hits.extend((document, location, hit) for location, hit in check.hits)
+    return guard
+
+
+def _confirmed_hashes(review: Review) -> set[tuple[str, str]]:
+    return {
         (c.kind, c.fragment_hash)
         for c in db.session.execute(
             select(PrivacyConfirmation).where(PrivacyConfirmation.review_id == review.id)
         ).scalars()
     }
+
+
+def findings(review: Review, guard: DocumentGuard | None = None) -> list[Finding]:
+    """The hits in the review's texts, then those in its documents (with their location)."""
+    confirmed = _confirmed_hashes(review)
+    guard = guard or guard_documents(review)
     return [
         Finding(name, hit, (hit.kind, _hash(hit.kind, hit.text)) in confirmed)
         for name, hit in privacy.scan_fields(texts_of(review))
-    ]
+    ] + [
+        Finding(f"document_{document.id}", hit, (hit.kind, _hash(hit.kind, hit.text)) in confirmed,
+                document=document.name, location=location)
+        for document, location, hit in guard.hits
+    ]  # fmt: skip
+
+
+def document_bsn_message(finding: Finding):
+    return _l("The document “%(name)s” contains a citizen service number (BSN) at %(location)s. Remove it from the document: a BSN may not be stored.",
+              name=finding.document, location=finding.location)  # fmt: skip
+
+
+def document_problem_message(problem: DocumentProblem):
+    """Why a document blocks finalising, in words."""
+    name = problem.document.name
+    if problem.problem == UNREADABLE:
+        return _l("The document “%(name)s” cannot be read (it is encrypted or damaged), so the privacy guard cannot check it. Upload a readable version or archive the document.", name=name)  # fmt: skip
+    if problem.problem == INCOMPLETE:
+        return _l("The document “%(name)s” is too long for the privacy guard to read completely. Split it into smaller documents or archive it.", name=name)  # fmt: skip
+    return _l("The file of the document “%(name)s” cannot be found, so the privacy guard cannot check it. Upload it again or archive the document.", name=name)  # fmt: skip
 
 
 def confirm_hit(
@@ -431,13 +577,19 @@ def confirm_hit(
 def finalise(review: Review, membership: Membership) -> None:
     """Share the review with the partnership and carry out the lessons' follow-ups.
 
-    Refused while the privacy guard finds a BSN, or any other hit that is not confirmed.
+    Refused while the privacy guard finds a BSN, or any other hit that is not confirmed, in
+    the texts or in the latest version of a current document; and while a document cannot be
+    read completely (encrypted, damaged, too long or missing), since it cannot be checked.
     """
     _require_editable(review, membership)
-    found = findings(review)
+    guard = guard_documents(review)
+    found = findings(review, guard)
     # Saves refuse a BSN; this catches texts stored before that rule.
-    if any(f.hit.kind == privacy.BSN for f in found):
-        raise ServiceError(BSN_REFUSED)
+    for finding in found:
+        if finding.hit.kind == privacy.BSN:
+            raise ServiceError(document_bsn_message(finding) if finding.document else BSN_REFUSED)
+    if guard.problems:
+        raise ServiceError(document_problem_message(guard.problems[0]))
     open_hits = [f for f in found if not f.confirmed]
     if open_hits:
         raise ServiceError(
@@ -467,6 +619,8 @@ def finalise(review: Review, membership: Membership) -> None:
         url=path_in(pid, "reviews.show", number=review.number),
         params={"title": label}, actor_id=membership.user_id,
     )  # fmt: skip
+    # Documents marked "deelbaar" are now found by the whole partnership.
+    document_search.reindex("review", review.id)
     db.session.commit()
 
 
@@ -703,7 +857,12 @@ def set_retention(partnership_id: int, months: int, user_id: int) -> None:
 
 def purge_expired(now: datetime | None = None) -> int:
     """Empty the case details of finalised reviews older than their partnership's retention
-    period; title, scores and lessons stay. Returns how many reviews were purged."""
+    period; title, scores and lessons stay. The review's case documents go with them (every
+    version, archived ones too); a document marked shareable ("deelbaar") was shared with
+    the partnership like the lessons, and stays. Returns how many reviews were purged.
+
+    The rows go in one transaction; the stored files are deleted after its commit, so no row
+    ever points at a missing file (a failed file deletion leaves only unreferenced bytes)."""
     now = now or utcnow()
     settings = dict(
         db.session.execute(
@@ -714,21 +873,60 @@ def purge_expired(now: datetime | None = None) -> int:
         select(Review).where(Review.status == FINAL, Review.purged_at.is_(None),
                              Review.finalised_at.is_not(None))
     ).scalars()  # fmt: skip
-    purged = 0
+    expired = []
     for review in candidates:
         months = settings.get(review.partnership_id, 24)
-        if review.finalised_at > now - timedelta(days=round(months * 30.44)):
-            continue
+        if review.finalised_at <= now - timedelta(days=round(months * 30.44)):
+            expired.append((review, months))
+    case_documents = select(Document.id).where(
+        Document.object_kind == "review",
+        Document.object_id.in_([review.id for review, _ in expired]),
+        Document.shareable.is_(False),
+    )
+    counted = dict(
+        db.session.execute(
+            select(Document.object_id, func.count(Document.id))
+            .where(Document.id.in_(case_documents))
+            .group_by(Document.object_id)
+        ).all()
+    )
+    keys = list(
+        db.session.scalars(
+            select(DocumentVersion.storage_key).where(
+                DocumentVersion.document_id.in_(case_documents)
+            )
+        )
+    )
+    for review, months in expired:
         review.case_description = ""
         review.aims = {}
         review.went_well = ""
         review.could_be_better = ""
         review.purged_at = now
         record("purge", review, partnership_id=review.partnership_id, actor_id=None,
-               changes={"case_details": ["…", None], "retention_months": [None, months]})  # fmt: skip
-        purged += 1
+               changes={"case_details": ["…", None], "retention_months": [None, months],
+                        "documents": [counted.get(review.id, 0), 0]})  # fmt: skip
+    if keys:
+        purged_ids = db.session.scalars(case_documents).all()
+        write(document_search.forgotten(purged_ids))
+        # The documents' history events keep what happened, not the names (a case detail).
+        for event in db.session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.object_type == "Document", AuditEvent.object_id.in_(purged_ids)
+            )
+        ):
+            event.changes = {
+                field: [None if value is None else "…" for value in values]
+                if isinstance(values, list) else "…"
+                for field, values in (event.changes or {}).items()
+            }  # fmt: skip
+        db.session.execute(
+            delete(DocumentVersion).where(DocumentVersion.document_id.in_(case_documents))
+        )
+        db.session.execute(delete(Document).where(Document.id.in_(case_documents)))
     db.session.commit()
-    return purged
+    documents.remove_files(keys)
+    return len(expired)
 
 
 # --- dashboard ----------------------------------------------------------------------------------

@@ -18,7 +18,15 @@ from app.extensions import db
 from app.markdown import plain_mentions
 from app.partnerships.models import Membership
 from app.policy import TABLE_MANAGE, TABLE_NONE, TABLE_READ, TABLE_TAKE_PART
-from app.registry import Attachable, AttachTarget, AuditType, CalendarQuery, Indexer, ObjectKind
+from app.registry import (
+    Attachable,
+    AttachTarget,
+    AuditType,
+    CalendarQuery,
+    DocumentScope,
+    Indexer,
+    ObjectKind,
+)
 from app.search.services import Doc, join_text
 from app.tables.dashboard import tables_attention
 from app.tables.forms import CONVERSATION_STATUS_LABELS, STATUS_LABELS
@@ -101,6 +109,21 @@ def attach_meeting(object_id: int, membership: Membership) -> AttachTarget | Non
                         url_for("tables.meeting", slug=membership.partnership.slug,
                                 table_id=m.table_id, meeting_id=m.id),
                         may_read=True, may_attach=access >= TABLE_MANAGE)  # fmt: skip
+
+
+def meeting_document_scope(document) -> DocumentScope | None:
+    """A meeting's documents are found by those who may read its table."""
+    m = db.session.get(Meeting, document.object_id)
+    return DocumentScope(table_id=m.table_id) if m is not None else None
+
+
+def comment_document_scope(document) -> DocumentScope | None:
+    """A comment's documents are found by those who may read its table, and, like the
+    comment itself, by no one while it is hidden."""
+    comment = db.session.get(Comment, document.object_id)
+    if comment is None or comment.hidden_at is not None:
+        return None
+    return DocumentScope(table_id=db.session.get(Conversation, comment.conversation_id).table_id)
 
 
 def attach_comment(object_id: int, membership: Membership) -> AttachTarget | None:
@@ -276,8 +299,12 @@ def init_app(app: Flask) -> None:
     registry.objects.register("table", ObjectKind(resolve_table))
     registry.objects.register("conversation", ObjectKind(resolve_conversation, followable=True))
     registry.objects.register("meeting", ObjectKind(resolve_meeting))
-    registry.attachables.register("meeting", Attachable(_l("Meeting"), attach_meeting))
-    registry.attachables.register("comment", Attachable(_l("Comment"), attach_comment))
+    registry.attachables.register(
+        "meeting", Attachable(_l("Meeting"), attach_meeting, search_scope=meeting_document_scope)
+    )
+    registry.attachables.register(
+        "comment", Attachable(_l("Comment"), attach_comment, search_scope=comment_document_scope)
+    )
     for name, audit_type in AUDIT_TYPES.items():
         registry.audit_types.register(name, audit_type)
     registry.titles.register("table", table_titles)

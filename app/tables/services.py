@@ -17,6 +17,7 @@ from app.activity.services import record
 from app.agreements import services as agreements
 from app.agreements.models import Agreement
 from app.auth.models import User
+from app.documents import search as document_search
 from app.errors import ServiceError
 from app.extensions import db
 from app.markdown import MENTION_TOKEN, mention_token
@@ -595,6 +596,7 @@ def hide_comment(comment: Comment, access: int, user_id: int, reason: str) -> No
     comment.hidden_by_id = user_id
     comment.hidden_reason = reason
     record("hide", comment, partnership_id=conversation.partnership_id, actor_id=user_id)
+    document_search.reindex("comment", comment.id)  # its documents are no longer found
     db.session.commit()
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from app.agreements import services as agreements
 from app.agreements.models import Agreement
 from app.decisions import services as decisions
+from app.documents.services import attach
 from app.extensions import db
 from app.partnerships.models import Membership
 from app.search import services
@@ -20,7 +21,7 @@ from tests.agreements.helpers import fields as agreement_fields
 from tests.cycles.helpers import make_cycle
 from tests.reviews.helpers import add_lesson, adopt_manifest, make_review
 from tests.risks.helpers import make as make_risk
-from tests.tables.helpers import local_now, make_table, plan, say, start
+from tests.tables.helpers import local_now, make_table, plan, say, start, uid
 
 
 def in_context(app, func, *args, **kwargs):
@@ -112,7 +113,14 @@ def a_bit_of_everything(world, word: str = "wachttijden", members=("teamlid", "p
          "method": "consent", "closes_at": local_now() + timedelta(days=5),
          "organisations": [world.municipality.id]},
     )  # fmt: skip
+    # A document of the agreement, found by its name and its text.
+    document = attach(
+        world.partnership.id, "agreement", agreement.id,
+        f"Notitie: de {word} per kwartaal.\n".encode(), f"notitie-{word}.txt",
+        user_id=uid(world, "programmamanager"),
+    )  # fmt: skip
     return {
+        "document": document.id,
         "principle": principles[f"Korte {word}"], "agreement": agreement.id, "risk": risk.id,
         "conversation": conversation.id, "comment": comment.id, "meeting": meeting.id,
         "review": review.id, "case": review.id, "lesson": lesson.id, "cycle": cycle.id,

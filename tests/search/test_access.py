@@ -36,7 +36,7 @@ from tests.tables.helpers import local_now, make_table, plan, say, start, uid
 PROVIDER = ("teamlid", "partner")  # the organisation that records the review
 MUNICIPALITY = ("beheerder", "programmamanager", "bestuurder", "lezer")
 # Every kind of document the areas index, in the order results are shown.
-ALL_KINDS = ("principle", "agreement", "risk", "conversation", "comment", "meeting", "review",
+ALL_KINDS = ("document", "principle", "agreement", "risk", "conversation", "comment", "meeting", "review",
              "case", "lesson", "cycle", "decision")  # fmt: skip
 TABLE_KINDS = ("conversation", "comment", "meeting")
 

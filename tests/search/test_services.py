@@ -94,7 +94,7 @@ def test_results_are_grouped_by_kind_in_a_fixed_order(ctx, world):
     # The teamlid recorded the (concept) review, so sees every kind.
     results = found(world, "teamlid", "wachttijd")
 
-    order = ["principle", "agreement", "risk", "conversation", "comment", "meeting", "review",
+    order = ["document", "principle", "agreement", "risk", "conversation", "comment", "meeting", "review",
              "case", "lesson", "cycle", "decision"]  # fmt: skip
     assert list(services.kinds()) == order
     assert list(results.counts) == order
