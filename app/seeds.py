@@ -21,6 +21,9 @@ from app.cycles import services as cycles
 from app.cycles.models import Cycle, Indicator
 from app.decisions import services as decisions
 from app.decisions.models import DecisionMandate, Proposal, ProposalAnswer, ProposalVersion
+from app.documents import services as documents
+from app.documents.models import Document
+from app.exports.pdf import render_pdf
 from app.extensions import db
 from app.manifest.links import linked_principle_ids
 from app.manifest.models import (
@@ -32,6 +35,7 @@ from app.manifest.models import (
     PrincipleText,
 )
 from app.manifest.services import current_version
+from app.markdown import render_markdown
 from app.partnerships.models import Membership, Organisation, Participation, Partnership
 from app.partnerships.services import add_organisation, create_partnership
 from app.policy import TABLE_MANAGE
@@ -45,6 +49,7 @@ from app.tables.models import (
     Comment,
     Conversation,
     ConversationEvent,
+    Meeting,
     MeetingAttendee,
     MeetingDecision,
     TableMember,
@@ -141,6 +146,7 @@ def load_demo(path: Path = SEEDS / "demo.yaml") -> int:
     changed += load_reviews(SEEDS / "reviews.yaml")
     changed += load_cycles(SEEDS / "cycles.yaml")
     changed += load_decisions(SEEDS / "decisions.yaml")
+    changed += load_documents(SEEDS / "documents.yaml")
     if changed:
         # Some demo parts are loaded in bulk, past the services that keep the index current.
 
@@ -818,6 +824,70 @@ def load_decisions(path: Path) -> int:
                 decisions.adopt_as_agreement(proposal, by.user_id)
         changed += 1
     return changed
+
+
+def load_documents(path: Path) -> int:
+    """Documents on agreements, meetings and cycles, uploaded through the documents service
+    (so checked as an upload is); skipped when the object has a document of that name."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    changed = 0
+    for spec in data["documents"]:
+        partnership = db.session.execute(
+            select(Partnership).where(Partnership.slug == spec["partnership"])
+        ).scalar_one()
+        kind, object_id = _document_object(partnership.id, spec)
+        first = spec["versions"][0]
+        if db.session.execute(
+            select(Document.id).where(
+                Document.object_kind == kind,
+                Document.object_id == object_id,
+                Document.name == first["name"],
+            )
+        ).first():
+            continue
+        document = None
+        for version in spec["versions"]:
+            user_id = db.session.execute(
+                select(User.id).where(User.email == normalise_email(version["by"]))
+            ).scalar_one()
+            if "pdf" in version:
+                content = render_pdf(
+                    f"<!doctype html><html lang='nl'><meta charset='utf-8'>"
+                    f"<body style='font-family: sans-serif'>{render_markdown(version['pdf'])}"
+                )
+            else:
+                content = version["text"].encode("utf-8")
+            if document is None:
+                document = documents.attach(
+                    partnership.id, kind, object_id, content, version["name"], user_id=user_id
+                )
+            else:
+                documents.add_version(document, content, version["name"], user_id=user_id)
+            moment = utcnow() - timedelta(days=version["days"])
+            document.latest.uploaded_at = moment
+            if len(document.versions) == 1:
+                document.created_at = moment
+            changed += 1
+        db.session.commit()
+    return changed
+
+
+def _document_object(partnership_id: int, spec: dict) -> tuple[str, int]:
+    """The (kind, id) a demo document is attached to: an agreement or cycle by its title, a
+    meeting by its title (the earliest of that name)."""
+    if "agreement" in spec:
+        kind, model, title = "agreement", Agreement, spec["agreement"]
+    elif "cycle" in spec:
+        kind, model, title = "cycle", Cycle, spec["cycle"]
+    else:
+        kind, model, title = "meeting", Meeting, spec["meeting"]
+    object_id = db.session.execute(
+        select(model.id)
+        .where(model.partnership_id == partnership_id, model.title == title)
+        .order_by(model.starts_at if model is Meeting else model.id)
+        .limit(1)
+    ).scalar_one()
+    return kind, object_id
 
 
 def _answer_version(proposal, email: str, partnership) -> int:
