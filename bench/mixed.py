@@ -18,7 +18,7 @@ seconds. Each step reports per page and overall requests per second, p50/p95/p99
 errors, and the CPU the gunicorn workers used per request (utime + stime from /proc).
 **Capacity** is the highest request rate of a step with p95 ≤ 100 ms and no errors;
 stepping stops after the first step that misses it. Results go to
-``<out>/<date>-mixed-<sqlite|postgresql>-f<factor>[-uncached].json`` and ``.md``.
+``<out>/<date>-mixed-<sqlite|postgresql>-f<factor>.json`` and ``.md``.
 
 The default (five steps of 10 + 20 s) takes about three minutes after the preparation.
 """
@@ -258,8 +258,7 @@ def fmt(x: float) -> str:
 
 def markdown(report: dict) -> str:
     lines = [
-        f"# Mixed load, {report['database']} factor {report['factor']}"
-        f"{'' if report['page_cache'] else ' (page cache off)'}",
+        f"# Mixed load, {report['database']} factor {report['factor']}",
         "",
         f"{report['date']}, commit {report['commit']}, {report['workers']} gunicorn workers, "
         f"{report['cores']} cores, think {report['think'][0]}–{report['think'][1]} s, "
@@ -315,7 +314,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=float, default=10)
     parser.add_argument("--write-share", type=float, default=0.03)
     parser.add_argument("--workers", type=int, default=default_workers())
-    parser.add_argument("--no-page-cache", dest="page_cache", action="store_false")
     parser.add_argument("--all-steps", action="store_true", help="do not stop at a miss")
     parser.add_argument("--out", default=str(REPO / "bench" / "results"))
     parser.add_argument("--prepare", action="store_true")
@@ -340,7 +338,7 @@ def main(argv=None) -> int:
     ids = more_ids(url, scale)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     logdir = Path(tempfile.mkdtemp(prefix="samenspel-mixed-"))
-    server = Server(url, args.workers, 1, logdir / "gunicorn.log", args.page_cache)
+    server = Server(url, args.workers, 1, logdir / "gunicorn.log")
     steps = []
     try:
         server.wait_ready()
@@ -371,7 +369,6 @@ def main(argv=None) -> int:
         "workers": args.workers,
         "cores": os.cpu_count(),
         "python": platform.python_version(),
-        "page_cache": args.page_cache,
         "think": args.think,
         "warmup": args.warmup,
         "duration": args.duration,
@@ -384,9 +381,7 @@ def main(argv=None) -> int:
     }
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    stem = out / (
-        f"{report['date']}-mixed-{kind}-f{args.factor}{'' if args.page_cache else '-uncached'}"
-    )
+    stem = out / f"{report['date']}-mixed-{kind}-f{args.factor}"
     Path(f"{stem}.json").write_text(json.dumps(report, indent=2) + "\n")
     Path(f"{stem}.md").write_text(markdown(report))
     print(markdown(report))
