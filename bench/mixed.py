@@ -78,9 +78,11 @@ WEIGHTS = {
 WRITE = "comment"
 
 
-def page_paths(ids: dict) -> dict[str, str]:
-    """The path of every page type, from the ids of the scale partnership."""
+def page_paths(ids: dict, role: str | None = None) -> dict[str, str]:
+    """The path of every page type, from the ids of the scale partnership; the review is
+    the one ``role`` may read (``ids["reviews"]``) when one is known for it."""
     p = f"/p/{SLUG}"
+    review = ids.get("reviews", {}).get(role, ids["review"])
     return {
         "dashboard": f"{p}/",
         "agreements": f"{p}/agreements/?status=actief&due=30",
@@ -89,7 +91,7 @@ def page_paths(ids: dict) -> dict[str, str]:
         "risk": f"{p}/risks/{ids['risk']}",
         "heatmap": f"{p}/risks/heatmap",
         "reviews": f"{p}/reviews/overview",
-        "review": f"{p}/reviews/{ids['review']}",
+        "review": f"{p}/reviews/{review}",
         "conversation": f"{p}/tables/{ids['table']}/conversations/{ids['conversation']}",
         "cycle": f"{p}/cycles/{ids['cycle']}",
         "search": f"{p}/search/?q=wachttijd",
@@ -98,10 +100,14 @@ def page_paths(ids: dict) -> dict[str, str]:
 
 
 def workload(ids: dict, roles=KNOWN_ROLES) -> dict[str, list[dict]]:
-    """Per role the weighted read pages; every role asks every page type."""
-    paths = page_paths(ids)
+    """Per role the weighted read pages; every role asks every page type, the review one
+    that role may read."""
     return {
-        role: [{"key": key, "path": paths[key], "weight": WEIGHTS[key]} for key in WEIGHTS]
+        role: [
+            {"key": key, "path": paths[key], "weight": WEIGHTS[key]}
+            for paths in [page_paths(ids, role)]
+            for key in WEIGHTS
+        ]
         for role in roles
     }
 
@@ -172,8 +178,19 @@ def worker_cpu_s(server: Server) -> float:
     return total / tick
 
 
+# The newest review a member may read: a beheerder every one; the others the finalised
+# ones and the concepts of their own organisation (app/reviews/services.visible_reviews).
+READABLE_REVIEW = (
+    'SELECT max(r.number) FROM review r, membership m, "user" u'
+    " WHERE r.partnership_id = :pid AND m.partnership_id = :pid AND m.user_id = u.id"
+    " AND u.email = :email AND (m.role = 'beheerder' OR r.status = 'vastgesteld'"
+    " OR r.organisation_id = m.organisation_id)"
+)
+
+
 def more_ids(url: str, scale) -> dict:
-    """The ids of bench/run.py's scale plus a risk and a review."""
+    """The ids of bench/run.py's scale plus a risk, a review and per role the newest
+    review that role may read (so no session asks for a page it may not see)."""
     engine = sa.create_engine(engine_url(url))
     try:
         with engine.connect() as c:
@@ -184,9 +201,16 @@ def more_ids(url: str, scale) -> dict:
             review = c.execute(
                 sa.text("SELECT max(number) FROM review WHERE partnership_id = :pid"), pid
             ).scalar()
+            reviews = {
+                role: c.execute(
+                    sa.text(READABLE_REVIEW), {**pid, "email": f"{role}@{DOMAIN}"}
+                ).scalar()
+                for role in KNOWN_ROLES
+            }
     finally:
         engine.dispose()
     return {
+        "reviews": {role: number for role, number in reviews.items() if number is not None},
         "agreement": scale.agreement,
         "risk": risk,
         "review": review,
