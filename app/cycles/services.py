@@ -7,7 +7,7 @@ import math
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import aliased, joinedload
 
 from app.activity.notifications import follow_automatically, followers, notify
@@ -405,10 +405,15 @@ def _contributed_parts(pid: int, start: datetime, end: datetime) -> dict:
     return parts
 
 
-def _agreement_rows(query) -> list[dict]:
+def _agreement_rows(*conditions) -> list[dict]:
     return [
         {"number": a.number, "title": a.title}
-        for a in db.session.execute(query.order_by(Agreement.number).limit(LIST_LIMIT)).scalars()
+        for a in db.session.execute(
+            select(Agreement.number, Agreement.title)
+            .where(*conditions)
+            .order_by(Agreement.number)
+            .limit(LIST_LIMIT)
+        )
     ]
 
 
@@ -417,14 +422,16 @@ def _count(query) -> int:
 
 
 def _agreements_part(pid: int, cycle: Cycle, start: datetime, end: datetime) -> dict:
-    base = select(Agreement).where(Agreement.partnership_id == pid, Agreement.archived_at.is_(None))
-    started = base.where(Agreement.status != CONCEPT,
-                         Agreement.start_on.between(cycle.period_from, cycle.period_to))  # fmt: skip
-    ended = base.where(
-        Agreement.status == ENDED, Agreement.end_on.between(cycle.period_from, cycle.period_to)
-    )
-    overdue = base.where(Agreement.status == ACTIVE, Agreement.kind == WORKABLE,
-                         Agreement.revisit_on < min(cycle.period_to, today()))  # fmt: skip
+    period = (cycle.period_from, cycle.period_to)
+    started = and_(Agreement.status != CONCEPT, Agreement.start_on.between(*period))
+    ended = and_(Agreement.status == ENDED, Agreement.end_on.between(*period))
+    overdue = and_(Agreement.status == ACTIVE, Agreement.kind == WORKABLE,
+                   Agreement.revisit_on < min(cycle.period_to, today()))  # fmt: skip
+    kept = (Agreement.partnership_id == pid, Agreement.archived_at.is_(None))
+    # The three counts in one pass over the partnership's agreements.
+    counts = db.session.execute(
+        select(*(func.count(case((c, 1))) for c in (started, ended, overdue))).where(*kept)
+    ).one()
     revisits = dict(
         db.session.execute(
             select(Revisit.decision, func.count(Revisit.id))
@@ -433,10 +440,14 @@ def _agreements_part(pid: int, cycle: Cycle, start: datetime, end: datetime) -> 
             .group_by(Revisit.decision)
         ).all()
     )
+
+    def part(count: int, condition) -> dict:
+        return {"count": count, "items": _agreement_rows(*kept, condition)}
+
     return {
-        "started": {"count": _count(started), "items": _agreement_rows(started)},
-        "ended": {"count": _count(ended), "items": _agreement_rows(ended)},
-        "overdue": {"count": _count(overdue), "items": _agreement_rows(overdue)},
+        "started": part(counts[0], started),
+        "ended": part(counts[1], ended),
+        "overdue": part(counts[2], overdue),
         "revisits": revisits,
     }
 
