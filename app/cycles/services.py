@@ -848,7 +848,11 @@ def attention(membership: Membership) -> dict:
     running = running_cycle(pid)
     missing = []
     if running is not None and membership.role in ("programmamanager", "beheerder"):
-        measured = set(measurements_of(running))
+        measured = set(
+            db.session.execute(
+                select(Measurement.indicator_id).where(Measurement.cycle_id == running.id)
+            ).scalars()
+        )
         missing = [i.name for i in indicators_of(pid, (ADOPTED,)) if i.id not in measured]
     latest = []
     last_with_values = db.session.execute(
