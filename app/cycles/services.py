@@ -487,8 +487,9 @@ def _moved_risks(pid: int, start: datetime, end: datetime) -> dict[str, dict]:
         select(ra.risk_id,
                func.max(case((ra.assessed_at <= start, ra.id))).label("before"),
                func.max(ra.id).label("after"))
-        .join(Risk, Risk.id == ra.risk_id)
-        .where(Risk.partnership_id == pid, ra.assessed_at <= end)
+        # IN, not a join: the assessments are read in risk order, so no sort for the grouping.
+        .where(ra.risk_id.in_(select(Risk.id).where(Risk.partnership_id == pid)),
+               ra.assessed_at <= end)
         .group_by(ra.risk_id)
         .having(func.max(ra.assessed_at) > start)  # reassessed in the period
         .subquery()
