@@ -637,7 +637,8 @@ def load_reference(args: argparse.Namespace, kind: str) -> tuple[str, dict[str, 
     if args.compare:
         path = Path(args.compare)
     elif args.factor not in ("1", "1.0"):
-        found = sorted(Path(args.out).glob(f"*-{kind}-f1.json"))
+        # <date>-<database>-f1.json only: not the mixed runs (<date>-mixed-<database>-f1).
+        found = sorted(Path(args.out).glob(f"????-??-??-{kind}-f1.json"))
         if not found:
             return "", {}
         path = found[-1]
