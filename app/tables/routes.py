@@ -58,7 +58,8 @@ def table_labels():
 @bp.app_template_filter("comment_markdown")
 def comment_markdown(text: str | None):
     """A comment's Markdown with its mentions as "@" and the person's current name. The
-    partnership's names are read once per request, at the first comment shown, so a
+    conversation page reads the names its comments mention before rendering; elsewhere
+    the partnership's names are read once per request, at the first comment shown, so a
     page costs the same whether or not its comments mention anyone."""
     names = g.get("mention_names")
     if names is None:
@@ -311,6 +312,9 @@ def _show_conversation(table, access, conversation, form, status: int = 200, rep
     # ?page=last: where the browser goes after placing a comment (see post_comment).
     wanted = None if request.args.get("page") == "last" else page_number()
     page = services.comments_page(conversation, page_no or wanted)
+    # The names the page's mentions show (comment_markdown reads them from g).
+    shown = [*page.comments, *(reply for replies in page.replies.values() for reply in replies)]
+    g.mention_names = services.mentioned_names(g.partnership.id, (c.body for c in shown))
     context = {
         "table": table,
         "access": access,
