@@ -26,20 +26,18 @@ bench: setup
 		--duration $(DURATION) $(if $(WORKERS),--workers $(WORKERS))
 
 # The mixed workload (bench/mixed.py, issue 24): sessions of all roles stepped up to find
-# the capacity (highest req/s with p95 <= 100 ms). PAGE_CACHE=0 turns the page cache off.
+# the capacity (highest req/s with p95 <= 100 ms).
 STEPS ?= 20,40,80,120,160,200,240
 THINK ?= 0.3,1.0
 STEP_SECONDS ?= 20
 WARMUP ?= 10
 WRITE_SHARE ?= 0.03
-PAGE_CACHE ?= 1
 
 bench-mixed: setup
 	bash scripts/install-bench-deps.sh
 	$(BIN)/python bench/mixed.py --prepare --factor $(FACTOR) --steps $(STEPS) \
 		--think $(THINK) --duration $(STEP_SECONDS) --warmup $(WARMUP) \
-		--write-share $(WRITE_SHARE) $(if $(WORKERS),--workers $(WORKERS)) \
-		$(if $(filter 0,$(PAGE_CACHE)),--no-page-cache)
+		--write-share $(WRITE_SHARE) $(if $(WORKERS),--workers $(WORKERS))
 
 # --- set-up -----------------------------------------------------------------
 $(VENV)/.installed: pyproject.toml

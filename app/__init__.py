@@ -15,7 +15,6 @@ from app import (
     errors,
     inputs,
     ops,
-    pagecache,
     site,
     sqlite_writes,
     timeutil,
@@ -104,7 +103,6 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.cli.add_command(seed_cli)
     errors.register(app)
     _init_templates(app)
-    pagecache.init_app(app)
     ops.init_app(app)  # logs, metrics, /readyz, job runs, backups, `flask doctor`
 
     @app.after_request

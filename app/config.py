@@ -99,9 +99,6 @@ def load(instance_path: Path) -> dict:
         "SAMENSPEL_DEMO": _flag("SAMENSPEL_DEMO"),
         "SAMENSPEL_INVITATION_DAYS": 7,
         "SAMENSPEL_PAGE_SIZE": 25,
-        # Rendered pages kept per worker process (app/pagecache.py); 0 switches it off.
-        "SAMENSPEL_PAGE_CACHE_MB": int(os.environ.get("SAMENSPEL_PAGE_CACHE_MB", "32")),
-        "SAMENSPEL_PAGE_CACHE_SECONDS": int(os.environ.get("SAMENSPEL_PAGE_CACHE_SECONDS", "60")),
         "SAMENSPEL_COMMENT_EDIT_MINUTES": int(
             os.environ.get("SAMENSPEL_COMMENT_EDIT_MINUTES", "30")
         ),

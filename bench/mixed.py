@@ -18,7 +18,7 @@ seconds. Each step reports per page and overall requests per second, p50/p95/p99
 errors, and the CPU the gunicorn workers used per request (utime + stime from /proc).
 **Capacity** is the highest request rate of a step with p95 ≤ 100 ms and no errors;
 stepping stops after the first step that misses it. Results go to
-``<out>/<date>-mixed-<sqlite|postgresql>-f<factor>[-uncached].json`` and ``.md``.
+``<out>/<date>-mixed-<sqlite|postgresql>-f<factor>.json`` and ``.md``.
 
 The default (five steps of 10 + 20 s) takes about three minutes after the preparation.
 """
@@ -78,9 +78,11 @@ WEIGHTS = {
 WRITE = "comment"
 
 
-def page_paths(ids: dict) -> dict[str, str]:
-    """The path of every page type, from the ids of the scale partnership."""
+def page_paths(ids: dict, role: str | None = None) -> dict[str, str]:
+    """The path of every page type, from the ids of the scale partnership; the review is
+    the one ``role`` may read (``ids["reviews"]``) when one is known for it."""
     p = f"/p/{SLUG}"
+    review = ids.get("reviews", {}).get(role, ids["review"])
     return {
         "dashboard": f"{p}/",
         "agreements": f"{p}/agreements/?status=actief&due=30",
@@ -89,7 +91,7 @@ def page_paths(ids: dict) -> dict[str, str]:
         "risk": f"{p}/risks/{ids['risk']}",
         "heatmap": f"{p}/risks/heatmap",
         "reviews": f"{p}/reviews/overview",
-        "review": f"{p}/reviews/{ids['review']}",
+        "review": f"{p}/reviews/{review}",
         "conversation": f"{p}/tables/{ids['table']}/conversations/{ids['conversation']}",
         "cycle": f"{p}/cycles/{ids['cycle']}",
         "search": f"{p}/search/?q=wachttijd",
@@ -98,10 +100,14 @@ def page_paths(ids: dict) -> dict[str, str]:
 
 
 def workload(ids: dict, roles=KNOWN_ROLES) -> dict[str, list[dict]]:
-    """Per role the weighted read pages; every role asks every page type."""
-    paths = page_paths(ids)
+    """Per role the weighted read pages; every role asks every page type, the review one
+    that role may read."""
     return {
-        role: [{"key": key, "path": paths[key], "weight": WEIGHTS[key]} for key in WEIGHTS]
+        role: [
+            {"key": key, "path": paths[key], "weight": WEIGHTS[key]}
+            for paths in [page_paths(ids, role)]
+            for key in WEIGHTS
+        ]
         for role in roles
     }
 
@@ -172,8 +178,19 @@ def worker_cpu_s(server: Server) -> float:
     return total / tick
 
 
+# The newest review a member may read: a beheerder every one; the others the finalised
+# ones and the concepts of their own organisation (app/reviews/services.visible_reviews).
+READABLE_REVIEW = (
+    'SELECT max(r.number) FROM review r, membership m, "user" u'
+    " WHERE r.partnership_id = :pid AND m.partnership_id = :pid AND m.user_id = u.id"
+    " AND u.email = :email AND (m.role = 'beheerder' OR r.status = 'vastgesteld'"
+    " OR r.organisation_id = m.organisation_id)"
+)
+
+
 def more_ids(url: str, scale) -> dict:
-    """The ids of bench/run.py's scale plus a risk and a review."""
+    """The ids of bench/run.py's scale plus a risk, a review and per role the newest
+    review that role may read (so no session asks for a page it may not see)."""
     engine = sa.create_engine(engine_url(url))
     try:
         with engine.connect() as c:
@@ -184,9 +201,16 @@ def more_ids(url: str, scale) -> dict:
             review = c.execute(
                 sa.text("SELECT max(number) FROM review WHERE partnership_id = :pid"), pid
             ).scalar()
+            reviews = {
+                role: c.execute(
+                    sa.text(READABLE_REVIEW), {**pid, "email": f"{role}@{DOMAIN}"}
+                ).scalar()
+                for role in KNOWN_ROLES
+            }
     finally:
         engine.dispose()
     return {
+        "reviews": {role: number for role, number in reviews.items() if number is not None},
         "agreement": scale.agreement,
         "risk": risk,
         "review": review,
@@ -258,8 +282,7 @@ def fmt(x: float) -> str:
 
 def markdown(report: dict) -> str:
     lines = [
-        f"# Mixed load, {report['database']} factor {report['factor']}"
-        f"{'' if report['page_cache'] else ' (page cache off)'}",
+        f"# Mixed load, {report['database']} factor {report['factor']}",
         "",
         f"{report['date']}, commit {report['commit']}, {report['workers']} gunicorn workers, "
         f"{report['cores']} cores, think {report['think'][0]}–{report['think'][1]} s, "
@@ -315,7 +338,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=float, default=10)
     parser.add_argument("--write-share", type=float, default=0.03)
     parser.add_argument("--workers", type=int, default=default_workers())
-    parser.add_argument("--no-page-cache", dest="page_cache", action="store_false")
     parser.add_argument("--all-steps", action="store_true", help="do not stop at a miss")
     parser.add_argument("--out", default=str(REPO / "bench" / "results"))
     parser.add_argument("--prepare", action="store_true")
@@ -340,7 +362,7 @@ def main(argv=None) -> int:
     ids = more_ids(url, scale)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     logdir = Path(tempfile.mkdtemp(prefix="samenspel-mixed-"))
-    server = Server(url, args.workers, 1, logdir / "gunicorn.log", args.page_cache)
+    server = Server(url, args.workers, 1, logdir / "gunicorn.log")
     steps = []
     try:
         server.wait_ready()
@@ -371,7 +393,6 @@ def main(argv=None) -> int:
         "workers": args.workers,
         "cores": os.cpu_count(),
         "python": platform.python_version(),
-        "page_cache": args.page_cache,
         "think": args.think,
         "warmup": args.warmup,
         "duration": args.duration,
@@ -384,9 +405,7 @@ def main(argv=None) -> int:
     }
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    stem = out / (
-        f"{report['date']}-mixed-{kind}-f{args.factor}{'' if args.page_cache else '-uncached'}"
-    )
+    stem = out / f"{report['date']}-mixed-{kind}-f{args.factor}"
     Path(f"{stem}.json").write_text(json.dumps(report, indent=2) + "\n")
     Path(f"{stem}.md").write_text(markdown(report))
     print(markdown(report))

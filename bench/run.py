@@ -415,7 +415,7 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, url: str, workers: int, threads: int, log: Path, page_cache: bool):
+    def __init__(self, url: str, workers: int, threads: int, log: Path):
         self.port = free_port()
         self.log = log
         env = {
@@ -426,8 +426,6 @@ class Server:
             "SAMENSPEL_HTTPS": "0",  # plain http on loopback: no Secure cookies
             "SAMENSPEL_SMTP_HOST": "",  # no mail leaves the machine during a benchmark
         }
-        if not page_cache:
-            env["SAMENSPEL_PAGE_CACHE_MB"] = "0"
         command = [
             str(tool("gunicorn")),
             "--bind", f"127.0.0.1:{self.port}",
@@ -604,8 +602,7 @@ def markdown(report: dict, pages: list[Page]) -> str:
         "",
         f"- database: `{report['database_url']}`",
         f"- machine: {m['nproc']} cores ({m['platform']}), Python {m['python']}",
-        f"- gunicorn: {report['workers']} workers × {report['threads']} threads; cache of"
-        f" rendered pages {'on' if report.get('page_cache', True) else 'off (--no-page-cache)'}",
+        f"- gunicorn: {report['workers']} workers × {report['threads']} threads",
         f"- wrk: {report['clients']} clients, {report['wrk_threads']} threads, "
         f"{report['duration_s']:g} s per page after {report['warmup_s']:g} s warm-up",
         f"- commit: `{report['git_commit']}`"
@@ -634,17 +631,14 @@ def markdown(report: dict, pages: list[Page]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def suffix(args: argparse.Namespace) -> str:
-    return "" if args.page_cache else "-uncached"
-
-
 def load_reference(args: argparse.Namespace, kind: str) -> tuple[str, dict[str, float]]:
     """The p95 per page of a factor-1 run to compare a larger factor with: --compare, or
     the newest <out>/*-<database>-f1.json when the factor is not 1."""
     if args.compare:
         path = Path(args.compare)
     elif args.factor not in ("1", "1.0"):
-        found = sorted(Path(args.out).glob(f"*-{kind}-f1{suffix(args)}.json"))
+        # <date>-<database>-f1.json only: not the mixed runs (<date>-mixed-<database>-f1).
+        found = sorted(Path(args.out).glob(f"????-??-??-{kind}-f1.json"))
         if not found:
             return "", {}
         path = found[-1]
@@ -720,13 +714,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     parser.add_argument(
-        "--no-page-cache",
-        dest="page_cache",
-        action="store_false",
-        help="run gunicorn without the cache of rendered pages (app/pagecache.py), to"
-        " measure what rendering costs; results get the suffix -uncached",
-    )
-    parser.add_argument(
         "--only", help="comma-separated page keys to run (the baseline always runs)"
     )
     parser.add_argument(
@@ -775,15 +762,14 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     logdir = Path(tempfile.mkdtemp(prefix="samenspel-bench-"))
-    server = Server(url, args.workers, args.threads, logdir / "gunicorn.log", args.page_cache)
+    server = Server(url, args.workers, args.threads, logdir / "gunicorn.log")
     failed = True
     try:
         server.wait_ready()
         base = f"http://127.0.0.1:{server.port}"
         print(
             f"gunicorn on {base}: {args.workers} workers × {args.threads} threads; "
-            f"{shown_url(url)}; {args.clients} clients, {args.duration:g} s per page; "
-            f"page cache {'on' if args.page_cache else 'off'}",
+            f"{shown_url(url)}; {args.clients} clients, {args.duration:g} s per page",
             flush=True,
         )
         browser = Browser("127.0.0.1", server.port)
@@ -874,7 +860,6 @@ def main(argv: list[str] | None = None) -> int:
         },
         "workers": args.workers,
         "threads": args.threads,
-        "page_cache": args.page_cache,
         "clients": args.clients,
         "wrk_threads": min(args.clients, 4),
         "duration_s": args.duration,
@@ -906,7 +891,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    stem = out / f"{today}-{kind}-f{args.factor}{suffix(args)}"
+    stem = out / f"{today}-{kind}-f{args.factor}"
     Path(f"{stem}.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     Path(f"{stem}.md").write_text(markdown(report, pages))
     print()

@@ -21,7 +21,7 @@ from sqlalchemy import create_engine, make_url, text
 
 os.environ.setdefault("SAMENSPEL_SECRET_KEY", "test-secret-key-not-for-production")
 
-from app import create_app, pagecache  # noqa: E402
+from app import create_app  # noqa: E402
 from app.auth.models import PASSWORD_METHOD, User  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.partnerships.models import ROLES, Membership, Organisation, Participation, Partnership  # noqa: E402
@@ -124,7 +124,6 @@ def clean_database(request):
     app = request.getfixturevalue("app")
     with app.app_context():
         db.session.remove()
-        pagecache.clear()  # the tables are emptied below, past the session's hooks
         tables = _tables()
         probe = " UNION ALL ".join(
             f'SELECT {i} FROM (SELECT 1 FROM "{name}" LIMIT 1) AS t{i}'
@@ -170,7 +169,6 @@ def demo_database(app) -> int:
 
     with app.app_context():
         db.session.remove()
-        pagecache.clear()
         url = db.engine.url
         if "created" not in _DEMO:
             _DEMO["created"] = load_demo()
@@ -525,9 +523,7 @@ def set_language(client, language: str) -> None:
 
 @pytest.fixture
 def count_queries(app):
-    """with count_queries() as statements: ... -> the SQL statements run meanwhile.
-
-    Kept pages are not served meanwhile: a count is of what rendering the page costs."""
+    """with count_queries() as statements: ... -> the SQL statements run meanwhile."""
     from contextlib import contextmanager
 
     from sqlalchemy import event
@@ -548,7 +544,4 @@ def count_queries(app):
         finally:
             event.remove(engine, "before_cursor_execute", before)
 
-    cache = app.extensions["page_cache"]
-    cache.enabled = False
-    yield counting
-    cache.enabled = True
+    return counting

@@ -1,17 +1,22 @@
 """The pure parts of the mixed-load benchmark (bench/mixed.py): the workload, the figures
 of a step and the capacity search. No load is run here."""
 
+from types import SimpleNamespace
+
+import sqlalchemy as sa
+
 from bench.mixed import (
     WEIGHTS,
     WRITE,
     aggregate,
     capacity,
     meets,
+    more_ids,
     page_paths,
     percentile,
     workload,
 )
-from bench.scale import KNOWN_ROLES
+from bench.scale import DOMAIN, KNOWN_ROLES
 
 IDS = {"agreement": 3, "risk": 4, "review": 5, "table": 6, "conversation": 7, "cycle": 8}
 PAGE_TYPES = {
@@ -36,6 +41,48 @@ def test_page_paths_use_the_ids_and_filter_the_lists():
     assert paths["conversation"].endswith("/tables/6/conversations/7")
     assert paths["cycle"].endswith("/cycles/8")
     assert "?" in paths["agreements"] and "?" in paths["risks"] and "q=" in paths["search"]
+
+
+def test_each_role_asks_for_the_review_it_may_read():
+    ids = {**IDS, "reviews": {"beheerder": 9, "partner": 2}}
+    load = workload(ids)
+    review = {role: next(p["path"] for p in pages if p["key"] == "review")
+              for role, pages in load.items()}  # fmt: skip
+    assert review["beheerder"].endswith("/reviews/9")
+    assert review["partner"].endswith("/reviews/2")
+    # A role without one of its own: the partnership's newest review.
+    assert review["lezer"].endswith("/reviews/5")
+    assert page_paths(ids, "partner")["review"].endswith("/reviews/2")
+
+
+def test_the_readable_review_follows_the_rules_of_who_may_see_a_review(tmp_path):
+    database = tmp_path / "reviews.db"
+    engine = sa.create_engine(f"sqlite:///{database}")
+    with engine.begin() as c:
+        c.exec_driver_sql('CREATE TABLE "user" (id INTEGER PRIMARY KEY, email TEXT)')
+        c.exec_driver_sql(
+            "CREATE TABLE membership (user_id INT, partnership_id INT, role TEXT,"
+            " organisation_id INT)"
+        )
+        c.exec_driver_sql(
+            "CREATE TABLE review (number INT, partnership_id INT, status TEXT, organisation_id INT)"
+        )
+        for i, (role, organisation) in enumerate([("beheerder", 1), ("teamlid", 2), ("lezer", 3)]):
+            c.exec_driver_sql(f"INSERT INTO \"user\" VALUES ({i}, '{role}@{DOMAIN}')")
+            c.exec_driver_sql(f"INSERT INTO membership VALUES ({i}, 1, '{role}', {organisation})")
+        c.exec_driver_sql(
+            "INSERT INTO review VALUES (1, 1, 'vastgesteld', 1), (2, 1, 'concept', 2),"
+            " (3, 1, 'concept', 1), (4, 2, 'vastgesteld', 3)"
+        )
+    scale = SimpleNamespace(partnership_id=1, agreement=1, big_table=1, big_conversation=1,
+                            cycle=1, write_table=1, write_conversation=1)  # fmt: skip
+    with engine.begin() as c:
+        c.exec_driver_sql("CREATE TABLE risk (number INT, partnership_id INT)")
+    engine.dispose()
+    ids = more_ids(f"sqlite:///{database}", scale)
+    # The beheerder reads every review, the teamlid its own organisation's concept, the
+    # lezer only the finalised one (never another partnership's).
+    assert ids["reviews"] == {"beheerder": 3, "teamlid": 2, "lezer": 1}
 
 
 def test_percentile_is_nearest_rank():

@@ -6,7 +6,7 @@ visitor who is not logged in, Hypothesis sends generated path ids (huge, negativ
 another partnership's), query strings and form bodies (with a valid CSRF token: unicode,
 control characters, NUL, huge and negative numbers, odd dates, missing and repeated
 fields, overlong text). It asserts that no request answers 5xx, that a refused request
-(4xx) changes nothing (the data version stays), and that nothing stored holds a control
+(4xx) changes nothing (no transaction commits a write), and that nothing stored holds a control
 character or a date outside the accepted years.
 
 The examples share one database: each starts from whatever the earlier ones stored, which
@@ -33,8 +33,8 @@ from tests.walk import (
     SESSION_ENDERS,
     arguments,
     clients_by_role,
+    committed_writes,
     crawl,
-    data_version,
     demo_with_world,
     endpoint_of,
     path_of,
@@ -214,7 +214,7 @@ class Walker:
 
     def send(self, client, method: str, path: str, body=None, htmx: bool = False):
         headers = {"HX-Request": "true"} if htmx else {}
-        before = data_version(self.app)
+        before = committed_writes(self.app)
         if method == "GET":
             response = client.get(path, headers=headers)
         else:
@@ -228,7 +228,7 @@ class Walker:
         self.statuses[response.status_code // 100] += 1
         assert response.status_code < 500, (method, path, body)
         if 400 <= response.status_code < 500:
-            assert data_version(self.app) == before, (method, path, body, response.status_code)
+            assert committed_writes(self.app) == before, (method, path, body, response.status_code)
         return response
 
     def run(self, clients: dict, method: str, examples: int) -> None:

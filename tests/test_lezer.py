@@ -17,8 +17,8 @@ from tests.walk import (
     DEMO,
     arguments,
     clients_by_role,
+    committed_writes,
     crawl,
-    data_version,
     demo_with_world,
     endpoint_of,
     path_of,
@@ -123,11 +123,11 @@ def test_a_reader_who_is_chair_and_member_of_everything_writes_nothing(
             continue
         body = {name: values[0] if values else "Tekst" for name, values in form.fields.items()}
         body["csrf_token"] = token
-        before = data_version(app)
+        before = committed_writes(app)
         response = client.post(form.action, data=body)
         tried.setdefault(endpoint, []).append((form.action, response.status_code))
         assert response.status_code in (403, 404), (form.action, response.status_code)
-        assert data_version(app) == before, form.action
+        assert committed_writes(app) == before, form.action
 
     # POST routes no page showed the beheerder (another role's buttons): the reader sends
     # them with the ids of the demo's objects.
@@ -143,11 +143,11 @@ def test_a_reader_who_is_chair_and_member_of_everything_writes_nothing(
         values = {name: real.get(name, 1) for _conv, name in arguments(rule)}
         values["slug"] = DEMO
         path = path_of(rule, values)
-        before = data_version(app)
+        before = committed_writes(app)
         response = client.post(path, data={"csrf_token": token})
         tried.setdefault(rule.endpoint, []).append((path, response.status_code))
         assert response.status_code in (403, 404), (path, response.status_code)
-        assert data_version(app) == before, path
+        assert committed_writes(app) == before, path
 
     partnership_posts = {
         r.endpoint

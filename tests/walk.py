@@ -10,12 +10,14 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import quote, urljoin, urlsplit
 
-from sqlalchemy import JSON, Date, DateTime, String, Text, select, update
+from sqlalchemy import JSON, Date, DateTime, String, Text, event, select, update
+from sqlalchemy.engine import Engine
 
-from app import inputs, pagecache
+from app import inputs
 from app.extensions import db
 from app.partnerships.models import Membership, Organisation, Partnership
 from app.seeds import load_demo
+from app.sqlite_writes import is_write
 
 DEMO = "eemland-bsa"  # the partnership the test world's members join
 OTHER = "noordoost-brabant"  # another partnership with objects of every kind
@@ -82,11 +84,40 @@ def clients_by_role(app, world, client, login_as, roles) -> dict:
     return clients
 
 
-def data_version(app) -> int:
-    with app.app_context():
-        value = pagecache.current_version()
-        db.session.remove()
-        return value
+# Bookkeeping no page shows: attempt counters, when a session was last seen, the outbox.
+UNSHOWN_TABLES = frozenset({"auth_throttle", "user_session", "outgoing_mail"})
+_WRITTEN_TABLE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE)
+_committed_writes = [0]
+
+
+def _note_write(conn, cursor, statement, parameters, context, executemany) -> None:
+    if is_write(statement):
+        table = _WRITTEN_TABLE.match(statement)
+        if table is None or table.group(1) not in UNSHOWN_TABLES:
+            conn.info["wrote"] = True
+
+
+def _note_commit(conn) -> None:
+    if conn.info.pop("wrote", False):
+        _committed_writes[0] += 1
+
+
+def _note_rollback(conn) -> None:
+    conn.info.pop("wrote", None)
+
+
+def committed_writes(app) -> int:
+    """How many transactions have committed a write to data a page shows (through any
+    engine of this process, counted from the first call): equal before and after a
+    request when that request changed nothing."""
+    for name, hook in (
+        ("before_cursor_execute", _note_write),
+        ("commit", _note_commit),
+        ("rollback", _note_rollback),
+    ):
+        if not event.contains(Engine, name, hook):
+            event.listen(Engine, name, hook)
+    return _committed_writes[0]
 
 
 # --- the crawl ---------------------------------------------------------------------------

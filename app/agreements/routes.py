@@ -31,12 +31,14 @@ from app.agreements.models import (
     DECISIONS,
     ENDED,
     REVISIT_DUE,
+    Agreement,
 )
 from app.exports.tables import csv_response, xlsx_response
 from app.extensions import db
 from app.forms import select_choices
 from app.manifest.links import linked_principle_ids
 from app.manifest.services import principle_choices
+from app.partnerships.services import owner_choices
 from app.policy import requires
 from app.views import (
     confirmed,
@@ -116,7 +118,9 @@ def index(slug: str):
         filters=filters,
         today=services.today(),
         organisations=services.organisations_of(g.partnership.id),
-        members=services.members_of(g.partnership.id),
+        owners=owner_choices(
+            Agreement.owner_id, Agreement.partnership_id, g.partnership.id, filters.owner
+        ),  # fmt: skip
         principles=principle_choices(g.partnership.id),
     )
 

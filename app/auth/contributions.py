@@ -45,8 +45,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = _l("Log in to see this page.")
     login_manager.user_loader(load_user)
 
-    # This runs before the page cache (registered later by create_app), so a kept page is
-    # never served to an ended session or to someone who must still enrol.
+    # Someone who must still enrol sees only the enrolment pages (and the public ones).
     @app.before_request
     def require_enrolment():
         endpoint = request.endpoint

@@ -3,9 +3,8 @@
 The session cookie and the remember cookie both hold the same random value (Flask-Login's
 user id); the database keeps its SHA-256 hash. A request is signed in only while that row
 is not ended, its user is active, it was seen within the idle timeout and it is younger
-than its absolute lifetime. Noting when a session was last seen is bookkeeping no page
-shows: it happens at most every few minutes and does not count as a data write for the
-page cache (app/pagecache.py)."""
+than its absolute lifetime. Noting when a session was last seen is bookkeeping: it
+happens at most every few minutes."""
 
 from __future__ import annotations
 

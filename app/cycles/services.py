@@ -7,8 +7,8 @@ import math
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import aliased, joinedload
 
 from app.activity.notifications import follow_automatically, followers, notify
 from app.activity.services import record
@@ -405,10 +405,15 @@ def _contributed_parts(pid: int, start: datetime, end: datetime) -> dict:
     return parts
 
 
-def _agreement_rows(query) -> list[dict]:
+def _agreement_rows(*conditions) -> list[dict]:
     return [
         {"number": a.number, "title": a.title}
-        for a in db.session.execute(query.order_by(Agreement.number).limit(LIST_LIMIT)).scalars()
+        for a in db.session.execute(
+            select(Agreement.number, Agreement.title)
+            .where(*conditions)
+            .order_by(Agreement.number)
+            .limit(LIST_LIMIT)
+        )
     ]
 
 
@@ -417,14 +422,16 @@ def _count(query) -> int:
 
 
 def _agreements_part(pid: int, cycle: Cycle, start: datetime, end: datetime) -> dict:
-    base = select(Agreement).where(Agreement.partnership_id == pid, Agreement.archived_at.is_(None))
-    started = base.where(Agreement.status != CONCEPT,
-                         Agreement.start_on.between(cycle.period_from, cycle.period_to))  # fmt: skip
-    ended = base.where(
-        Agreement.status == ENDED, Agreement.end_on.between(cycle.period_from, cycle.period_to)
-    )
-    overdue = base.where(Agreement.status == ACTIVE, Agreement.kind == WORKABLE,
-                         Agreement.revisit_on < min(cycle.period_to, today()))  # fmt: skip
+    period = (cycle.period_from, cycle.period_to)
+    started = and_(Agreement.status != CONCEPT, Agreement.start_on.between(*period))
+    ended = and_(Agreement.status == ENDED, Agreement.end_on.between(*period))
+    overdue = and_(Agreement.status == ACTIVE, Agreement.kind == WORKABLE,
+                   Agreement.revisit_on < min(cycle.period_to, today()))  # fmt: skip
+    kept = (Agreement.partnership_id == pid, Agreement.archived_at.is_(None))
+    # The three counts in one pass over the partnership's agreements.
+    counts = db.session.execute(
+        select(*(func.count(case((c, 1))) for c in (started, ended, overdue))).where(*kept)
+    ).one()
     revisits = dict(
         db.session.execute(
             select(Revisit.decision, func.count(Revisit.id))
@@ -433,10 +440,14 @@ def _agreements_part(pid: int, cycle: Cycle, start: datetime, end: datetime) -> 
             .group_by(Revisit.decision)
         ).all()
     )
+
+    def part(count: int, condition) -> dict:
+        return {"count": count, "items": _agreement_rows(*kept, condition)}
+
     return {
-        "started": {"count": _count(started), "items": _agreement_rows(started)},
-        "ended": {"count": _count(ended), "items": _agreement_rows(ended)},
-        "overdue": {"count": _count(overdue), "items": _agreement_rows(overdue)},
+        "started": part(counts[0], started),
+        "ended": part(counts[1], ended),
+        "overdue": part(counts[2], overdue),
         "revisits": revisits,
     }
 
@@ -444,61 +455,71 @@ def _agreements_part(pid: int, cycle: Cycle, start: datetime, end: datetime) -> 
 def _risks_part(pid: int, start: datetime, end: datetime) -> dict:
     new = select(Risk).where(Risk.partnership_id == pid, Risk.created_at.between(start, end))
 
-    # Netto score at the end of the period and just before it, in two grouped queries, of
-    # the risks reassessed in the period (the others kept their score): the work follows
-    # the period's reassessments, not every assessment since the start.
-    reassessed = (
-        select(RiskAssessment.risk_id)
-        .join(Risk, Risk.id == RiskAssessment.risk_id)
-        .where(Risk.partnership_id == pid, RiskAssessment.assessed_at > start,
-               RiskAssessment.assessed_at <= end)
-    )  # fmt: skip
-
-    def scores_at(moment):
-        latest = (
-            select(RiskAssessment.risk_id, func.max(RiskAssessment.id).label("last"))
-            .where(RiskAssessment.risk_id.in_(reassessed), RiskAssessment.assessed_at <= moment)
-            .group_by(RiskAssessment.risk_id)
-            .subquery()
-        )
-        return dict(
-            db.session.execute(
-                select(RiskAssessment.risk_id,
-                       RiskAssessment.residual_likelihood * RiskAssessment.residual_impact)
-                .join(latest, latest.c.last == RiskAssessment.id)
-            ).all()
-        )  # fmt: skip
-
-    before, after = scores_at(start), scores_at(end)
-    raised = [rid for rid, s in after.items() if rid in before and s > before[rid]]
-    lowered = [rid for rid, s in after.items() if rid in before and s < before[rid]]
+    moved = _moved_risks(pid, start, end)
     top = db.session.execute(
         select(Risk).where(Risk.partnership_id == pid, Risk.archived_at.is_(None), Risk.status != "gesloten")
         .order_by(Risk.residual_score.desc(), Risk.number).limit(5)
     ).scalars()  # fmt: skip
     limits = risks.thresholds(pid)
-
-    def rows(ids):
-        if not ids:
-            return []
-        return [
-            {"number": r.number, "title": r.title}
-            for r in db.session.execute(
-                select(Risk).where(Risk.id.in_(ids[:LIST_LIMIT])).order_by(Risk.number)
-            ).scalars()
-        ]
-
     heat = risks.heat_map(pid, "netto")
     return {
         "new": {"count": _count(new), "items": [{"number": r.number, "title": r.title} for r in
                 db.session.execute(new.order_by(Risk.number).limit(LIST_LIMIT)).scalars()]},
-        "raised": {"count": len(raised), "items": rows(raised)},
-        "lowered": {"count": len(lowered), "items": rows(lowered)},
+        "raised": moved[RAISED],
+        "lowered": moved[LOWERED],
         "top": [{"number": r.number, "title": r.title, "score": r.residual_score,
                  "level": risks.level(r.residual_score, limits)} for r in top],
         "heat_map": [[heat.get((likelihood, impact), 0) for likelihood in range(1, 6)] for impact in range(5, 0, -1)],
         "levels": [[risks.level(likelihood * impact, limits) for likelihood in range(1, 6)] for impact in range(5, 0, -1)],
     }  # fmt: skip
+
+
+RAISED, LOWERED = "raised", "lowered"
+
+
+def _moved_risks(pid: int, start: datetime, end: datetime) -> dict[str, dict]:
+    """The risks reassessed in the period whose netto score at its end is above (raised) or
+    below (lowered) the score just before it: per direction the count and the first
+    LIST_LIMIT by number. One statement, aggregated in the database; the rows it returns
+    are bounded, whatever the number of risks and assessments."""
+    ra = RiskAssessment
+    last = (
+        select(ra.risk_id,
+               func.max(case((ra.assessed_at <= start, ra.id))).label("before"),
+               func.max(ra.id).label("after"))
+        # IN, not a join: the assessments are read in risk order, so no sort for the grouping.
+        .where(ra.risk_id.in_(select(Risk.id).where(Risk.partnership_id == pid)),
+               ra.assessed_at <= end)
+        .group_by(ra.risk_id)
+        .having(func.max(ra.assessed_at) > start)  # reassessed in the period
+        .subquery()
+    )  # fmt: skip
+    after, before = aliased(ra), aliased(ra)
+    score_after = after.residual_likelihood * after.residual_impact
+    score_before = before.residual_likelihood * before.residual_impact
+    moves = (
+        select(last.c.risk_id,
+               case((score_after > score_before, RAISED), else_=LOWERED).label("direction"))
+        .join(after, after.id == last.c.after)
+        .join(before, before.id == last.c.before)  # assessed before the period too
+        .where(score_after != score_before)
+        .subquery()
+    )  # fmt: skip
+    ranked = (
+        select(moves.c.direction, Risk.number, Risk.title,
+               func.count().over(partition_by=moves.c.direction).label("total"),
+               func.row_number().over(partition_by=moves.c.direction,
+                                      order_by=Risk.number).label("place"))
+        .join(Risk, Risk.id == moves.c.risk_id)
+        .subquery()
+    )  # fmt: skip
+    moved = {RAISED: {"count": 0, "items": []}, LOWERED: {"count": 0, "items": []}}
+    for row in db.session.execute(
+        select(ranked).where(ranked.c.place <= LIST_LIMIT).order_by(ranked.c.place)
+    ):
+        moved[row.direction]["count"] = row.total
+        moved[row.direction]["items"].append({"number": row.number, "title": row.title})
+    return moved
 
 
 def _reviews_part(pid: int, cycle: Cycle) -> dict:
@@ -828,7 +849,11 @@ def attention(membership: Membership) -> dict:
     running = running_cycle(pid)
     missing = []
     if running is not None and membership.role in ("programmamanager", "beheerder"):
-        measured = set(measurements_of(running))
+        measured = set(
+            db.session.execute(
+                select(Measurement.indicator_id).where(Measurement.cycle_id == running.id)
+            ).scalars()
+        )
         missing = [i.name for i in indicators_of(pid, (ADOPTED,)) if i.id not in measured]
     latest = []
     last_with_values = db.session.execute(

@@ -59,7 +59,7 @@ PG_MEMBER = "database.pgdump"
 FILES = "files"
 # Tables whose rows say nothing about whether a database is in use: a database fresh
 # from `flask db upgrade` (and the scheduler's first runs) holds rows in these.
-NOT_DATA = {"alembic_version", "job_run", "data_version"}
+NOT_DATA = {"alembic_version", "job_run"}
 
 
 class BackupError(click.ClickException):

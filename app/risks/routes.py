@@ -22,7 +22,7 @@ from app.extensions import db
 from app.forms import select_choices
 from app.manifest.links import linked_principle_ids
 from app.manifest.services import principle_choices
-from app.partnerships.services import members_of, organisations_of
+from app.partnerships.services import members_of, organisations_of, owner_choices
 from app.policy import requires
 from app.risks import services
 from app.risks.forms import (
@@ -38,7 +38,7 @@ from app.risks.forms import (
     RiskForm,
     ThresholdsForm,
 )
-from app.risks.models import Measure, RiskCategory
+from app.risks.models import Measure, Risk, RiskCategory
 from app.views import ensure_current, form_status, page_number, render, service_errors
 
 bp = Blueprint("risks", __name__, url_prefix="/p/<slug>/risks")
@@ -108,7 +108,7 @@ def index(slug: str):
         today=services.today(),
         category_options=[(c.id, c.name) for c in services.categories_of(g.partnership.id)],
         organisations=organisations_of(g.partnership.id),
-        members=members_of(g.partnership.id),
+        owners=owner_choices(Risk.owner_id, Risk.partnership_id, g.partnership.id, filters.owner),
     )
 
 

@@ -352,8 +352,30 @@ def search(membership: Membership, query: str, kind: str | None = None, page: in
         return _matching(statement.where(*readable), query, ranked)
 
     results = Results(query=query, kind=kind, page=page)
-    counting, _rank = matching(select(SearchDocument.kind, func.count()), ranked=False)
-    counts = dict(db.session.execute(counting.group_by(SearchDocument.kind)).all())
+    best: list[int] = []
+    if kind:
+        counting, _rank = matching(select(SearchDocument.kind, func.count()), ranked=False)
+        counts = dict(db.session.execute(counting.group_by(SearchDocument.kind)).all())
+    else:
+        # The best PER_KIND of each kind and each kind's count in one pass over the
+        # matches (the full-text index is asked once, not once to count and once to rank).
+        ranking, rank = matching(select(SearchDocument.id, SearchDocument.kind))
+        ranked = ranking.add_columns(
+            func.row_number()
+            .over(partition_by=SearchDocument.kind, order_by=(rank, SearchDocument.id))
+            .label("position"),
+            func.count().over(partition_by=SearchDocument.kind).label("total"),
+        ).subquery()
+        # The ids first, then their documents: joined in one statement, PostgreSQL
+        # cannot tell how few rows the position leaves and reads the whole table.
+        counts = {}
+        for row in db.session.execute(
+            select(ranked.c.id, ranked.c.kind, ranked.c.total)
+            .where(ranked.c.position <= PER_KIND)
+            .order_by(ranked.c.position)
+        ):
+            best.append(row.id)
+            counts[row.kind] = row.total
     comment_ids = (
         db.session.execute(
             _newest_comments(select(SearchDocument.id).where(*readable), query).limit(
@@ -384,17 +406,6 @@ def search(membership: Membership, query: str, kind: str | None = None, page: in
                 .offset((page - 1) * PAGE_SIZE)
             ).scalars()
     else:
-        ranking, rank = matching(select(SearchDocument.id))
-        ranked = ranking.add_columns(
-            func.row_number()
-            .over(partition_by=SearchDocument.kind, order_by=(rank, SearchDocument.id))
-            .label("position")
-        ).subquery()
-        # The ids first, then their documents: joined in one statement, PostgreSQL
-        # cannot tell how few rows the position leaves and reads the whole table.
-        best = db.session.execute(
-            select(ranked.c.id).where(ranked.c.position <= PER_KIND).order_by(ranked.c.position)
-        ).scalars()
         rows = _documents([*best, *comment_ids[:PER_KIND]])
     for doc in rows:
         results.groups.setdefault(doc.kind, []).append(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from flask import (
     Blueprint,
@@ -16,6 +18,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import inspect
 
@@ -41,6 +44,7 @@ from app.tables.forms import (
 )
 from app.tables.models import Comment, Conversation, Meeting, MeetingDecision, ThematicTable
 from app.timeutil import local
+from app.urls import url_pattern
 from app.views import ensure_current, form_status, page_number, service_errors
 
 bp = Blueprint("tables", __name__, url_prefix="/p/<slug>/tables")
@@ -54,13 +58,66 @@ def table_labels():
 @bp.app_template_filter("comment_markdown")
 def comment_markdown(text: str | None):
     """A comment's Markdown with its mentions as "@" and the person's current name. The
-    partnership's names are read once per request, at the first comment shown, so a
+    conversation page reads the names its comments mention before rendering; elsewhere
+    the partnership's names are read once per request, at the first comment shown, so a
     page costs the same whether or not its comments mention anyone."""
     names = g.get("mention_names")
     if names is None:
         partnership = g.get("partnership")
         names = g.mention_names = services.names_in(partnership.id) if partnership else {}
     return render_markdown(text, names)
+
+
+# What every comment of a conversation page says, translated once per request.
+COMMENT_TEXTS = {
+    "new": _l("new"),
+    "edited": _l("edited"),
+    "see_history": _l("see the history"),
+    "edit": _l("Edit"),
+    "your_comment": _l("your comment"),
+    "hide": _l("Hide"),
+    "reply": _l("Reply"),
+    "reply_label": _l("Your reply"),
+    "comment_label": _l("Your comment"),
+    "mention_help": _l(
+        "Mention a member of the table with @ and their name, e.g. @Mehmet Yilmaz; "
+        "suggestions appear as you type. You can use Markdown."
+    ),
+    "mention_list": _l("Members to mention"),
+    "place_reply": _l("Place reply"),
+    "place_comment": _l("Place comment"),
+}
+
+
+@dataclass(frozen=True)
+class CommentParts:
+    """The texts and links of a conversation's comments and comment forms."""
+
+    text: dict[str, str]
+    post: str  # where a comment or reply is posted
+    mentions: str  # the mention suggestions, without ?target=
+    edit: Callable[[int], str]  # comment id -> link
+    hide: Callable[[int], str]
+    history: Callable[[int], str]
+
+
+@bp.app_template_global()
+def comment_parts(table: ThematicTable, conversation: Conversation) -> CommentParts:
+    """CommentParts of this conversation, built once per request: a page of 50 comments
+    with their reply forms otherwise calls url_for and gettext hundreds of times."""
+    kept = g.setdefault("comment_parts", {})
+    if conversation.id not in kept:
+        values = {"slug": g.partnership.slug, "table_id": table.id,
+                  "conversation_id": conversation.id}  # fmt: skip
+        kept[conversation.id] = CommentParts(
+            text={key: str(text) for key, text in COMMENT_TEXTS.items()},
+            post=url_for("tables.post_comment", **values),
+            mentions=url_for("tables.mention_suggestions", slug=values["slug"], table_id=table.id),
+            edit=url_pattern("tables.edit_comment", "comment_id", **values),
+            hide=url_pattern("tables.hide_comment", "comment_id", **values),
+            history=url_pattern("tables.comment_history", "comment_id", **values),
+        )
+    return kept[conversation.id]
 
 
 def _table(table_id: int, needed: int = TABLE_READ) -> tuple[ThematicTable, int]:
@@ -255,6 +312,9 @@ def _show_conversation(table, access, conversation, form, status: int = 200, rep
     # ?page=last: where the browser goes after placing a comment (see post_comment).
     wanted = None if request.args.get("page") == "last" else page_number()
     page = services.comments_page(conversation, page_no or wanted)
+    # The names the page's mentions show (comment_markdown reads them from g).
+    shown = [*page.comments, *(reply for replies in page.replies.values() for reply in replies)]
+    g.mention_names = services.mentioned_names(g.partnership.id, (c.body for c in shown))
     context = {
         "table": table,
         "access": access,

@@ -468,6 +468,21 @@ def names_in(partnership_id: int) -> dict[int, str]:
     )
 
 
+def mentioned_names(partnership_id: int, bodies) -> dict[int, str]:
+    """names_in() of only the members these texts mention: one query (also without any
+    mention, so a page costs the same either way) whose rows follow the page, not the
+    partnership's 3,000 members at factor 10."""
+    ids = {int(m.group(2)) for body in bodies for m in MENTION_TOKEN.finditer(body or "")}
+    return dict(
+        db.session.execute(
+            select(User.id, User.name)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.partnership_id == partnership_id, Membership.active.is_(True),
+                   User.id.in_(ids))
+        ).all()
+    )  # fmt: skip
+
+
 def _partnership_people(partnership_id: int, leave_out: set[int]) -> list[User]:
     people = db.session.execute(
         select(User)

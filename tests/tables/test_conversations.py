@@ -29,6 +29,7 @@ from tests.tables.helpers import (
     state,
     uid,
 )
+from tests.walk import committed_writes
 
 HTMX = {"HX-Request": "true"}
 
@@ -741,22 +742,17 @@ def test_a_failed_reply_on_a_later_page_is_shown_on_that_page(app, seated, login
 
 
 def test_a_refused_comment_writes_nothing_not_even_read(app, seated, login_as):
-    from app import pagecache
-
     def conversation():
         return db.session.get(Conversation, seated.conversation_id)
 
     in_context(app, lambda: say(seated.world, conversation(), "partner", "Nieuw voor jou."))
     client = login_as(seated.world, "teamlid")
-    with app.app_context():
-        before = pagecache.current_version()
+    before = committed_writes(app)
 
     response = post(client, seated.comments_url(), {"body": ""})
 
     assert response.status_code == 422
-    with app.app_context():
-        assert pagecache.current_version() == before
+    assert committed_writes(app) == before
     # Opening the conversation does mark it read.
     client.get(seated.conversation_url())
-    with app.app_context():
-        assert pagecache.current_version() > before
+    assert committed_writes(app) > before
