@@ -532,3 +532,27 @@ def test_an_object_full_of_documents_takes_no_more(app, world, made, client, log
     assert "Hiermee wordt de totale omvang van documenten die bij dit onderdeel mag" in text(second)
     assert counts(app) == (1, 1)
     assert len(stored_files(app)) == files_before
+
+
+def test_other_organisations_read_only_the_latest_version_of_a_shared_review_document(app, world, made, client, login_as):  # fmt: skip
+    """Removing personal data from a shared document means uploading a newer version: the
+    privacy guard checks that one, so the older ones stay inside the organisation."""
+    login_as(world, "teamlid")
+    upload(client, world, "review", made.concept_review, data=b"Bel Jan op 06-12345678.\n",
+           name="Samenvatting.txt", shareable=True)  # fmt: skip
+    document = document_of(app, "review", made.concept_review)
+    client.post(
+        f"/p/{world.slug}/documents/{document.id}/version",
+        data={"csrf_token": csrf_token(client), "file": (io.BytesIO(b"Geanonimiseerd.\n"), "Samenvatting.txt")},
+        content_type="multipart/form-data",
+    )  # fmt: skip
+    finalise_directly(app, made.concept_review)
+    base = f"/p/{world.slug}/documents/{document.id}/versions"
+    assert client.get(f"{base}/1").data == b"Bel Jan op 06-12345678.\n"
+
+    login_as(world, "programmamanager")  # of the municipality
+    assert client.get(f"{base}/2").status_code == 200
+    assert client.get(f"{base}/1").status_code == 404
+    page = text(client.get(f"/p/{world.slug}/reviews/1"))
+    assert "Samenvatting.txt" in page
+    assert "2 versies" not in page and "Versie 1" not in page
