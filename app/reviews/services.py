@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, extract, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from app.activity.models import AuditEvent
 from app.activity.notifications import follow_automatically, followers, notify
@@ -897,6 +897,25 @@ def purge_expired(now: datetime | None = None) -> int:
             )
         )
     )
+    # Of a shared document only the latest version was shared: the older ones are case
+    # details too (policy.may_read_version).
+    newer = aliased(DocumentVersion)
+    older_shared = db.session.execute(
+        select(DocumentVersion.id, DocumentVersion.storage_key).where(
+            DocumentVersion.document_id.in_(
+                select(Document.id).where(
+                    Document.object_kind == "review",
+                    Document.object_id.in_([review.id for review, _ in expired]),
+                    Document.shareable.is_(True),
+                )
+            ),
+            select(newer.id)
+            .where(newer.document_id == DocumentVersion.document_id,
+                   newer.number > DocumentVersion.number)
+            .exists(),
+        )
+    ).all()  # fmt: skip
+    keys += [key for _id, key in older_shared]
     for review, months in expired:
         review.case_description = ""
         review.aims = {}
@@ -924,6 +943,10 @@ def purge_expired(now: datetime | None = None) -> int:
             delete(DocumentVersion).where(DocumentVersion.document_id.in_(case_documents))
         )
         db.session.execute(delete(Document).where(Document.id.in_(case_documents)))
+    if older_shared:
+        db.session.execute(
+            delete(DocumentVersion).where(DocumentVersion.id.in_([i for i, _key in older_shared]))
+        )
     db.session.commit()
     documents.remove_files(keys)
     return len(expired)

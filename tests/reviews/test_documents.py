@@ -412,3 +412,25 @@ def test_a_review_takes_a_file_with_warnings_and_other_objects_are_not_checked(c
     documents.attach(world.partnership.id, "agreement", 1, builders.pdf([f"BSN {BSN}"]),
                      "ander.pdf", user_id=None)  # fmt: skip
     assert count(Document, object_kind="agreement") == 1
+
+
+def test_purging_removes_the_older_versions_of_a_shared_document(ctx, world):
+    """Only a shared document's latest version was shared; the older ones are case details
+    and go with them."""
+    storage = storage_for(current_app)
+    review = make_review(world, title="Oud")
+    shared = stored_document(world, review, b"Les met 06-12345678.\n", "les.txt")
+    shared.shareable = True
+    documents.add_version(shared, b"Geanonimiseerde les.\n", "les.txt", user_id=None)
+    finalise(world, review)
+    older_key = shared.versions[0].storage_key
+    review.finalised_at = utcnow() - timedelta(days=800)
+    db.session.commit()
+    shared_id = shared.id
+
+    assert services.purge_expired() == 1
+    db.session.expire_all()
+    document = db.session.get(Document, shared_id)
+    assert [v.number for v in document.versions] == [2]
+    assert documents.read(document.latest) == b"Geanonimiseerde les.\n"
+    assert not storage.exists(older_key)
