@@ -396,6 +396,8 @@ def texts_of(review: Review) -> dict[str, str]:
 
 # --- the privacy guard in documents -------------------------------------------------------------
 
+# Where in a document a hit in its name is (shown like "pagina 2" for its content).
+NAME_LOCATION = "bestandsnaam"
 # Why a document cannot be checked (and so blocks finalising).
 UNREADABLE, INCOMPLETE, MISSING = "unreadable", "incomplete", "missing"
 
@@ -447,6 +449,11 @@ def check_upload(inspected: Inspected, data: bytes) -> None:
     saved: a BSN is refused (nothing stored). Other hits are stored and shown as warnings
     on the review; a file the guard cannot read completely is stored too, and shown as
     blocking finalising until it is replaced or archived (the check is remembered)."""
+    if any(hit.kind == privacy.BSN for hit in privacy.scan(inspected.name)):
+        raise UploadRefused(
+            _l("The file name contains a citizen service number (BSN). Rename the file: a BSN may not be stored."),
+            "file",
+        )  # fmt: skip
     check = check_file(data, inspected.kind)
     _remember(f"{inspected.sha256}:{inspected.kind}", check)
     for location, hit in check.hits:
@@ -493,9 +500,11 @@ def review_documents(review: Review) -> list[Document]:
 
 
 def guard_documents(review: Review) -> DocumentGuard:
-    """The privacy guard over the latest version of every current document of the review."""
+    """The privacy guard over the latest version of every current document of the review,
+    and over its name (shown wherever the document is)."""
     guard = DocumentGuard()
     for document in review_documents(review):
+        guard.hits.extend((document, NAME_LOCATION, hit) for hit in privacy.scan(document.name))
         check = check_version(document.latest)
         if check.problem:
             guard.problems.append(DocumentProblem(document, check.problem))

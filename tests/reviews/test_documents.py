@@ -434,3 +434,30 @@ def test_purging_removes_the_older_versions_of_a_shared_document(ctx, world):
     assert [v.number for v in document.versions] == [2]
     assert documents.read(document.latest) == b"Geanonimiseerde les.\n"
     assert not storage.exists(older_key)
+
+
+def test_the_guard_reads_the_file_name_too(app, world, login_as):
+    """A file called after the client is as much case data as its content: a BSN in the
+    name is refused at upload (nothing stored), other hits are warnings to confirm."""
+    review_id = in_context(app, lambda: make_review(world).id)
+    client = login_as(world, "teamlid")
+    before = (counts(app), stored_files(app))
+    response = upload(client, world, "review", review_id, builders.pdf(["Verslag."]),
+                      f"Dossier {BSN}.pdf")  # fmt: skip
+    assert response.status_code == 422
+    message = in_context(app, gettext,
+        "The file name contains a citizen service number (BSN). Rename the file: a BSN may not "
+        "be stored.",
+    )  # fmt: skip
+    assert message in text(response) and "burgerservicenummer (BSN) in de naam" in message
+    assert (counts(app), stored_files(app)) == before
+
+    upload(client, world, "review", review_id, builders.pdf(["Verslag."]), "Bel 06-12345678.pdf")
+    with app.test_request_context():
+        review = db.session.get(Review, review_id)
+        [finding] = [f for f in services.findings(review) if f.document]
+        assert (finding.hit.kind, finding.location) == (privacy.PHONE, "bestandsnaam")
+        refused(lambda: finalise(world, review), gettext(
+            "The privacy guard found %(n)s possible personal data. Remove them or confirm "
+            "each with a reason.", n=1,
+        ))  # fmt: skip
