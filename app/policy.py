@@ -259,6 +259,20 @@ def may_read_document(membership: Membership, document: Any, target: AttachTarge
     return bool(document.shareable)
 
 
+def may_read_version(
+    membership: Membership, document: Any, version: Any, target: AttachTarget
+) -> bool:
+    """One version of a document the member may read. Of a review's document shared with
+    the partnership, other organisations read only the latest version: the one the privacy
+    guard checked before finalising (personal data is removed by uploading a newer version,
+    so the older ones stay case details of the recording organisation)."""
+    if not may_read_document(membership, document, target):
+        return False
+    if target.case_organisation_id in (None, membership.organisation_id):
+        return True
+    return version.number == document.latest.number
+
+
 def may_attach_to(membership: Membership, target: AttachTarget) -> bool:
     """Attaching a document: whoever the object's area lets attach (a lezer never writes)."""
     return membership.active and target.may_attach and membership.role not in READ_ONLY_ROLES

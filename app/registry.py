@@ -332,13 +332,16 @@ class Attachable:
     ``search_scope(document)`` says who finds the document in search (None: no one, as
     for a hidden comment's); without it every member of the partnership finds it, by its
     name and its text. ``check_upload(inspected, data)`` refuses a file this kind of object
-    may not hold (raising UploadRefused) before anything is stored.
+    may not hold (raising UploadRefused) before anything is stored. ``case_details``: its
+    documents are case details of one organisation, and one shared beyond it is shared at
+    its latest version only (policy.may_read_version).
     """
 
     label: LazyString | str
     resolve: Callable[[int, Membership], AttachTarget | None]
     search_scope: Callable[[Any], DocumentScope | None] | None = None
     check_upload: Callable[[Any, bytes], None] | None = None
+    case_details: bool = False
 
 
 # --- the registries ------------------------------------------------------------------------

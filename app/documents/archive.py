@@ -34,6 +34,16 @@ def is_case_detail(document: Document) -> bool:
     return scope is not None and scope.organisation_id is not None
 
 
+def archived_versions(document: Document, with_case_details: bool) -> list[DocumentVersion]:
+    """The versions the archive holds: of a document shared beyond its organisation, without
+    case details, only the latest (the older ones are case details, see
+    policy.may_read_version)."""
+    attachable = registry.attachables.get(document.object_kind)
+    if with_case_details or attachable is None or not attachable.case_details:
+        return list(document.versions)
+    return [document.latest]
+
+
 def archived_documents(partnership_id: int, with_case_details: bool) -> list[Document]:
     """The partnership's documents the archive holds, archived ones too, with versions."""
     found = db.session.scalars(
@@ -53,7 +63,7 @@ def file_path(document: Document, version: DocumentVersion) -> str:
 def documents(partnership_id: int, with_case_details: bool) -> list[dict]:
     found = archived_documents(partnership_id, with_case_details)
     user_ids = {d.created_by_id for d in found} | {
-        v.uploaded_by_id for d in found for v in d.versions
+        v.uploaded_by_id for d in found for v in archived_versions(d, with_case_details)
     }
     names = dict(
         db.session.execute(select(User.id, User.name).where(User.id.in_(user_ids - {None}))).all()
@@ -72,7 +82,7 @@ def documents(partnership_id: int, with_case_details: bool) -> list[dict]:
             "content": {"name": v.name, "size": v.size, "kind": v.kind,
                         "content_type": v.content_type, "sha256": v.sha256,
                         "file": file_path(d, v)},
-        } for v in d.versions],
+        } for v in archived_versions(d, with_case_details)],
         "decisions": [], "comments": [],
     } for d in found]  # fmt: skip
 
@@ -82,7 +92,7 @@ def files(partnership_id: int, with_case_details: bool) -> Iterator[tuple[str, b
     left out and logged: its metadata and sha256 are still in the archive)."""
     storage = storage_for(current_app)
     for document in archived_documents(partnership_id, with_case_details):
-        for version in document.versions:
+        for version in archived_versions(document, with_case_details):
             try:
                 data = services.read(version, storage)
             except (OSError, KeyError):

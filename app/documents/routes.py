@@ -30,7 +30,7 @@ from app.documents.views import (
 from app.errors import error_page
 from app.extensions import db
 from app.partnerships.models import Membership, Partnership
-from app.policy import can, may_attach_to, may_manage_document, requires
+from app.policy import can, may_attach_to, may_manage_document, may_read_version, requires
 from app.views import confirmation_page, confirmed, form_status, service_errors
 
 bp = Blueprint("documents", __name__, url_prefix="/p/<slug>/documents")
@@ -230,12 +230,12 @@ def archive(slug: str, document_id: int):
 @bp.get("/<int:document_id>/versions/<int:number>")
 @requires("document.view")
 def download(slug: str, document_id: int, number: int):
-    document, _target = document_or_404(document_id)
+    document, target = document_or_404(document_id)
     version = db.session.execute(
         select(DocumentVersion).where(
             DocumentVersion.document_id == document.id, DocumentVersion.number == number
         )
     ).scalar_one_or_none()
-    if version is None:
+    if version is None or not may_read_version(g.membership, document, version, target):
         abort(404)
     return download_response(version)

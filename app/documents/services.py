@@ -86,6 +86,19 @@ def check_viruses(data: bytes) -> None:
         raise UploadRefused(_("The file contains a virus (%(name)s).", name=found), "file")
 
 
+def next_number(document: Document) -> int:
+    """The number of the document's next version, after the ones stored (not the ones this
+    request loaded). The document's row is locked first (PostgreSQL), so that two uploads
+    at once are numbered one after the other."""
+    if document.id is None:
+        return 1
+    db.session.execute(select(Document.id).where(Document.id == document.id).with_for_update())
+    stored = db.session.scalar(
+        select(func.max(DocumentVersion.number)).where(DocumentVersion.document_id == document.id)
+    )
+    return (stored or 0) + 1
+
+
 def store_version(
     document: Document,
     inspected: Inspected,
@@ -95,9 +108,9 @@ def store_version(
     *,
     shareable: bool = False,
 ) -> DocumentVersion:
+    number = next_number(document)
     key = new_key()
     storage.put(key, data)
-    number = len(document.versions) + 1
     version = DocumentVersion(
         document=document,
         number=number,

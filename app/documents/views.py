@@ -19,7 +19,7 @@ from app.documents.forms import ACCEPT, UploadForm
 from app.documents.models import Document, DocumentVersion
 from app.extensions import db
 from app.partnerships.models import Membership
-from app.policy import may_attach_to, may_manage_document, may_read_document
+from app.policy import may_attach_to, may_manage_document, may_read_document, may_read_version
 from app.registry import AttachTarget, attachables
 
 
@@ -82,12 +82,17 @@ class Section:
     documents: list[Document]
     names: dict[int, str] = field(default_factory=dict)
     manageable: set[int] = field(default_factory=set)
+    # document id -> the versions the member may read (policy.may_read_version)
+    readable: dict[int, list[DocumentVersion]] = field(default_factory=dict)
     form: UploadForm | None = None
     archived: bool = False
 
     @property
     def back(self) -> str:
         return back_url(self.target)
+
+    def versions_of(self, document: Document) -> list[DocumentVersion]:
+        return self.readable.get(document.id, [])
 
 
 def uploader_names(documents: list[Document]) -> dict[int, str]:
@@ -129,6 +134,10 @@ def section(
         documents=documents,
         names=uploader_names(documents),
         manageable={d.id for d in documents if may_manage_document(membership, d, target)},
+        readable={
+            d.id: [v for v in d.versions if may_read_version(membership, d, v, target)]
+            for d in documents
+        },
         form=form if may_attach else None,
         archived=archived,
     )

@@ -344,7 +344,7 @@ def init_app(app: Flask) -> None:
     registry.audit_redactions.register("review documents", hidden_document_events)
     registry.attachables.register("review", Attachable(
         _l("Review"), attach_review, search_scope=review_document_scope,
-        check_upload=check_review_upload,
+        check_upload=check_review_upload, case_details=True,
     ))  # fmt: skip
     for kind, notification in NOTIFICATIONS.items():
         registry.notification_kinds.register(kind, notification)

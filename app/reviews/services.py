@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, extract, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from app.activity.models import AuditEvent
 from app.activity.notifications import follow_automatically, followers, notify
@@ -396,6 +396,8 @@ def texts_of(review: Review) -> dict[str, str]:
 
 # --- the privacy guard in documents -------------------------------------------------------------
 
+# Where in a document a hit in its name is (shown like "pagina 2" for its content).
+NAME_LOCATION = "bestandsnaam"
 # Why a document cannot be checked (and so blocks finalising).
 UNREADABLE, INCOMPLETE, MISSING = "unreadable", "incomplete", "missing"
 
@@ -447,6 +449,11 @@ def check_upload(inspected: Inspected, data: bytes) -> None:
     saved: a BSN is refused (nothing stored). Other hits are stored and shown as warnings
     on the review; a file the guard cannot read completely is stored too, and shown as
     blocking finalising until it is replaced or archived (the check is remembered)."""
+    if any(hit.kind == privacy.BSN for hit in privacy.scan(inspected.name)):
+        raise UploadRefused(
+            _l("The file name contains a citizen service number (BSN). Rename the file: a BSN may not be stored."),
+            "file",
+        )  # fmt: skip
     check = check_file(data, inspected.kind)
     _remember(f"{inspected.sha256}:{inspected.kind}", check)
     for location, hit in check.hits:
@@ -493,9 +500,11 @@ def review_documents(review: Review) -> list[Document]:
 
 
 def guard_documents(review: Review) -> DocumentGuard:
-    """The privacy guard over the latest version of every current document of the review."""
+    """The privacy guard over the latest version of every current document of the review,
+    and over its name (shown wherever the document is)."""
     guard = DocumentGuard()
     for document in review_documents(review):
+        guard.hits.extend((document, NAME_LOCATION, hit) for hit in privacy.scan(document.name))
         check = check_version(document.latest)
         if check.problem:
             guard.problems.append(DocumentProblem(document, check.problem))
@@ -897,6 +906,25 @@ def purge_expired(now: datetime | None = None) -> int:
             )
         )
     )
+    # Of a shared document only the latest version was shared: the older ones are case
+    # details too (policy.may_read_version).
+    newer = aliased(DocumentVersion)
+    older_shared = db.session.execute(
+        select(DocumentVersion.id, DocumentVersion.storage_key).where(
+            DocumentVersion.document_id.in_(
+                select(Document.id).where(
+                    Document.object_kind == "review",
+                    Document.object_id.in_([review.id for review, _ in expired]),
+                    Document.shareable.is_(True),
+                )
+            ),
+            select(newer.id)
+            .where(newer.document_id == DocumentVersion.document_id,
+                   newer.number > DocumentVersion.number)
+            .exists(),
+        )
+    ).all()  # fmt: skip
+    keys += [key for _id, key in older_shared]
     for review, months in expired:
         review.case_description = ""
         review.aims = {}
@@ -924,6 +952,10 @@ def purge_expired(now: datetime | None = None) -> int:
             delete(DocumentVersion).where(DocumentVersion.document_id.in_(case_documents))
         )
         db.session.execute(delete(Document).where(Document.id.in_(case_documents)))
+    if older_shared:
+        db.session.execute(
+            delete(DocumentVersion).where(DocumentVersion.id.in_([i for i, _key in older_shared]))
+        )
     db.session.commit()
     documents.remove_files(keys)
     return len(expired)

@@ -102,3 +102,28 @@ def test_case_documents_only_in_an_archive_with_case_details(app, world):
         assert document["fields"]["case_detail"] is True
         assert archive.read(document["versions"][0]["content"]["file"]).startswith(SECRET)
     assert index["counts"]["document"] == 6
+
+
+def test_a_shared_review_document_is_in_the_archive_at_its_latest_version_only(app, world):
+    """The older versions of a shared review document are case details (the privacy guard
+    checked only the latest before finalising), as on the documents pages."""
+    fill(app, world)
+    with app.test_request_context():
+        review = make_review(world, title="Gedeeld")
+        shared = attach(world, "review", review.id, SECRET + b" 06-12345678\n", "les.txt",
+                        shareable=True)  # fmt: skip
+        documents.add_version(shared, b"Algemene les.\n", "les.txt", user_id=uid(world, "teamlid"))
+        finalise(world, review)
+        shared_id = shared.id
+        db.session.remove()
+
+    archive, _index = archive_of(app, world, with_case_details=False)
+    document = json.loads(archive.read(f"documenten/D-{shared_id}.json"))
+    assert [v["number"] for v in document["versions"]] == [2]
+    assert not any(n.startswith(f"documenten/D-{shared_id}/v1-") for n in archive.namelist())
+    assert SECRET not in b"".join(archive.read(n) for n in archive.namelist())
+
+    archive, _index = archive_of(app, world, with_case_details=True)
+    document = json.loads(archive.read(f"documenten/D-{shared_id}.json"))
+    assert [v["number"] for v in document["versions"]] == [1, 2]
+    assert archive.read(document["versions"][0]["content"]["file"]).startswith(SECRET)

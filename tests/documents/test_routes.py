@@ -4,7 +4,7 @@ with its Dutch message and nothing stored) and the documents section of an objec
 from __future__ import annotations
 
 import io
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import pytest
 from sqlalchemy import func, select
@@ -532,3 +532,118 @@ def test_an_object_full_of_documents_takes_no_more(app, world, made, client, log
     assert "Hiermee wordt de totale omvang van documenten die bij dit onderdeel mag" in text(second)
     assert counts(app) == (1, 1)
     assert len(stored_files(app)) == files_before
+
+
+def test_other_organisations_read_only_the_latest_version_of_a_shared_review_document(app, world, made, client, login_as):  # fmt: skip
+    """Removing personal data from a shared document means uploading a newer version: the
+    privacy guard checks that one, so the older ones stay inside the organisation."""
+    login_as(world, "teamlid")
+    upload(client, world, "review", made.concept_review, data=b"Bel Jan op 06-12345678.\n",
+           name="Samenvatting.txt", shareable=True)  # fmt: skip
+    document = document_of(app, "review", made.concept_review)
+    client.post(
+        f"/p/{world.slug}/documents/{document.id}/version",
+        data={"csrf_token": csrf_token(client), "file": (io.BytesIO(b"Geanonimiseerd.\n"), "Samenvatting.txt")},
+        content_type="multipart/form-data",
+    )  # fmt: skip
+    finalise_directly(app, made.concept_review)
+    base = f"/p/{world.slug}/documents/{document.id}/versions"
+    assert client.get(f"{base}/1").data == b"Bel Jan op 06-12345678.\n"
+
+    login_as(world, "programmamanager")  # of the municipality
+    assert client.get(f"{base}/2").status_code == 200
+    assert client.get(f"{base}/1").status_code == 404
+    page = text(client.get(f"/p/{world.slug}/reviews/1"))
+    assert "Samenvatting.txt" in page
+    assert "2 versies" not in page and "Versie 1" not in page
+
+
+@pytest.mark.parametrize(
+    ("raw", "stored", "fallback"),
+    [
+        ("../../etc/passwd.pdf", "passwd.pdf", "passwd.pdf"),
+        ("nota\x00.exe.pdf", "nota .exe.pdf", "nota .exe.pdf"),
+        ("\u202efdp.exe", "fdp.exe", "fdp.exe.pdf"),
+        ("%2e%2e%2fverslag.pdf", "%2e%2e%2fverslag.pdf", "_2e_2e_2fverslag.pdf"),
+        ("a;b=c'.pdf", "a;b=c'.pdf", "a_b=c'.pdf"),
+    ],
+    ids=["slashes", "nul", "rtl-override", "percent", "separators"],
+)
+def test_an_odd_file_name_is_cleaned_and_downloads_as_a_plain_attachment(app, world, made, client, login_as, raw, stored, fallback):  # fmt: skip
+    login_as(world, "programmamanager")
+    assert upload(client, world, "agreement", made.ids["agreement"], name=raw).status_code == 302
+    document = document_of(app, "agreement", made.ids["agreement"])
+    assert document.name == stored
+
+    response = client.get(f"/p/{world.slug}/documents/{document.id}/versions/1")
+
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith(f"attachment; filename=\"{fallback}\"; filename*=UTF-8''")
+    assert unquote(disposition.split("UTF-8''")[1]) in (stored, f"{stored}.pdf")
+    assert not any(c in disposition for c in "\r\n\x00/\\\u202e")
+    assert response.headers["Content-Type"] == "application/pdf"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize(
+    ("data", "content_type", "download"),
+    [
+        (
+            b"<html><script>alert(document.cookie)</script></html>",
+            "text/plain; charset=utf-8",
+            "rapport.pdf.txt",
+        ),
+        (
+            b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>',
+            "text/plain; charset=utf-8",
+            "rapport.pdf.txt",
+        ),
+        (b"fetch('/p/x').then(r => r.text())", "text/plain; charset=utf-8", "rapport.pdf.txt"),
+        (b"%PDF-1.4\n<html><script>alert(1)</script></html>", "application/pdf", "rapport.pdf"),
+        (
+            b"\x89PNG\r\n\x1a\n" + b"\x00" * 20 + b"<script>alert(1)</script>",
+            "image/png",
+            "rapport.pdf.png",
+        ),
+    ],
+    ids=["html", "svg", "javascript", "pdf-html-polyglot", "png-html-polyglot"],
+)
+def test_markup_named_pdf_is_never_served_as_markup(app, world, made, client, login_as, data, content_type, download):  # fmt: skip
+    login_as(world, "programmamanager")
+    upload(client, world, "agreement", made.ids["agreement"], data=data, name="rapport.pdf")
+    document = document_of(app, "agreement", made.ids["agreement"])
+
+    response = client.get(f"/p/{world.slug}/documents/{document.id}/versions/1")
+
+    assert response.headers["Content-Type"] == content_type
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Content-Disposition"].startswith(f'attachment; filename="{download}"')
+
+
+def test_no_line_break_reaches_the_download_header():
+    disposition = content_disposition("a\r\nSet-Cookie: x=1\n.pdf")
+    assert "\r" not in disposition and "\n" not in disposition
+    assert disposition.startswith('attachment; filename="a__Set-Cookie: x=1_.pdf"; ')
+
+
+def test_an_archived_case_document_stays_closed_to_other_organisations(app, world, made, client, login_as):  # fmt: skip
+    login_as(world, "teamlid")
+    upload(client, world, "review", made.concept_review, name="Casus-verslag.pdf")
+    document = document_of(app, "review", made.concept_review)
+    client.post(f"/p/{world.slug}/documents/{document.id}/archive",
+                data={"csrf_token": csrf_token(client), "confirmed": "1"})  # fmt: skip
+    assert document_of(app, "review", made.concept_review).archived
+    before = (counts(app), len(events(app)))
+
+    for role in ("beheerder", "programmamanager"):  # of the municipality
+        login_as(world, role)
+        base = f"/p/{world.slug}/documents"
+        archived = client.get(f"{base}/review/{made.concept_review}/archived")
+        assert "Casus-verslag.pdf" not in text(archived)
+        assert client.get(f"{base}/{document.id}/versions/1").status_code == 404
+        assert client.get(f"{base}/{document.id}/version").status_code == 404
+        version = client.post(f"{base}/{document.id}/version", data={
+            "csrf_token": csrf_token(client), "file": (io.BytesIO(PDF), "Nieuw.pdf"),
+        }, content_type="multipart/form-data")  # fmt: skip
+        assert version.status_code == 404
+    assert (counts(app), len(events(app))) == before

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from app.documents import services
 from app.documents.files import UploadRefused
@@ -155,3 +155,29 @@ def test_an_unreachable_clamd_refuses_the_upload(app, world, storage, monkeypatc
         )
     assert refused.value.message.startswith("De virusscanner is niet bereikbaar")
     assert stored_files(storage) == []
+
+
+def test_a_new_version_is_numbered_after_the_stored_ones_not_the_loaded_ones(app, world, storage):
+    """Two people uploading a newer version at once: the second is numbered after the
+    version the first stored, not after what its own request loaded (no two versions 2)."""
+    user = world.users["bestuurder"]
+    with app.app_context():
+        document = services.attach(
+            world.partnership.id, "risk", 1, PDF, "monitor.pdf", user_id=user.id, storage=storage
+        )
+        assert [v.number for v in document.versions] == [1]  # loaded by this request
+        db.session.execute(  # meanwhile stored by another request
+            insert(DocumentVersion).values(
+                document_id=document.id, number=2, name="monitor.pdf", size=len(PDF),
+                kind="pdf", content_type="application/pdf", sha256="0" * 64,
+                storage_key="ab/cd/abcd-elders", uploaded_by_id=user.id,
+            )
+        )  # fmt: skip
+        version = services.add_version(
+            document, PDF, "monitor.pdf", user_id=user.id, storage=storage
+        )
+        assert version.number == 3
+        numbers = db.session.scalars(
+            select(DocumentVersion.number).where(DocumentVersion.document_id == document.id)
+        ).all()
+        assert sorted(numbers) == [1, 2, 3]

@@ -412,3 +412,52 @@ def test_a_review_takes_a_file_with_warnings_and_other_objects_are_not_checked(c
     documents.attach(world.partnership.id, "agreement", 1, builders.pdf([f"BSN {BSN}"]),
                      "ander.pdf", user_id=None)  # fmt: skip
     assert count(Document, object_kind="agreement") == 1
+
+
+def test_purging_removes_the_older_versions_of_a_shared_document(ctx, world):
+    """Only a shared document's latest version was shared; the older ones are case details
+    and go with them."""
+    storage = storage_for(current_app)
+    review = make_review(world, title="Oud")
+    shared = stored_document(world, review, b"Les met 06-12345678.\n", "les.txt")
+    shared.shareable = True
+    documents.add_version(shared, b"Geanonimiseerde les.\n", "les.txt", user_id=None)
+    finalise(world, review)
+    older_key = shared.versions[0].storage_key
+    review.finalised_at = utcnow() - timedelta(days=800)
+    db.session.commit()
+    shared_id = shared.id
+
+    assert services.purge_expired() == 1
+    db.session.expire_all()
+    document = db.session.get(Document, shared_id)
+    assert [v.number for v in document.versions] == [2]
+    assert documents.read(document.latest) == b"Geanonimiseerde les.\n"
+    assert not storage.exists(older_key)
+
+
+def test_the_guard_reads_the_file_name_too(app, world, login_as):
+    """A file called after the client is as much case data as its content: a BSN in the
+    name is refused at upload (nothing stored), other hits are warnings to confirm."""
+    review_id = in_context(app, lambda: make_review(world).id)
+    client = login_as(world, "teamlid")
+    before = (counts(app), stored_files(app))
+    response = upload(client, world, "review", review_id, builders.pdf(["Verslag."]),
+                      f"Dossier {BSN}.pdf")  # fmt: skip
+    assert response.status_code == 422
+    message = in_context(app, gettext,
+        "The file name contains a citizen service number (BSN). Rename the file: a BSN may not "
+        "be stored.",
+    )  # fmt: skip
+    assert message in text(response) and "burgerservicenummer (BSN) in de naam" in message
+    assert (counts(app), stored_files(app)) == before
+
+    upload(client, world, "review", review_id, builders.pdf(["Verslag."]), "Bel 06-12345678.pdf")
+    with app.test_request_context():
+        review = db.session.get(Review, review_id)
+        [finding] = [f for f in services.findings(review) if f.document]
+        assert (finding.hit.kind, finding.location) == (privacy.PHONE, "bestandsnaam")
+        refused(lambda: finalise(world, review), gettext(
+            "The privacy guard found %(n)s possible personal data. Remove them or confirm "
+            "each with a reason.", n=1,
+        ))  # fmt: skip
