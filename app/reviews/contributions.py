@@ -47,16 +47,19 @@ from app.reviews.forms import (
     PRIVACY_KIND_LABELS,
     STATUS_LABELS,
 )
-from app.reviews.models import FINAL, OPEN_ACTIONS, Action, Lesson, PrivacyConfirmation, Review
+from app.reviews.models import (
+    CASE_FIELDS,
+    FINAL,
+    OPEN_ACTIONS,
+    Action,
+    Lesson,
+    PrivacyConfirmation,
+    Review,
+)
 from app.reviews.routes import bp
 from app.reviews.services import check_upload as check_review_upload
 from app.search.services import Doc, join_text
 from app.urls import path_for, path_in
-
-# Review fields that are case details: their values stay inside the organisation.
-CASE_FIELDS = frozenset(
-    {"case_description", "went_well", "could_be_better", "team", "participants", "aims"}
-)
 
 
 def resolve_review(object_id: int, membership: Membership) -> Target | None:
@@ -71,7 +74,7 @@ def resolve_review(object_id: int, membership: Membership) -> Target | None:
         audit.append(("PrivacyConfirmation",
                       select(PrivacyConfirmation.id).where(PrivacyConfirmation.review_id == r.id)))  # fmt: skip
     else:
-        target.redact["Review"] = CASE_FIELDS
+        target.redact["Review"] = frozenset(CASE_FIELDS)
     if membership.organisation_id == r.organisation_id:
         # Its documents are case details: their events only for the recording organisation.
         audit.append(("Document", document_ids("review", r.id)))

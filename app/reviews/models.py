@@ -18,6 +18,9 @@ if TYPE_CHECKING:  # mapped classes of other packages, which relationships name
 CASE, QUALITY = "casusbespreking", "kwaliteitsreview"
 KINDS = (CASE, QUALITY)
 CONCEPT, FINAL = "concept", "vastgesteld"
+# Review fields that are case details: their values stay inside the organisation (history,
+# pages) and leave the app only in an archive made with case details.
+CASE_FIELDS = ("case_description", "team", "participants", "aims", "went_well", "could_be_better")
 # The four aims of a quality review (Evaluatie BSA-samenwerking §4.4 D).
 AIMS = ("communicatie", "professionalisering", "verschillen", "regels")
 LEVELS = (1, 2, 3)

@@ -17,11 +17,18 @@ from app.activity.models import AuditEvent
 from app.agreements import services as agreements
 from app.agreements.models import Agreement
 from app.extensions import db
-from app.reviews.models import Review
+from app.reviews.models import CASE_FIELDS, Review
 from app.risks import services as risks
 from app.risks.models import Risk
 from tests.agreements.helpers import make
-from tests.reviews.helpers import SECRET_CASE, adopt_manifest, make_review
+from tests.reviews.helpers import (
+    SECRET_CASE,
+    SECRET_PARTICIPANT,
+    SECRET_WELL,
+    SECRETS,
+    adopt_manifest,
+    make_review,
+)
 from tests.risks.helpers import fields as risk_fields
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "docs" / "archive"
@@ -85,9 +92,13 @@ def check(app, world, data: bytes, with_case_details: bool) -> dict:
     everything = b"".join(archive.read(n) for n in names if not n.endswith(".pdf"))
     if with_case_details:
         assert SECRET_CASE in review["fields"]["case_description"]
+        assert SECRET_WELL in review["fields"]["went_well"]
+        assert SECRET_PARTICIPANT in review["fields"]["participants"]
     else:
-        assert "case_description" not in review["fields"]
-        assert SECRET_CASE.encode() not in everything
+        # No case detail anywhere: not in the review's fields, its CSV row or its history.
+        assert not set(CASE_FIELDS) & set(review["fields"])
+        for secret in SECRETS:
+            assert secret.encode() not in everything, secret
     return index
 
 
