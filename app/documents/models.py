@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -43,6 +43,8 @@ class Document(db.Model):
 
 class DocumentVersion(db.Model):
     __tablename__ = "document_version"
+    # Two uploads at once can never both become "version 2" (services.next_number).
+    __table_args__ = (UniqueConstraint("document_id", "number", name="uq_document_version_number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("document.id"), index=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app import registry
@@ -142,6 +143,14 @@ def store_version(
             actor_id=user_id,
         )
         db.session.commit()
+    except IntegrityError:
+        # Another upload took this version number between counting and storing (SQLite
+        # does not lock the document's row): nothing of this one is kept.
+        db.session.rollback()
+        storage.delete(key)
+        raise UploadRefused(
+            _("Someone uploaded a version of this document at the same moment, so this file was not stored. Try again.")
+        ) from None  # fmt: skip
     except Exception:
         db.session.rollback()
         storage.delete(key)

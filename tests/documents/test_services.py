@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import event, func, insert, select
 
 from app.documents import services
 from app.documents.files import UploadRefused
@@ -181,3 +181,34 @@ def test_a_new_version_is_numbered_after_the_stored_ones_not_the_loaded_ones(app
             select(DocumentVersion.number).where(DocumentVersion.document_id == document.id)
         ).all()
         assert sorted(numbers) == [1, 2, 3]
+
+
+def test_a_version_number_taken_at_the_same_moment_refuses_the_upload_and_stores_nothing(
+    app, world, storage
+):
+    """The database refuses a second version with the same number (SQLite takes no row
+    lock): the upload is refused in Dutch, its file removed, the versions unchanged."""
+    user = world.users["bestuurder"]
+    with app.app_context():
+        document = services.attach(
+            world.partnership.id, "risk", 1, PDF, "monitor.pdf", user_id=user.id, storage=storage
+        )
+
+        def other_upload_stores_version_2(session, _context, _instances):
+            session.connection().execute(
+                insert(DocumentVersion).values(
+                    document_id=document.id, number=2, name="tegelijk.pdf", size=len(PDF),
+                    kind="pdf", content_type="application/pdf", sha256="0" * 64,
+                    storage_key="ab/cd/abcd-tegelijk", uploaded_by_id=user.id,
+                )
+            )  # fmt: skip
+
+        event.listen(db.session(), "before_flush", other_upload_stores_version_2, once=True)
+        with pytest.raises(UploadRefused) as refused:
+            services.add_version(document, PDF, "monitor.pdf", user_id=user.id, storage=storage)
+        assert refused.value.message.startswith("Iemand uploadde op hetzelfde moment")
+        assert len(stored_files(storage)) == 1  # only the first version's file
+        numbers = db.session.scalars(
+            select(DocumentVersion.number).where(DocumentVersion.document_id == document.id)
+        ).all()
+        assert numbers == [1]
