@@ -31,13 +31,12 @@ from app.agreements.models import (
 )
 from app.agreements.routes import SHORT_KIND, STATUS_LABELS, bp
 from app.documents.services import document_ids
+from app.documents.views import numbered_object
 from app.exports.ics import day_event
 from app.extensions import db
 from app.partnerships.models import Membership
-from app.policy import can
 from app.registry import (
     Attachable,
-    AttachTarget,
     AuditType,
     CalendarQuery,
     Indexer,
@@ -60,16 +59,6 @@ def resolve_agreement(object_id: int, membership: Membership) -> Target | None:
                   url_for("agreements.show", slug=membership.partnership.slug, number=a.number),
                   [("Agreement", a.id), ("AgreementComment", comments),
                    ("Document", document_ids("agreement", a.id))])  # fmt: skip
-
-
-def attach_agreement(object_id: int, membership: Membership) -> AttachTarget | None:
-    """Every member reads an agreement's documents; those who may edit it attach them."""
-    a = in_partnership(Agreement, object_id, membership)
-    if a is None:
-        return None
-    return AttachTarget(a, a.partnership_id, f"{a.reference} {a.title}",
-                        url_for("agreements.show", slug=membership.partnership.slug, number=a.number),
-                        may_read=True, may_attach=can("agreement.edit", membership))  # fmt: skip
 
 
 def remind_revisits(today) -> int:
@@ -191,6 +180,10 @@ INDEXERS = [Indexer(Agreement, index_agreement, everything=lambda: select(Agreem
 SEARCH_KINDS = {
     "agreement": _l("Agreements"),
 }
+
+
+# Every member reads its documents; those with agreement.edit attach them.
+attach_agreement = numbered_object(Agreement, "agreements.show", "agreement.edit")
 
 
 def init_app(app: Flask) -> None:

@@ -22,10 +22,10 @@ from app.cycles.imports import IMPORTER
 from app.cycles.models import BoardDecision, Cycle, CycleProposal, Indicator
 from app.cycles.routes import bp
 from app.documents.services import document_ids
+from app.documents.views import numbered_object
 from app.extensions import db
 from app.partnerships.models import Membership
-from app.policy import can
-from app.registry import Attachable, AttachTarget, AuditType, Indexer, NotificationKind, ObjectKind
+from app.registry import Attachable, AuditType, Indexer, NotificationKind, ObjectKind
 from app.search.services import Doc, join_text
 from app.urls import path_in
 
@@ -39,16 +39,6 @@ def resolve_cycle(object_id: int, membership: Membership) -> Target | None:
                   url_for("cycles.show", slug=membership.partnership.slug, number=c.number),
                   [("Cycle", c.id), ("BoardDecision", decisions),
                    ("Document", document_ids("cycle", c.id))])  # fmt: skip
-
-
-def attach_cycle(object_id: int, membership: Membership) -> AttachTarget | None:
-    """Every member reads a cycle's documents (a monitor report); its managers attach them."""
-    c = in_partnership(Cycle, object_id, membership)
-    if c is None:
-        return None
-    return AttachTarget(c, c.partnership_id, f"{c.reference} {c.title}",
-                        url_for("cycles.show", slug=membership.partnership.slug, number=c.number),
-                        may_read=True, may_attach=can("cycle.manage", membership))  # fmt: skip
 
 
 def resolve_indicator(object_id: int, membership: Membership) -> Target | None:
@@ -126,6 +116,10 @@ INDEXERS = [
 SEARCH_KINDS = {
     "cycle": _l("Cycles"),
 }
+
+
+# Every member reads its documents; those with cycle.manage attach them.
+attach_cycle = numbered_object(Cycle, "cycles.show", "cycle.manage")
 
 
 def init_app(app: Flask) -> None:

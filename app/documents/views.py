@@ -4,14 +4,16 @@ and the download response."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
-from flask import Response, abort, current_app, g
+from flask import Response, abort, current_app, g, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app.activity.objects import in_partnership
 from app.auth.models import User
 from app.documents import services
 from app.documents.files import KINDS, LABELS, limit_mb
@@ -19,8 +21,32 @@ from app.documents.forms import ACCEPT, UploadForm
 from app.documents.models import Document, DocumentVersion
 from app.extensions import db
 from app.partnerships.models import Membership
-from app.policy import may_attach_to, may_manage_document, may_read_document, may_read_version
+from app.policy import (
+    can,
+    may_attach_to,
+    may_manage_document,
+    may_read_document,
+    may_read_version,
+)
 from app.registry import AttachTarget, attachables
+
+
+def numbered_object(
+    model: type, endpoint: str, permission: str
+) -> Callable[[int, Membership], AttachTarget | None]:
+    """The resolver of a numbered object every member reads (an agreement, risk or cycle):
+    found in the member's partnership, shown at `endpoint` by its number, and given
+    documents by those with `permission`."""
+
+    def resolve_numbered(object_id: int, membership: Membership) -> AttachTarget | None:
+        obj = in_partnership(model, object_id, membership)
+        if obj is None:
+            return None
+        url = url_for(endpoint, slug=membership.partnership.slug, number=obj.number)
+        return AttachTarget(obj, obj.partnership_id, f"{obj.reference} {obj.title}", url,
+                            may_read=True, may_attach=can(permission, membership))  # fmt: skip
+
+    return resolve_numbered
 
 
 def resolve(kind: str, object_id: int, membership: Membership) -> AttachTarget | None:

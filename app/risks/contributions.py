@@ -20,13 +20,12 @@ from app.activity.notifications import (
 )
 from app.activity.objects import Target, in_partnership
 from app.documents.services import document_ids
+from app.documents.views import numbered_object
 from app.exports.ics import day_event
 from app.extensions import db
 from app.partnerships.models import Membership
-from app.policy import can
 from app.registry import (
     Attachable,
-    AttachTarget,
     AuditType,
     CalendarQuery,
     Indexer,
@@ -55,16 +54,6 @@ def resolve_risk(object_id: int, membership: Membership) -> Target | None:
                   [("Risk", r.id), ("Measure", select(Measure.id).where(Measure.risk_id == r.id)),
                    ("RiskComment", select(RiskComment.id).where(RiskComment.risk_id == r.id)),
                    ("Document", document_ids("risk", r.id))])  # fmt: skip
-
-
-def attach_risk(object_id: int, membership: Membership) -> AttachTarget | None:
-    """Every member reads a risk's documents; those who may edit risks attach them."""
-    r = in_partnership(Risk, object_id, membership)
-    if r is None:
-        return None
-    return AttachTarget(r, r.partnership_id, f"{r.reference} {r.title}",
-                        url_for("risks.show", slug=membership.partnership.slug, number=r.number),
-                        may_read=True, may_attach=can("risk.edit", membership))  # fmt: skip
 
 
 def remind_risk_reviews(today) -> int:
@@ -218,6 +207,10 @@ INDEXERS = [Indexer(Risk, index_risk, everything=lambda: select(Risk))]
 SEARCH_KINDS = {
     "risk": _l("Risks"),
 }
+
+
+# Every member reads its documents; those with risk.edit attach them.
+attach_risk = numbered_object(Risk, "risks.show", "risk.edit")
 
 
 def init_app(app: Flask) -> None:
