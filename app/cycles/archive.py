@@ -39,7 +39,7 @@ def documents(partnership_id: int, with_case_details: bool) -> list[dict]:
 
 def files(partnership_id: int, with_case_details: bool) -> list[tuple[str, bytes]]:
     result = []
-    for c in services.cycles_of(partnership_id):
+    for c in services.cycles_of(partnership_id, snapshots=True):
         if c.snapshot is None:
             continue
         html = render_template(

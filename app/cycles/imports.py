@@ -8,6 +8,7 @@ import re
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import undefer
 
 from app.cycles import services
 from app.cycles.models import ADOPTED, QUANTITATIVE, Cycle
@@ -33,7 +34,11 @@ def _value(number) -> str:
 
 def plan_rows(partnership_id: int, rows: list[dict]) -> list[RowPlan]:
     cycles = list(
-        db.session.execute(select(Cycle).where(Cycle.partnership_id == partnership_id)).scalars()
+        db.session.execute(
+            select(Cycle)
+            .where(Cycle.partnership_id == partnership_id)
+            .options(undefer(Cycle.snapshot))
+        ).scalars()
     )
     by_number = {c.number: c for c in cycles}
     by_title = {normalise(c.title): c for c in cycles}
@@ -114,7 +119,11 @@ def apply_row(partnership_id: int, plan: RowPlan, user_id: int, filename: str) -
 
 
 def template(partnership_id: int) -> bytes:
-    cycles = [c.reference for c in services.cycles_of(partnership_id) if c.snapshot is None]
+    cycles = [
+        c.reference
+        for c in services.cycles_of(partnership_id, snapshots=True)
+        if c.snapshot is None
+    ]
     indicators = [i.name for i in services.indicators_of(partnership_id, (ADOPTED,))]
     columns = [
         ("Cyclus", _("Required: the cycle, e.g. C-2."), cycles),

@@ -79,8 +79,9 @@ class Cycle(db.Model):
     phase: Mapped[str] = mapped_column(String(16), default="voorbereiden")
     interpretation: Mapped[str] = mapped_column(Text, default="")
     dilemmas: Mapped[str] = mapped_column(Text, default="")
-    # The summary as the boards read it, frozen when the cycle is submitted.
-    snapshot: Mapped[dict | None] = mapped_column(JSON)
+    # The summary as the boards read it, frozen when the cycle is submitted: tens of
+    # kilobytes of JSON, so read only where it is used (get_cycle, cycles_of(snapshots=True)).
+    snapshot: Mapped[dict | None] = mapped_column(JSON, deferred=True)
     submitted_at: Mapped[datetime | None]
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     closed_at: Mapped[datetime | None]
@@ -92,6 +93,30 @@ class Cycle(db.Model):
     @property
     def reference(self) -> str:
         return f"C-{self.number}"
+
+
+class CycleSummary(db.Model):
+    """The live summary of an open cycle as last composed (app/cycles/kept.py): valid while
+    ``basis`` equals SummaryBasis.counter and ``composed_on`` is today."""
+
+    __tablename__ = "cycle_summary"
+
+    cycle_id: Mapped[int] = mapped_column(
+        ForeignKey("cycle.id", ondelete="CASCADE"), primary_key=True
+    )
+    basis: Mapped[int]
+    composed_on: Mapped[date]
+    summary: Mapped[dict] = mapped_column(JSON)
+
+
+class SummaryBasis(db.Model):
+    """One row: a counter every writing transaction raises that changes data a cycle
+    summary may read (app/cycles/kept.py)."""
+
+    __tablename__ = "summary_basis"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    counter: Mapped[int] = mapped_column(default=0)
 
 
 class PhaseChange(db.Model):

@@ -8,12 +8,13 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, select
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import aliased, joinedload, undefer
 
 from app.activity.notifications import follow_automatically, followers, notify
 from app.activity.services import record
 from app.agreements import services as agreements
 from app.agreements.models import ACTIVE, CONCEPT, ENDED, WORKABLE, Agreement, Revisit
+from app.cycles.kept import kept_summary
 from app.cycles.models import (
     ADOPTED,
     COMMISSIONER_KINDS,
@@ -182,19 +183,20 @@ def retire_indicator(indicator: Indicator, membership: Membership) -> None:
 # --- cycles ----------------------------------------------------------------------------------
 
 
-def cycles_of(partnership_id: int) -> list[Cycle]:
-    return list(
-        db.session.execute(
-            select(Cycle)
-            .where(Cycle.partnership_id == partnership_id)
-            .order_by(Cycle.period_from.desc())
-        ).scalars()
-    )
+def cycles_of(partnership_id: int, snapshots: bool = False) -> list[Cycle]:
+    """The partnership's cycles, newest first; their frozen summaries only when asked."""
+    query = select(Cycle).where(Cycle.partnership_id == partnership_id)
+    if snapshots:
+        query = query.options(undefer(Cycle.snapshot))
+    return list(db.session.execute(query.order_by(Cycle.period_from.desc())).scalars())
 
 
 def get_cycle(partnership_id: int, number: int) -> Cycle | None:
+    """One cycle with its frozen summary (the cycle's pages read it)."""
     return db.session.execute(
-        select(Cycle).where(Cycle.partnership_id == partnership_id, Cycle.number == number)
+        select(Cycle)
+        .where(Cycle.partnership_id == partnership_id, Cycle.number == number)
+        .options(undefer(Cycle.snapshot))
     ).scalar_one_or_none()
 
 
@@ -601,11 +603,15 @@ def _indicators_part(cycle: Cycle, history: bool = True) -> list[dict]:
     )
     previous_cycle = cycles[-2] if len(cycles) > 1 else None
     read = [c.id for c in cycles] if history else [c.id for c in cycles[-2:]]
+    # Rows, not entities: loading hundreds of Measurement objects cost more than the query.
+    m = Measurement
     values = {
-        (m.cycle_id, m.indicator_id): m
-        for m in db.session.execute(
-            select(Measurement).where(Measurement.cycle_id.in_(read))
-        ).scalars()
+        (row.cycle_id, row.indicator_id): row
+        for row in db.session.execute(
+            select(m.cycle_id, m.indicator_id, m.value_number, m.value_text, m.explanation).where(
+                m.cycle_id.in_(read)
+            )
+        )
     }
     result = []
     for ind in indicators:
@@ -641,8 +647,14 @@ def summary_for(cycle: Cycle) -> dict:
     """What the page shows: the frozen snapshot once submitted, else composed live."""
     if cycle.snapshot is not None:
         return cycle.snapshot
+    return live_summary(cycle, kept_summary(cycle, compose_summary))
+
+
+def live_summary(cycle: Cycle, composed: dict) -> dict:
+    """The composed summary with what the cycle itself holds (interpretation, dilemmas,
+    proposals), read as it is now."""
     return {
-        **compose_summary(cycle),
+        **composed,
         "interpretation": cycle.interpretation,
         "dilemmas": cycle.dilemmas,
         "proposals": [
@@ -691,7 +703,7 @@ def submit(cycle: Cycle, membership: Membership) -> None:
     deciders = deciding_organisations(cycle.partnership_id)
     if not deciders:
         raise ServiceError(_l("No organisation of this partnership has a bestuurder to decide."))
-    snapshot = summary_for(cycle)
+    snapshot = live_summary(cycle, compose_summary(cycle))  # composed afresh, not kept
     snapshot["deciders"] = [{"id": oid, "name": name} for oid, name in deciders]
     snapshot["frozen_at"] = utcnow().isoformat()
     cycle.snapshot = snapshot
@@ -842,7 +854,7 @@ def attention(membership: Membership) -> dict:
         waiting = [
             c for c in db.session.execute(
                 select(Cycle).where(Cycle.partnership_id == pid, Cycle.phase == "besluitvorming",
-                                    Cycle.id.not_in(decided))
+                                    Cycle.id.not_in(decided)).options(undefer(Cycle.snapshot))
             ).scalars()
             if membership.organisation_id in {d["id"] for d in (c.snapshot or {}).get("deciders", [])}
         ]  # fmt: skip

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     g,
     make_response,
@@ -20,6 +21,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import inspect
 
 from app.activity.notifications import base_url
@@ -99,6 +101,28 @@ class CommentParts:
     edit: Callable[[int], str]  # comment id -> link
     hide: Callable[[int], str]
     history: Callable[[int], str]
+    reply_form: Callable[[int], Markup]  # comment id -> its empty reply form
+
+
+# Where the comment's id goes in the reply form rendered once a page: braces occur in
+# none of the form's links, ids, token or texts.
+REPLY_TO = "{reply-to}"
+
+
+def _reply_form(table: ThematicTable, conversation: Conversation) -> Callable[[int], Markup]:
+    """The empty reply form, rendered once (the template's own output, escaped as usual)
+    and given each top-level comment's id: a page of 50 comments otherwise renders the
+    form 50 times."""
+    rendered: list[str] = []  # at the first comment (the form itself reads comment_parts)
+
+    def reply_form(comment_id: int) -> Markup:
+        if not rendered:
+            template = current_app.jinja_env.get_template("tables/_comment_form.html")
+            rendered.append(template.render(table=table, conversation=conversation,
+                                            parent_id=REPLY_TO, form=None, oob=False))  # fmt: skip
+        return Markup(rendered[0].replace(REPLY_TO, str(int(comment_id))))  # noqa: S704  (rendered escaped; an int)
+
+    return reply_form
 
 
 @bp.app_template_global()
@@ -116,6 +140,7 @@ def comment_parts(table: ThematicTable, conversation: Conversation) -> CommentPa
             edit=url_pattern("tables.edit_comment", "comment_id", **values),
             hide=url_pattern("tables.hide_comment", "comment_id", **values),
             history=url_pattern("tables.comment_history", "comment_id", **values),
+            reply_form=_reply_form(table, conversation),
         )
     return kept[conversation.id]
 

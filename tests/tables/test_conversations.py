@@ -197,6 +197,35 @@ def test_a_reply_to_a_comment_elsewhere_is_refused_with_a_message(app, seated, l
     assert snapshot(app) == before
 
 
+def test_each_top_level_comment_has_its_own_reply_form(app, seated, login_as):
+    # The empty reply form is rendered once a page and given each comment's id.
+    ids = [comment_by(app, seated, "teamlid", f"Vraag {n}.") for n in range(3)]
+    client = login_as(seated.world, "partner")
+
+    page = html(client.get(seated.conversation_url()))
+
+    assert "{reply-to}" not in page
+    for comment_id in ids:
+        form = re.search(rf'<form[^>]*id="reply-form-{comment_id}".*?</form>', page, re.S)
+        assert form, comment_id
+        body = form.group(0)
+        assert f'data-hx-target="#replies-{comment_id}"' in body
+        assert f'name="parent_id" value="{comment_id}"' in body
+        assert f'<label class="utrecht-form-label" for="reply-body-{comment_id}">' in body
+        assert f'id="reply-body-{comment_id}"' in body
+        assert f'aria-describedby="reply-body-{comment_id}-description"' in body
+        assert 'name="csrf_token" value="' in body
+    # And a reply through one of them lands under that comment.
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    response = client.post(seated.comments_url(), data={
+        "csrf_token": token, "body": "Antwoord.", "parent_id": str(ids[1]),
+    })  # fmt: skip
+    assert response.status_code in (302, 303)
+    page = html(client.get(seated.conversation_url()))
+    replies = re.search(rf'id="replies-{ids[1]}">(.*?)</div>', page, re.S).group(1)
+    assert "Antwoord." in replies
+
+
 def test_a_failed_reply_is_shown_in_its_own_form(app, seated, login_as):
     first = comment_by(app, seated, "teamlid", "Vraag.")
     client = login_as(seated.world, "partner")
