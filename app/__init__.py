@@ -14,6 +14,7 @@ from app import (
     config,
     errors,
     inputs,
+    kept,
     ops,
     site,
     sqlite_writes,
@@ -98,6 +99,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     )
 
     app.register_blueprint(site.bp)
+    kept.listen()  # derived data kept until what it reads changes (app/kept.py)
     for package in (*LAYERS, *AREAS):
         package.init_app(app)
     app.cli.add_command(seed_cli)

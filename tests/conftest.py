@@ -21,7 +21,7 @@ from sqlalchemy import create_engine, make_url, text
 
 os.environ.setdefault("SAMENSPEL_SECRET_KEY", "test-secret-key-not-for-production")
 
-from app import create_app  # noqa: E402
+from app import create_app, kept  # noqa: E402
 from app.auth.models import PASSWORD_METHOD, User  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.partnerships.models import ROLES, Membership, Organisation, Participation, Partnership  # noqa: E402
@@ -119,6 +119,7 @@ def clean_database(request):
     Only the tables that have rows are emptied: one query finds them. On PostgreSQL their
     id sequences start again at 1, as on SQLite, where a table's ids restart when empty."""
     yield
+    kept._fragments.clear()  # kept HTML of this test's data (app/kept.py)
     if "app" not in request.fixturenames:
         return
     app = request.getfixturevalue("app")

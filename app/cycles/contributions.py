@@ -19,7 +19,6 @@ from app.cycles.forms import (
     STATUS_LABELS,
 )
 from app.cycles.imports import IMPORTER
-from app.cycles.kept import listen as keep_summaries
 from app.cycles.models import BoardDecision, Cycle, CycleProposal, Indicator
 from app.cycles.routes import bp
 from app.documents.services import document_ids
@@ -125,7 +124,6 @@ attach_cycle = numbered_object(Cycle, "cycles.show", "cycle.manage")
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
-    keep_summaries()  # the live summary kept until what it reads changes (kept.py)
     registry.objects.register("cycle", ObjectKind(resolve_cycle, followable=True))
     registry.attachables.register("cycle", Attachable(_l("Cycle"), attach_cycle))
     registry.objects.register("indicator", ObjectKind(resolve_indicator))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -97,26 +97,16 @@ class Cycle(db.Model):
 
 class CycleSummary(db.Model):
     """The live summary of an open cycle as last composed (app/cycles/kept.py): valid while
-    ``basis`` equals SummaryBasis.counter and ``composed_on`` is today."""
+    ``basis`` equals the counter of app.kept and ``composed_on`` is today."""
 
     __tablename__ = "cycle_summary"
 
     cycle_id: Mapped[int] = mapped_column(
         ForeignKey("cycle.id", ondelete="CASCADE"), primary_key=True
     )
-    basis: Mapped[int]
+    basis: Mapped[int] = mapped_column(BigInteger)
     composed_on: Mapped[date]
     summary: Mapped[dict] = mapped_column(JSON)
-
-
-class SummaryBasis(db.Model):
-    """One row: a counter every writing transaction raises that changes data a cycle
-    summary may read (app/cycles/kept.py)."""
-
-    __tablename__ = "summary_basis"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    counter: Mapped[int] = mapped_column(default=0)
 
 
 class PhaseChange(db.Model):

@@ -589,10 +589,9 @@ def trend(indicator: dict, value, previous) -> str | None:
     return "better" if better else "worse"
 
 
-def _indicators_part(cycle: Cycle, history: bool = True) -> list[dict]:
+def _indicators_part(cycle: Cycle) -> list[dict]:
     """Each adopted indicator with this cycle's value, the target, the previous cycle's
-    value and the history of all cycles up to this one (for the chart; without history,
-    only this and the previous cycle's values are read)."""
+    value and the history of all cycles up to this one (for the chart)."""
     indicators = indicators_of(cycle.partnership_id, (ADOPTED,))
     cycles = list(
         db.session.execute(
@@ -602,7 +601,7 @@ def _indicators_part(cycle: Cycle, history: bool = True) -> list[dict]:
         ).all()
     )
     previous_cycle = cycles[-2] if len(cycles) > 1 else None
-    read = [c.id for c in cycles] if history else [c.id for c in cycles[-2:]]
+    read = [c.id for c in cycles]
     # Rows, not entities: loading hundreds of Measurement objects cost more than the query.
     m = Measurement
     values = {
@@ -861,20 +860,40 @@ def attention(membership: Membership) -> dict:
     running = running_cycle(pid)
     missing = []
     if running is not None and membership.role in ("programmamanager", "beheerder"):
-        measured = set(
+        missing = list(
             db.session.execute(
-                select(Measurement.indicator_id).where(Measurement.cycle_id == running.id)
+                select(Indicator.name)
+                .where(Indicator.partnership_id == pid, Indicator.status == ADOPTED,
+                       Indicator.id.not_in(select(Measurement.indicator_id)
+                                           .where(Measurement.cycle_id == running.id)))
+                .order_by(Indicator.name)
             ).scalars()
-        )
-        missing = [i.name for i in indicators_of(pid, (ADOPTED,)) if i.id not in measured]
-    latest = []
+        )  # fmt: skip
     last_with_values = db.session.execute(
         select(Cycle).where(Cycle.partnership_id == pid, Cycle.id.in_(select(Measurement.cycle_id)))
         .order_by(Cycle.period_to.desc()).limit(1)
     ).scalar_one_or_none()  # fmt: skip
-    if last_with_values is not None:
-        latest = [
-            i for i in _indicators_part(last_with_values, history=False) if i["value"] is not None
-        ][:6]
+    latest = _latest_values(last_with_values) if last_with_values is not None else []
     return {"waiting": waiting, "running": running, "missing": missing, "latest": latest,
             "latest_cycle": last_with_values}  # fmt: skip
+
+
+def _latest_values(cycle: Cycle, limit: int = 6) -> list[dict]:
+    """The first adopted indicators (by name) with a figure in the cycle: name, unit, value,
+    target and judgement, read in one statement."""
+    rows = db.session.execute(
+        select(Indicator.name, Indicator.unit, Indicator.direction, Indicator.target,
+               Measurement.value_number)
+        .join(Measurement, Measurement.indicator_id == Indicator.id)
+        .where(Measurement.cycle_id == cycle.id, Measurement.value_number.is_not(None),
+               Indicator.partnership_id == cycle.partnership_id, Indicator.status == ADOPTED)
+        .order_by(Indicator.name)
+        .limit(limit)
+    )  # fmt: skip
+    latest = []
+    for row in rows:
+        info = {"name": row.name, "unit": row.unit, "direction": row.direction,
+                "target": row.target, "value": row.value_number}  # fmt: skip
+        info["judgement"] = judge(info, info["value"])
+        latest.append(info)
+    return latest

@@ -21,6 +21,7 @@ from app.documents import search as document_search
 from app.errors import ServiceError
 from app.extensions import db
 from app.markdown import MENTION_TOKEN, mention_token
+from app.partnerships.dashboard import counts
 from app.partnerships.models import Membership
 from app.partnerships.services import members_of as partnership_members
 from app.policy import READ_ONLY_ROLES, TABLE_MANAGE, TABLE_NONE, TABLE_TAKE_PART, table_access
@@ -984,10 +985,11 @@ def attention(membership: Membership, limit: int = 5) -> dict:
         .order_by(Mention.created_at.desc())
     )
 
-    def count(query):
-        return db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-
-    mentions = list(db.session.execute(mentions_query.limit(limit)).scalars())
+    # Both totals in one statement; a list is read only when it has rows.
+    unread_total, mentions_total = counts(unread_query, mentions_query)
+    mentions = (
+        list(db.session.execute(mentions_query.limit(limit)).scalars()) if mentions_total else []
+    )
     conversations = {
         c.id: c
         for c in db.session.execute(
@@ -997,9 +999,11 @@ def attention(membership: Membership, limit: int = 5) -> dict:
         ).scalars()
     } if mentions else {}  # fmt: skip
     return {
-        "unread_total": count(unread_query),
-        "unread": list(db.session.execute(unread_query.limit(limit)).scalars()),
+        "unread_total": unread_total,
+        "unread": list(db.session.execute(unread_query.limit(limit)).scalars())
+        if unread_total
+        else [],
         "meetings": list(db.session.execute(meetings_query.limit(3)).scalars()),
-        "mentions_total": count(mentions_query),
+        "mentions_total": mentions_total,
         "mentions": [(m, conversations.get(m.conversation_id)) for m in mentions],
     }

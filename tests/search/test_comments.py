@@ -14,8 +14,8 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
-from app.cycles.kept import _before_commit as kept_before_commit
 from app.extensions import db
+from app.kept import before_commit as kept_before_commit
 from app.search import services
 from app.search.models import SearchDocument
 from app.tables import services as tables
@@ -469,7 +469,7 @@ def test_migration_0011_goes_down_to_one_index_and_up_to_two(app, world):
         with app.app_context():
             db.session.remove()
             downgrade(revision="0010_data_version")
-        # The cycles' kept summaries (app/cycles/kept.py, 0022) count writes in a table
+        # Kept data (app/kept.py, 0022) counts writes in a table
         # this old schema does not have: not while the app writes on it.
         event.remove(Session, "before_commit", kept_before_commit)
         try:

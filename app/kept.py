@@ -1,0 +1,180 @@
+"""Derived data kept between requests until what it is read from changes.
+
+Some views read a great deal to show little that changes seldom: a cycle's summary of its
+period (app/cycles/kept.py), the dashboard's "at a glance" visuals. They are kept with the
+value of one counter (kept_basis) as read *before* they were made, and every writing
+transaction that changes a table such data may read raises that counter just before it
+commits. Kept data is used while the counter still has the value it was made at, and only
+on the day it was made (revisits and deadlines depend on today).
+
+Reading the counter first keeps this right under concurrency: a write committed before
+that read is in what was read, and a write committed after it has raised the counter
+past the kept value. Raising the counter locks its row until the commit, so writers of
+such data follow one another; they are few, since the traffic that writes most
+(comments, sign-ins, notifications, read markers) writes only tables in UNREAD.
+
+UNREAD names the tables no kept data reads, so a new table counts as read until it is
+added there; COLUMNS limits what counts for two tables that commenting and signing in
+update. A missing counter row counts as 0; the first write that counts makes it. The
+counter rises by one but at least to the time in microseconds, so it never returns to a
+value kept data was made at, not even after a backup is restored.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Hashable
+
+from markupsafe import Markup
+from sqlalchemy import BigInteger, case, event, inspect, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
+from sqlalchemy.sql.dml import Update
+
+from app.extensions import db
+from app.timeutil import today
+
+UNREAD = frozenset(
+    {
+        "agreement_comment", "audit_event", "auth_throttle", "calendar_feed", "comment",
+        "comment_revision", "conversation_event", "cycle_summary", "document",
+        "document_version", "follow", "invitation", "job_run", "kept_basis",
+        "mail_setting_link", "meeting_attendee", "mention", "notification",
+        "notification_setting", "outgoing_mail", "password_reset", "proposal_comment",
+        "read_marker", "recovery_code", "risk_comment", "search_document", "sso_identity",
+        "sso_provider", "user_session",
+    }
+)  # fmt: skip
+# Tables of which only these columns are read: the counts commenting updates on a
+# conversation and what signing in updates on a user do not count.
+COLUMNS = {
+    "conversation": frozenset({"partnership_id", "table_id", "title", "status", "closed_at"}),
+    "user": frozenset({"name"}),
+}
+_CHANGED = "kept_data_changed"
+
+
+class KeptBasis(db.Model):
+    """One row (id 1): the counter that writes to what kept data reads raise."""
+
+    __tablename__ = "kept_basis"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    counter: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+def basis() -> int:
+    """The counter now (0 while no write has counted)."""
+    return db.session.execute(select(KeptBasis.counter).where(KeptBasis.id == 1)).scalar() or 0
+
+
+def upsert(model, values: dict, changes: dict):
+    """INSERT … ON CONFLICT (primary key) DO UPDATE, on SQLite and PostgreSQL."""
+    module = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    statement = module.insert(model).values(**values)
+    key = [c.name for c in model.__table__.primary_key.columns]
+    return statement.on_conflict_do_update(index_elements=key, set_=changes)
+
+
+# --- fragments kept in the process --------------------------------------------------------
+
+FRAGMENTS_KEPT = 256
+_fragments: dict[Hashable, tuple[int, object, Markup]] = {}
+_fragments_lock = threading.Lock()
+
+
+def kept_fragment(key: Hashable, render: Callable[[], str]) -> Markup:
+    """render() (HTML), or what it gave for this key while nothing it reads has changed.
+    Kept in this process only (each worker makes its own), at most FRAGMENTS_KEPT keys;
+    the key must hold whatever else the HTML depends on (partnership, role, language)."""
+    counter, day = basis(), today()
+    found = _fragments.get(key)
+    if found is not None and found[0] == counter and found[1] == day:
+        return found[2]
+    html = Markup(render())  # noqa: S704  (a template's output, escaped as it was rendered)
+    with _fragments_lock:
+        if key not in _fragments and len(_fragments) >= FRAGMENTS_KEPT:
+            _fragments.pop(next(iter(_fragments)))  # the oldest key
+        _fragments[key] = (counter, day, html)
+    return html
+
+
+# --- noticing changes -------------------------------------------------------------------
+
+
+def _counts(obj, dirty: bool) -> bool:
+    table = obj.__table__.name
+    if table in UNREAD:
+        return False
+    columns = COLUMNS.get(table)
+    if not dirty or columns is None:
+        return True
+    state = inspect(obj)
+    return any(
+        state.attrs[p.key].history.has_changes()
+        for p in state.mapper.column_attrs
+        if p.columns[0].name in columns
+    )
+
+
+def _after_flush(session: Session, _flush_context) -> None:
+    if session.info.get(_CHANGED):
+        return
+    if any(_counts(o, False) for o in (*session.new, *session.deleted)) or any(
+        _counts(o, True) for o in session.dirty if session.is_modified(o)
+    ):
+        session.info[_CHANGED] = True
+
+
+def _statement_counts(statement) -> bool:
+    name = getattr(getattr(statement, "table", None), "name", None)
+    if name is None:
+        return True
+    if name in UNREAD:
+        return False
+    columns = COLUMNS.get(name)
+    if columns is None or not isinstance(statement, Update):
+        return True
+    values = statement._values or dict(statement._ordered_values or ())
+    if not values:
+        return True
+    return any(getattr(key, "name", getattr(key, "key", key)) in columns for key in values)
+
+
+def _on_execute(state: ORMExecuteState) -> None:
+    if state.is_select or state.session.info.get(_CHANGED):
+        return
+    if (state.is_insert or state.is_update or state.is_delete) and _statement_counts(
+        state.statement
+    ):
+        state.session.info[_CHANGED] = True
+
+
+def before_commit(session: Session) -> None:
+    """Raise the counter when the transaction changed what kept data may read."""
+    session.flush()
+    if not session.info.pop(_CHANGED, False):
+        return
+    # One more, but at least the time in microseconds: after a backup is restored (an
+    # older counter) the next write still gives a value no kept data was made at.
+    now = time.time_ns() // 1000
+    raised = KeptBasis.__table__.c.counter + 1
+    changes = {"counter": case((raised > now, raised), else_=now)}
+    session.execute(upsert(KeptBasis, {"id": 1, "counter": now}, changes))
+
+
+def _forget(session: Session, *_args) -> None:
+    session.info.pop(_CHANGED, None)
+
+
+def listen() -> None:
+    """Watch every ORM session for writes to what kept data reads (once per process).
+    Called from create_app, after app.search.services registered its before_commit
+    listener at import: that one writes too, so the counter is raised after it, last."""
+    if not event.contains(Session, "before_commit", before_commit):
+        event.listen(Session, "after_flush", _after_flush)
+        event.listen(Session, "do_orm_execute", _on_execute)
+        event.listen(Session, "before_commit", before_commit)
+        event.listen(Session, "after_rollback", _forget)
+        event.listen(Session, "after_soft_rollback", _forget)

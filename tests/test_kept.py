@@ -1,0 +1,66 @@
+"""Derived data kept until what it reads changes (app/kept.py): the counter, the HTML
+fragments kept in the process, and the dashboard's "at a glance" visuals kept with it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from app import kept
+from app.activity.models import AuditEvent
+from app.activity.services import record
+from app.extensions import db
+from app.timeutil import today
+from tests.cycles.builders import make_agreement
+
+
+@pytest.fixture
+def fresh_fragments():
+    kept._fragments.clear()
+    yield
+    kept._fragments.clear()
+
+
+def test_the_lists_name_real_tables_and_columns(app):
+    tables = db.metadata.tables
+    assert set(tables) >= kept.UNREAD
+    for name, columns in kept.COLUMNS.items():
+        assert columns <= set(tables[name].columns.keys())
+        assert name not in kept.UNREAD
+
+
+def test_a_fragment_is_rendered_again_only_when_what_it_reads_changed(
+    ctx, world, fresh_fragments, monkeypatch
+):
+    made = []
+
+    def render():
+        made.append(1)
+        return f"<b>{len(made)}</b>"
+
+    first = kept.kept_fragment("k", render)
+    assert kept.kept_fragment("k", render) == first == "<b>1</b>"
+    # A write to a table kept data reads raises the counter: made again.
+    make_agreement(world, 1, "Nieuw")
+    db.session.commit()
+    assert kept.kept_fragment("k", render) == "<b>2</b>"
+    # Another key is made on its own; a new day makes it again.
+    assert kept.kept_fragment("other", render) == "<b>3</b>"
+    monkeypatch.setattr(kept, "today", lambda: today() + timedelta(days=1))
+    assert kept.kept_fragment("k", render) == "<b>4</b>"
+
+
+def test_at_most_so_many_fragments_are_kept(ctx, fresh_fragments, monkeypatch):
+    monkeypatch.setattr(kept, "FRAGMENTS_KEPT", 3)
+    for key in range(5):
+        kept.kept_fragment(key, lambda key=key: str(key))
+    assert list(kept._fragments) == [2, 3, 4]
+
+
+def test_a_write_to_an_unread_table_leaves_the_counter(ctx, world):
+    before = kept.basis()
+    record("view", world.partnership, partnership_id=world.partnership.id)
+    db.session.commit()
+    assert kept.basis() == before
+    assert db.session.query(AuditEvent).count() == 1
