@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, has_request_context, request, session
-from flask_babel import get_locale
+from flask_babel import get_locale, get_translations
 from flask_login import current_user
+from jinja2 import pass_context
+from markupsafe import Markup
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -135,7 +137,30 @@ def _init_templates(app: Flask) -> None:
 
     @app.context_processor
     def layout_context():
-        return {"current_locale": str(get_locale()), "can": can}
+        return {"current_locale": str(get_locale()), "can": can, **_gettext_for_render()}
+
+
+def _gettext_for_render() -> dict:
+    """The templates' gettext and ngettext for one rendering, bound to the request's
+    translations: Flask-Babel's template functions look those up through the request
+    context on every call, a hundred and more times a page. They behave as Jinja's
+    "newstyle" gettext that Flask-Babel installs (which templates imported without context,
+    such as macros, still use): the text is escaped when autoescaping, and always a format
+    string."""
+    translations = get_translations()
+
+    @pass_context
+    def gettext(context, string: str, **variables):
+        text = translations.ugettext(string)
+        return (Markup(text) if context.eval_ctx.autoescape else text) % variables  # noqa: S704
+
+    @pass_context
+    def ngettext(context, singular: str, plural: str, num: int, **variables):
+        variables.setdefault("num", num)
+        text = translations.ungettext(singular, plural, num)
+        return (Markup(text) if context.eval_ctx.autoescape else text) % variables  # noqa: S704
+
+    return {"gettext": gettext, "_": gettext, "ngettext": ngettext}
 
 
 @event.listens_for(Engine, "connect")
