@@ -11,7 +11,9 @@ from app import kept
 from app.activity.models import AuditEvent
 from app.activity.services import record
 from app.extensions import db
+from app.partnerships import dashboard
 from app.timeutil import today
+from tests.conftest import sign_in
 from tests.cycles.builders import make_agreement
 
 
@@ -64,3 +66,28 @@ def test_a_write_to_an_unread_table_leaves_the_counter(ctx, world):
     db.session.commit()
     assert kept.basis() == before
     assert db.session.query(AuditEvent).count() == 1
+
+
+def test_the_dashboard_visuals_are_rendered_once_per_role_until_a_change(
+    app, world, fresh_fragments, monkeypatch
+):
+    made = []
+    real = dashboard.render_template
+    monkeypatch.setattr(
+        dashboard, "render_template", lambda *a, **k: made.append(a[0]) or real(*a, **k)
+    )
+    path = f"/p/{world.slug}/"
+    first, second = (sign_in(app.test_client(), world.users[r].email) for r in ("lezer", "teamlid"))
+    third = sign_in(app.test_client(), world.users["lezer"].email)
+    before = first.get(path).get_data(as_text=True)
+    assert '<span class="ss-glance__sum">(0)</span>' in before
+    assert third.get(path).status_code == 200
+    assert len(made) == 1  # two readers of one role: one rendering
+    assert second.get(path).status_code == 200
+    assert len(made) == 2  # another role: its own
+    with app.app_context():
+        make_agreement(world, 1, "Nieuw")
+        db.session.commit()
+    page = first.get(path).get_data(as_text=True)
+    assert len(made) == 3
+    assert '<span class="ss-glance__sum">(1)</span>' in page  # the new agreement counted

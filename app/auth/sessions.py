@@ -13,9 +13,10 @@ import ipaddress
 import re
 import secrets
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask import current_app
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import and_, bindparam, exists, or_, select, update
 from sqlalchemy.orm import undefer
 
 from app.activity.services import record
@@ -147,6 +148,23 @@ def two_factor_required(user: User) -> bool:
     )
 
 
+@cache
+def _load_statement():
+    """The statement of load(), built once: it runs on every request, and building it took
+    longer than running it."""
+    return (
+        select(UserSession, User, _two_factor_required())
+        .join(User, User.id == UserSession.user_id)
+        .where(UserSession.token_hash == bindparam("token_hash"))
+        .options(
+            undefer(User.totp_secret),
+            undefer(User.totp_enabled_at),
+            undefer(User.totp_last_step),
+            undefer(User.instance_admin),
+        )
+    )
+
+
 def load(token: str) -> User | None:
     """The signed-in user of a cookie value, or None when its session is unknown or over.
 
@@ -154,17 +172,7 @@ def load(token: str) -> User | None:
     two-factor authentication."""
     if not token or len(token) > MAX_TOKEN_LENGTH:
         return None
-    found = db.session.execute(
-        select(UserSession, User, _two_factor_required())
-        .join(User, User.id == UserSession.user_id)
-        .where(UserSession.token_hash == hash_token(token))
-        .options(
-            undefer(User.totp_secret),
-            undefer(User.totp_enabled_at),
-            undefer(User.totp_last_step),
-            undefer(User.instance_admin),
-        )
-    ).one_or_none()
+    found = db.session.execute(_load_statement(), {"token_hash": hash_token(token)}).one_or_none()
     if found is None:
         return None
     row, user, required = found

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -25,6 +26,7 @@ from app.exports.pdf import pdf_response, static_uri
 from app.exports.tables import csv_response, xlsx_response
 from app.extensions import db
 from app.forms import is_id, select_choices
+from app.kept import kept_fragment
 from app.partnerships.services import organisations_of
 from app.policy import can, requires
 from app.views import confirmation_page, confirmed, form_status, service_errors
@@ -176,6 +178,13 @@ def show(slug: str, number: int):
 
 def _show(cycle, decision_form=None, status: int = 200):
     summary = services.summary_for(cycle)
+
+    def summary_html() -> str:
+        charts = _charts(summary.get("indicators", []))
+        return render_template("cycles/_summary.html", summary=summary, charts=charts, pdf=False)
+
+    # The same for every reader (the summary, its charts and links): kept (app/kept.py).
+    key = ("cycle summary", cycle.id, str(get_locale()))
     decisions = services.decisions_of(cycle)
     decided = {d.organisation_id for d in decisions}
     deciders = (cycle.snapshot or {}).get("deciders", [])
@@ -189,7 +198,7 @@ def _show(cycle, decision_form=None, status: int = 200):
         decided=decided, may_decide=may_decide, decision_form=decision_form or DecisionForm(),
         results=services.proposal_results(cycle) if cycle.snapshot else {},
         proposals={p.id: p for p in services.proposals_of(cycle)},
-        changes=services.phase_changes(cycle), charts=_charts(summary.get("indicators", [])),
+        changes=services.phase_changes(cycle), summary_html=kept_fragment(key, summary_html),
     ), status  # fmt: skip
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 
 from app import kept as shared
 from app.auth.models import User
-from app.cycles import kept, services
+from app.cycles import kept, routes, services
 from app.cycles.models import Cycle, CycleSummary
 from app.extensions import db
 from app.policy import TABLE_MANAGE
@@ -31,7 +31,18 @@ from tests.cycles.builders import (
     make_table,
     risk_category,
 )
-from tests.cycles.helpers import adopt, advance, interpret, make_cycle, member, reload
+from tests.cycles.helpers import (
+    adopt,
+    advance,
+    html,
+    interpret,
+    logged_in,
+    make_cycle,
+    member,
+    reload,
+    section,
+    url,
+)
 
 INSIDE = date(2024, 3, 15)
 
@@ -220,3 +231,26 @@ def test_submitting_freezes_a_summary_composed_afresh(both, cycle):
     interpret(both, current)
     services.submit(current, member(both, "programmamanager"))
     assert reload(Cycle, cycle).snapshot["actions"]["count"] == 0
+
+
+def test_the_page_renders_the_summary_once_for_every_reader_until_a_change(
+    app, both, cycle, monkeypatch
+):
+    rendered = []
+    real = routes._charts
+    monkeypatch.setattr(routes, "_charts", lambda i: rendered.append(1) or real(i))
+    number = reload(Cycle, cycle).number
+    path = url(both, f"/cycles/{number}")
+    reader, manager = (
+        logged_in(app, both.users["lezer"].email),
+        logged_in(app, both.users["programmamanager"].email),
+    )
+    first = html(reader.get(path))
+    assert html(manager.get(path)).count('id="risks-h"') == 1
+    assert len(rendered) == 1  # one rendering for both
+    assert "Nieuw risico" not in section(first, "risks")
+    _new_risk(both)
+    db.session.commit()
+    page = html(reader.get(path))
+    assert len(rendered) == 2
+    assert "R-1 Nieuw risico" in section(page, "risks")
