@@ -14,11 +14,12 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from email.errors import MessageError
 from email.utils import make_msgid
+from functools import cache
 
 from flask import current_app, has_request_context, render_template, request
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import joinedload
 
 from app.activity.mail import send_mail
@@ -221,12 +222,16 @@ def describe(notification: Notification) -> str:
         return str(params.get("title", ""))
 
 
+@cache
+def _unread_statement():
+    return select(func.count(Notification.id)).where(
+        Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None)
+    )
+
+
 def unread_count(user_id: int) -> int:
-    return db.session.execute(
-        select(func.count(Notification.id)).where(
-            Notification.user_id == user_id, Notification.read_at.is_(None)
-        )
-    ).scalar_one()
+    """The user's unread notifications (the bell of every page: a statement built once)."""
+    return db.session.execute(_unread_statement(), {"user_id": user_id}).scalar_one()
 
 
 def notifications_query(user_id: int, unread_only: bool = False, partnership_id: int | None = None):

@@ -13,7 +13,7 @@ from app.partnerships.cli import partnership_cli
 from app.partnerships.imports import IMPORTER
 from app.partnerships.models import ORGANISATION_KIND_LABELS, ROLE_LABELS
 from app.partnerships.routes import bp
-from app.partnerships.services import partnerships_of
+from app.partnerships.services import partnership_menu
 from app.registry import AuditType
 
 INVITATION_STATES = {
@@ -34,7 +34,7 @@ def layout_context() -> dict:
     """The partnership of the page, and the user's partnerships for the menu."""
     my_partnerships = []
     if current_user and current_user.is_authenticated:
-        my_partnerships = partnerships_of(current_user)
+        my_partnerships = partnership_menu(current_user.id)
     return {
         "role_labels": ROLE_LABELS,
         "kind_labels": ORGANISATION_KIND_LABELS,

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 
 from app.activity.services import record
@@ -89,6 +90,22 @@ def partnerships_of(user) -> list[Partnership]:
             .order_by(Partnership.name)
         ).scalars()
     )
+
+
+@cache
+def _menu_statement():
+    return (
+        select(Partnership.id, Partnership.slug, Partnership.name)
+        .join(Membership, Membership.partnership_id == Partnership.id)
+        .where(Membership.user_id == bindparam("user_id"), Membership.active.is_(True))
+        .order_by(Partnership.name)
+    )
+
+
+def partnership_menu(user_id: int) -> list:
+    """id, slug and name of the partnerships a user is an active member of, by name: the
+    menu of every page (rows, and a statement built once)."""
+    return list(db.session.execute(_menu_statement(), {"user_id": user_id}))
 
 
 def create_partnership(name: str, slug: str, description: str = "") -> Partnership:
