@@ -82,7 +82,7 @@ from app.cycles.models import (
     Measurement,
     PhaseChange,
 )
-from app.cycles.services import summary_for
+from app.cycles.services import fresh_summary
 from app.extensions import db
 from app.manifest.models import (
     ChangeProposal,
@@ -1789,7 +1789,7 @@ class ScaleLoader:
         service over the data now in the database (a fixed number of queries per cycle)."""
         for cid, row in closed:
             cycle = db.session.get(Cycle, cid)
-            snapshot = summary_for(cycle)
+            snapshot = fresh_summary(cycle)
             snapshot["deciders"] = [{"id": org, "name": self.org_name[org]} for org, _ in deciders]
             snapshot["frozen_at"] = row["submitted_at"].isoformat()
             db.session.execute(

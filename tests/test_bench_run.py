@@ -3,7 +3,9 @@
 import argparse
 import json
 
-from bench.run import load_reference
+import sqlalchemy as sa
+
+from bench.run import analyze, engine_url, load_reference
 
 
 def test_the_reference_is_the_newest_single_page_run_not_a_mixed_one(tmp_path):
@@ -20,3 +22,27 @@ def test_the_reference_is_the_newest_single_page_run_not_a_mixed_one(tmp_path):
     assert load_reference(
         argparse.Namespace(compare=None, factor="1", out=str(tmp_path)), "sqlite"
     ) == ("", {})
+
+
+def test_a_seeded_postgresql_database_is_analyzed_and_sqlite_left_alone(app, tmp_path):
+    """bench.run.analyze after seeding: VACUUM (ANALYZE) on PostgreSQL (the planner's
+    statistics at once, no autovacuum during a measurement); on SQLite nothing."""
+    url = app.config["SQLALCHEMY_DATABASE_URI"]  # this worker's own test database
+    if not url.startswith("postgresql"):  # the SQLite run: a database file that must stay as it is
+        path = tmp_path / "scale.db"
+        engine = sa.create_engine(f"sqlite:///{path}")
+        with engine.begin() as connection:
+            connection.execute(sa.text("CREATE TABLE t (x INTEGER)"))
+        engine.dispose()
+        before = path.read_bytes()
+        analyze(f"sqlite:///{path}")
+        assert path.read_bytes() == before
+        return
+    analyze(url)
+    engine = sa.create_engine(engine_url(url))
+    with engine.connect() as connection:
+        analyzed = connection.execute(
+            sa.text("SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'partnership'")
+        ).scalar()
+    engine.dispose()
+    assert analyzed is not None

@@ -643,10 +643,17 @@ def _actions_part(pid: int) -> dict:
 
 
 def summary_for(cycle: Cycle) -> dict:
-    """What the page shows: the frozen snapshot once submitted, else composed live."""
+    """What the page shows: the frozen snapshot once submitted, else composed live (kept
+    between views, app/cycles/kept.py; for reading only: a transaction that writes uses
+    fresh_summary, as what it wrote is not committed yet)."""
     if cycle.snapshot is not None:
         return cycle.snapshot
     return live_summary(cycle, kept_summary(cycle, compose_summary))
+
+
+def fresh_summary(cycle: Cycle) -> dict:
+    """The live summary composed now, never a kept one: what submitting freezes."""
+    return live_summary(cycle, compose_summary(cycle))
 
 
 def live_summary(cycle: Cycle, composed: dict) -> dict:
@@ -702,7 +709,7 @@ def submit(cycle: Cycle, membership: Membership) -> None:
     deciders = deciding_organisations(cycle.partnership_id)
     if not deciders:
         raise ServiceError(_l("No organisation of this partnership has a bestuurder to decide."))
-    snapshot = live_summary(cycle, compose_summary(cycle))  # composed afresh, not kept
+    snapshot = fresh_summary(cycle)
     snapshot["deciders"] = [{"id": oid, "name": name} for oid, name in deciders]
     snapshot["frozen_at"] = utcnow().isoformat()
     cycle.snapshot = snapshot
