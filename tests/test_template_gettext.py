@@ -8,7 +8,7 @@ from flask import render_template_string, session
 
 TEMPLATE = (
     '{{ _("Log in") }}|{{ _("%(n)s organisations with %(m)s members", n=name, m=2) }}'
-    "|{{ _(\"100%% sure\") }}"
+    '|{{ _("100%% sure") }}'
 )
 
 
@@ -29,10 +29,10 @@ def test_bound_gettext_says_the_same_as_flask_babel(app, lang):
 def test_bound_ngettext_chooses_the_plural(app):
     template = '{{ ngettext("%(num)s day", "%(num)s days", n) }}'
     with app.test_request_context("/"):
-        assert render_template_string(template, n=1) == app.jinja_env.from_string(
-            template
-        ).render(n=1)
-        assert render_template_string(template, n=3) == app.jinja_env.from_string(
-            template
-        ).render(n=3)
+        assert render_template_string(template, n=1) == app.jinja_env.from_string(template).render(
+            n=1
+        )
+        assert render_template_string(template, n=3) == app.jinja_env.from_string(template).render(
+            n=3
+        )
         assert "3" in render_template_string(template, n=3)
