@@ -13,9 +13,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, extract, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
-from app.activity.models import AuditEvent
 from app.activity.notifications import follow_automatically, followers, notify
 from app.activity.services import record
 from app.agreements import services as agreements
@@ -24,7 +23,8 @@ from app.documents import search as document_search
 from app.documents import services as documents
 from app.documents.extract import ExtractError, extract_passages
 from app.documents.files import Inspected, UploadRefused
-from app.documents.models import Document, DocumentVersion
+from app.documents.models import Document
+from app.documents.retention import purge_private
 from app.errors import ServiceError
 from app.extensions import db
 from app.inputs import refuse_controls
@@ -55,7 +55,6 @@ from app.reviews.models import (
     ReviewSettings,
     ScoreTally,
 )
-from app.search.services import write
 from app.tables import services as tables
 from app.tables.models import Conversation, ThematicTable
 from app.timeutil import today, utcnow
@@ -887,44 +886,7 @@ def purge_expired(now: datetime | None = None) -> int:
         months = settings.get(review.partnership_id, 24)
         if review.finalised_at <= now - timedelta(days=round(months * 30.44)):
             expired.append((review, months))
-    case_documents = select(Document.id).where(
-        Document.object_kind == "review",
-        Document.object_id.in_([review.id for review, _ in expired]),
-        Document.shareable.is_(False),
-    )
-    counted = dict(
-        db.session.execute(
-            select(Document.object_id, func.count(Document.id))
-            .where(Document.id.in_(case_documents))
-            .group_by(Document.object_id)
-        ).all()
-    )
-    keys = list(
-        db.session.scalars(
-            select(DocumentVersion.storage_key).where(
-                DocumentVersion.document_id.in_(case_documents)
-            )
-        )
-    )
-    # Of a shared document only the latest version was shared: the older ones are case
-    # details too (policy.may_read_version).
-    newer = aliased(DocumentVersion)
-    older_shared = db.session.execute(
-        select(DocumentVersion.id, DocumentVersion.storage_key).where(
-            DocumentVersion.document_id.in_(
-                select(Document.id).where(
-                    Document.object_kind == "review",
-                    Document.object_id.in_([review.id for review, _ in expired]),
-                    Document.shareable.is_(True),
-                )
-            ),
-            select(newer.id)
-            .where(newer.document_id == DocumentVersion.document_id,
-                   newer.number > DocumentVersion.number)
-            .exists(),
-        )
-    ).all()  # fmt: skip
-    keys += [key for _id, key in older_shared]
+    counted, keys = purge_private("review", [review.id for review, _ in expired])
     for review, months in expired:
         review.case_description = ""
         review.aims = {}
@@ -934,28 +896,6 @@ def purge_expired(now: datetime | None = None) -> int:
         record("purge", review, partnership_id=review.partnership_id, actor_id=None,
                changes={"case_details": ["…", None], "retention_months": [None, months],
                         "documents": [counted.get(review.id, 0), 0]})  # fmt: skip
-    if keys:
-        purged_ids = db.session.scalars(case_documents).all()
-        write(document_search.forgotten(purged_ids))
-        # The documents' history events keep what happened, not the names (a case detail).
-        for event in db.session.scalars(
-            select(AuditEvent).where(
-                AuditEvent.object_type == "Document", AuditEvent.object_id.in_(purged_ids)
-            )
-        ):
-            event.changes = {
-                field: [None if value is None else "…" for value in values]
-                if isinstance(values, list) else "…"
-                for field, values in (event.changes or {}).items()
-            }  # fmt: skip
-        db.session.execute(
-            delete(DocumentVersion).where(DocumentVersion.document_id.in_(case_documents))
-        )
-        db.session.execute(delete(Document).where(Document.id.in_(case_documents)))
-    if older_shared:
-        db.session.execute(
-            delete(DocumentVersion).where(DocumentVersion.id.in_([i for i, _key in older_shared]))
-        )
     db.session.commit()
     documents.remove_files(keys)
     return len(expired)
