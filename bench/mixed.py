@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/mixed.py [--database-url URL] [--factor 1] [--steps 20,40,80,120,160]
                                     [--think 0.3,1.0] [--duration 20] [--warmup 10]
-                                    [--write-share 0.03] [--workers N] [--no-page-cache]
+                                    [--write-share 0.03] [--workers N] [--threads N]
                                     [--out bench/results] [--prepare]
 
 Many signed-in sessions of all six roles (the known ``<role>@schaal.test`` accounts of the
@@ -284,8 +284,8 @@ def markdown(report: dict) -> str:
     lines = [
         f"# Mixed load, {report['database']} factor {report['factor']}",
         "",
-        f"{report['date']}, commit {report['commit']}, {report['workers']} gunicorn workers, "
-        f"{report['cores']} cores, think {report['think'][0]}–{report['think'][1]} s, "
+        f"{report['date']}, commit {report['commit']}, {report['workers']} gunicorn workers "
+        f"× {report.get('threads', 1)} threads, {report['cores']} cores, think {report['think'][0]}–{report['think'][1]} s, "
         f"{report['warmup']} s warm-up + {report['duration']} s per step, "
         f"write share {report['write_share']:.0%}.",
         "",
@@ -338,6 +338,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=float, default=10)
     parser.add_argument("--write-share", type=float, default=0.03)
     parser.add_argument("--workers", type=int, default=default_workers())
+    parser.add_argument(
+        "--threads", type=int, default=1, help="above 1: gthread workers, which keep connections"
+    )
     parser.add_argument("--all-steps", action="store_true", help="do not stop at a miss")
     parser.add_argument("--out", default=str(REPO / "bench" / "results"))
     parser.add_argument("--prepare", action="store_true")
@@ -362,13 +365,16 @@ def main(argv=None) -> int:
     ids = more_ids(url, scale)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     logdir = Path(tempfile.mkdtemp(prefix="samenspel-mixed-"))
-    server = Server(url, args.workers, 1, logdir / "gunicorn.log")
+    server = Server(url, args.workers, args.threads, logdir / "gunicorn.log")
     steps = []
     try:
         server.wait_ready()
         base = f"http://127.0.0.1:{server.port}"
         roles, notes = sessions(server.port, ids)
-        print(f"gunicorn on {base}, {args.workers} workers, {shown_url(url)}", flush=True)
+        print(
+            f"gunicorn on {base}, {args.workers} workers × {args.threads} threads, {shown_url(url)}",
+            flush=True,
+        )
         for users in args.steps:
             step = run_step(base, roles, users, args, server)
             steps.append(step)
@@ -391,6 +397,7 @@ def main(argv=None) -> int:
         "database": kind,
         "factor": args.factor,
         "workers": args.workers,
+        "threads": args.threads,
         "cores": os.cpu_count(),
         "python": platform.python_version(),
         "think": args.think,
