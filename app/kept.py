@@ -26,6 +26,7 @@ import threading
 import time
 from collections.abc import Callable, Hashable
 
+from flask import has_request_context, request
 from markupsafe import Markup
 from sqlalchemy import BigInteger, case, event, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -69,6 +70,21 @@ def basis() -> int:
     return db.session.execute(select(KeptBasis.counter).where(KeptBasis.id == 1)).scalar() or 0
 
 
+_REQUEST_BASIS = "samenspel.kept_basis"
+
+
+def request_basis() -> int:
+    """basis(), read once per request: a page with several kept fragments reads the counter
+    once, before the first of them. A commit of this request that raises the counter
+    forgets the value read (before_commit), so the request then sees its own write."""
+    if not has_request_context():
+        return basis()
+    found = request.environ.get(_REQUEST_BASIS)
+    if found is None:
+        found = request.environ[_REQUEST_BASIS] = basis()
+    return found
+
+
 def upsert(model, values: dict, changes: dict):
     """INSERT … ON CONFLICT (primary key) DO UPDATE, on SQLite and PostgreSQL."""
     module = postgresql if db.engine.dialect.name == "postgresql" else sqlite
@@ -79,7 +95,7 @@ def upsert(model, values: dict, changes: dict):
 
 # --- fragments kept in the process --------------------------------------------------------
 
-FRAGMENTS_KEPT = 256
+FRAGMENTS_KEPT = 1024
 _fragments: dict[Hashable, tuple[int, object, Markup]] = {}
 _fragments_lock = threading.Lock()
 
@@ -88,7 +104,7 @@ def kept_fragment(key: Hashable, render: Callable[[], str]) -> Markup:
     """render() (HTML), or what it gave for this key while nothing it reads has changed.
     Kept in this process only (each worker makes its own), at most FRAGMENTS_KEPT keys;
     the key must hold whatever else the HTML depends on (partnership, role, language)."""
-    counter, day = basis(), today()
+    counter, day = request_basis(), today()
     found = _fragments.get(key)
     if found is not None and found[0] == counter and found[1] == day:
         return found[2]
@@ -156,6 +172,8 @@ def before_commit(session: Session) -> None:
     session.flush()
     if not session.info.pop(_CHANGED, False):
         return
+    if has_request_context():
+        request.environ.pop(_REQUEST_BASIS, None)
     # One more, but at least the time in microseconds: after a backup is restored (an
     # older counter) the next write still gives a value no kept data was made at.
     now = time.time_ns() // 1000

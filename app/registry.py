@@ -178,8 +178,22 @@ SearchFilter = Callable[["Membership", type], list["ColumnElement[bool]"]]
 
 # --- dashboard, principle links, agreement origins ----------------------------------------
 
-# (partnership, membership) -> {"title", "template", ...context} or None to hide the panel
-Panel = Callable[["Partnership", "Membership"], dict | None]
+
+@dataclass(frozen=True)
+class Panel:
+    """A panel of the dashboard's "what needs my attention": ``compose(partnership,
+    membership)`` gives {"title", "template", ...context}, or None to hide it.
+
+    ``kept``: what it shows depends only on data outside app.kept.UNREAD, the member
+    (user, role, organisation), the language and today. Its HTML is then kept until such
+    data changes (app/kept.py) instead of being composed on every view. A panel that reads
+    comments, mentions or read markers, or the time of day, is not kept.
+    """
+
+    compose: Callable[[Partnership, Membership], dict | None]
+    kept: bool = False
+
+
 # (partnership, membership) -> {"template", ...context} or None: a small visual in the
 # dashboard's "at a glance" row (one statement at most, the list page's own query)
 Glance = Callable[["Partnership", "Membership"], dict | None]

@@ -3,11 +3,12 @@ fragments kept in the process, and the dashboard's "at a glance" visuals kept wi
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 
-from app import kept
+from app import kept, registry
 from app.activity.models import AuditEvent
 from app.activity.services import record
 from app.extensions import db
@@ -74,7 +75,11 @@ def test_the_dashboard_visuals_are_rendered_once_per_role_until_a_change(
     made = []
     real = dashboard.render_template
     monkeypatch.setattr(
-        dashboard, "render_template", lambda *a, **k: made.append(a[0]) or real(*a, **k)
+        dashboard,
+        "render_template",
+        lambda *a, **k: (
+            (a[0] == "partnerships/_glance_visuals.html" and made.append(a[0])) or real(*a, **k)
+        ),
     )
     path = f"/p/{world.slug}/"
     first, second = (sign_in(app.test_client(), world.users[r].email) for r in ("lezer", "teamlid"))
@@ -91,3 +96,59 @@ def test_the_dashboard_visuals_are_rendered_once_per_role_until_a_change(
     page = first.get(path).get_data(as_text=True)
     assert len(made) == 3
     assert '<span class="ss-glance__sum">(1)</span>' in page  # the new agreement counted
+
+
+def counting(monkeypatch, name: str) -> list:
+    """Count how often the registered panel `name` is composed."""
+    made = []
+    panel = registry.panels[name]
+
+    def compose(partnership, membership):
+        made.append(membership.user_id)
+        return panel.compose(partnership, membership)
+
+    monkeypatch.setitem(registry.panels._entries, name, replace(panel, compose=compose))
+    return made
+
+
+def test_a_kept_panel_is_composed_once_per_member_until_what_it_reads_changes(
+    app, world, fresh_fragments, monkeypatch
+):
+    assert registry.panels["agreements"].kept and not registry.panels["tables"].kept
+    agreements, tables = counting(monkeypatch, "agreements"), counting(monkeypatch, "tables")
+    with app.app_context():
+        make_agreement(world, 1, "Wachttijden")
+        db.session.commit()
+    path = f"/p/{world.slug}/"
+    owner = sign_in(app.test_client(), world.users["programmamanager"].email)
+    other = sign_in(app.test_client(), world.users["teamlid"].email)
+    page = owner.get(path).get_data(as_text=True)
+    assert "Werkafspraken waarvan je eigenaar bent: 1." in page
+    assert owner.get(path).get_data(as_text=True).count("Werkafspraken waarvan je eigenaar") == 1
+    assert len(agreements) == 1  # kept for the second view
+    assert len(tables) == 2  # the tables panel reads comments: composed on every view
+    assert "Werkafspraken waarvan je eigenaar" not in other.get(path).get_data(as_text=True)
+    assert len(agreements) == 2  # another member: composed for them
+    with app.app_context():  # a write to a table no kept data reads
+        record("view", world.partnership, partnership_id=world.partnership.id)
+        db.session.commit()
+    owner.get(path)
+    assert len(agreements) == 2
+    with app.app_context():  # a second agreement of the owner: composed again
+        make_agreement(world, 2, "Jeugdhulp dichtbij")
+        db.session.commit()
+    assert "Werkafspraken waarvan je eigenaar bent: 2." in owner.get(path).get_data(as_text=True)
+    assert len(agreements) == 3
+    with owner.session_transaction() as session:
+        session["lang"] = "en"
+    assert "Agreements you own: 2." in owner.get(path).get_data(as_text=True)
+    assert len(agreements) == 4  # each language its own
+
+
+def test_a_request_reads_the_counter_once_and_again_after_its_own_write(app, world):
+    with app.test_request_context("/"):
+        first = kept.request_basis()
+        assert kept.request_basis() == first
+        make_agreement(world, 1, "Nieuw")
+        db.session.commit()
+        assert kept.request_basis() == kept.basis() > first

@@ -200,7 +200,7 @@ def init_app(app: Flask) -> None:
         registry.indexers.register(indexer.model, indexer)
     for kind, heading in SEARCH_KINDS.items():
         registry.search_kinds.register(kind, heading)
-    registry.panels.register("agreements", agreements_attention)
+    registry.panels.register("agreements", registry.Panel(agreements_attention, kept=True))
     registry.glances.register("agreements", agreements_glance)
     registry.importers.register("agreements", IMPORTER)
     registry.describers.register("agreement", describe_agreements)

@@ -136,7 +136,7 @@ def init_app(app: Flask) -> None:
         registry.indexers.register(indexer.model, indexer)
     for kind, heading in SEARCH_KINDS.items():
         registry.search_kinds.register(kind, heading)
-    registry.panels.register("cycles", cycles_attention)
+    registry.panels.register("cycles", registry.Panel(cycles_attention, kept=True))
     registry.glances.register("cycles", indicators_glance)
     registry.importers.register("measurements", IMPORTER)
     registry.origins.register("cycle", cycle_url)

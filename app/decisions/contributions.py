@@ -239,7 +239,7 @@ def init_app(app: Flask) -> None:
     registry.calendar_sources.register("proposal closing", closing_times)
     for indexer in INDEXERS:
         registry.indexers.register(indexer.model, indexer)
-    registry.panels.register("decisions", decisions_attention)
+    registry.panels.register("decisions", registry.Panel(decisions_attention))
     registry.glance_counts.register("decisions", open_proposals_count)
     registry.origins.register("decision", proposal_url)
     registry.table_outcomes.register("decisions", table_outcomes)

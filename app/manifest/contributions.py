@@ -188,7 +188,7 @@ def init_app(app: Flask) -> None:
         registry.indexers.register(indexer.model, indexer)
     for kind, heading in SEARCH_KINDS.items():
         registry.search_kinds.register(kind, heading)
-    registry.panels.register("manifest", endorsements_due)
+    registry.panels.register("manifest", registry.Panel(endorsements_due, kept=True))
     registry.titles.register("principle", principle_titles)
     registry.titles.register("manifest_version", version_titles)
     registry.titles.register("change_proposal", change_proposal_titles)

@@ -1,14 +1,13 @@
 """The dashboard's "wat vraagt mijn aandacht" panels; each area registers its own
-(app.registry.panels).
-
-A panel is a function (partnership, membership) -> dict | None with keys
-``title``, ``template`` and the template's context; None hides the panel.
+(app.registry.panels, a Panel each): its compose(partnership, membership) gives a dict
+with ``title``, ``template`` and the template's context, or None to hide the panel.
 """
 
 from __future__ import annotations
 
 from flask import render_template
 from flask_babel import get_locale
+from markupsafe import Markup
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -25,8 +24,27 @@ def counts(*queries) -> tuple[int, ...]:
     return tuple(db.session.execute(select(*columns)).one())
 
 
-def attention_panels(partnership, membership) -> list[dict]:
-    return [p for p in (func(partnership, membership) for func in panels) if p]
+def attention_panels(partnership, membership) -> list[dict | Markup]:
+    """The panels to show, in registration order: a kept panel (Panel.kept) as its HTML,
+    kept per member and language until what it reads changes (app/kept.py); any other as
+    its composed context, rendered by the dashboard's template."""
+    shown: list[dict | Markup] = []
+    locale = str(get_locale())
+    for name, panel in panels.items():
+        if not panel.kept:
+            found = panel.compose(partnership, membership)
+        else:
+
+            def html(panel=panel) -> str:
+                found = panel.compose(partnership, membership)
+                return render_template("partnerships/_panel.html", panel=found) if found else ""
+
+            key = ("panel", name, partnership.id, membership.user_id, membership.role,
+                   membership.organisation_id, locale)  # fmt: skip
+            found = kept_fragment(key, html)
+        if found:
+            shown.append(found)
+    return shown
 
 
 def at_a_glance(partnership, membership) -> dict:

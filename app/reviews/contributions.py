@@ -357,7 +357,7 @@ def init_app(app: Flask) -> None:
         registry.indexers.register(indexer.model, indexer)
     for kind, heading in SEARCH_KINDS.items():
         registry.search_kinds.register(kind, heading)
-    registry.panels.register("reviews", reviews_attention)
+    registry.panels.register("reviews", registry.Panel(reviews_attention, kept=True))
     registry.glance_counts.register("reviews", open_actions_count)
     registry.describers.register("review", describe_reviews)
     registry.describers.register("lesson", describe_lessons)

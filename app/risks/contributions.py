@@ -229,7 +229,7 @@ def init_app(app: Flask) -> None:
         registry.indexers.register(indexer.model, indexer)
     for kind, heading in SEARCH_KINDS.items():
         registry.search_kinds.register(kind, heading)
-    registry.panels.register("risks", risks_attention)
+    registry.panels.register("risks", registry.Panel(risks_attention, kept=True))
     registry.glances.register("risks", risks_glance)
     registry.importers.register("risks", IMPORTER)
     registry.describers.register("risk", describe_risks)

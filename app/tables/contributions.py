@@ -316,6 +316,6 @@ def init_app(app: Flask) -> None:
     for kind, heading in SEARCH_KINDS.items():
         registry.search_kinds.register(kind, heading)
     registry.search_filters.register("tables", readable_tables)
-    registry.panels.register("tables", tables_attention)
+    registry.panels.register("tables", registry.Panel(tables_attention))
     registry.origins.register("conversation", conversation_url)
     registry.origins.register("meeting_decision", decision_url)
