@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from flask_babel import format_date, format_datetime, format_time
+from babel import dates as babel_dates
+from flask_babel import format_date, format_time, get_locale
 from flask_babel import gettext as _
 
 LOCAL = ZoneInfo("Europe/Amsterdam")
@@ -30,10 +32,23 @@ def local(value: datetime) -> datetime:
         return value.replace(tzinfo=UTC)
 
 
+def _language() -> str:
+    return str(get_locale() or "nl")
+
+
+@lru_cache(maxsize=4096)
+def _day(language: str, day: date) -> str:
+    return babel_dates.format_date(day, "d MMMM yyyy", locale=language)
+
+
 def show_datetime(value: datetime | None) -> str:
+    """ "6 december 2026 08:45" (Dutch time): Babel's "d MMMM yyyy HH:mm", with the day's
+    words formatted once per day and language (a page of comments shows many times of few
+    days, and Babel formats a date pattern slowly)."""
     if value is None:
         return ""
-    return format_datetime(local(value), "d MMMM yyyy HH:mm", rebase=False)
+    moment = local(value)
+    return f"{_day(_language(), moment.date())} {moment.hour:02d}:{moment.minute:02d}"
 
 
 def show_moment(value: datetime | None) -> str:
@@ -60,4 +75,4 @@ def show_date(value) -> str:
         return ""
     if isinstance(value, datetime):
         value = local(value).date()
-    return format_date(value, "d MMMM yyyy")
+    return _day(_language(), value)

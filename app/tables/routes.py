@@ -78,6 +78,7 @@ COMMENT_TEXTS = {
     "edit": _l("Edit"),
     "your_comment": _l("your comment"),
     "hide": _l("Hide"),
+    "documents": _l("Documents"),
     "reply": _l("Reply"),
     "reply_label": _l("Your reply"),
     "comment_label": _l("Your comment"),
@@ -101,6 +102,7 @@ class CommentParts:
     edit: Callable[[int], str]  # comment id -> link
     hide: Callable[[int], str]
     history: Callable[[int], str]
+    documents: Callable[[int], str]  # comment id -> its documents
     reply_form: Callable[[int], Markup]  # comment id -> its empty reply form
 
 
@@ -140,6 +142,9 @@ def comment_parts(table: ThematicTable, conversation: Conversation) -> CommentPa
             edit=url_pattern("tables.edit_comment", "comment_id", **values),
             hide=url_pattern("tables.hide_comment", "comment_id", **values),
             history=url_pattern("tables.comment_history", "comment_id", **values),
+            documents=url_pattern(
+                "documents.index", "object_id", slug=values["slug"], kind="comment"
+            ),
             reply_form=_reply_form(table, conversation),
         )
     return kept[conversation.id]
