@@ -25,6 +25,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Hashable
+from typing import TypeVar
 
 from flask import has_request_context, request
 from markupsafe import Markup
@@ -93,27 +94,44 @@ def upsert(model, values: dict, changes: dict):
     return statement.on_conflict_do_update(index_elements=key, set_=changes)
 
 
-# --- fragments kept in the process --------------------------------------------------------
+# --- values and fragments kept in the process -------------------------------------------
 
 FRAGMENTS_KEPT = 1024
-_fragments: dict[Hashable, tuple[int, object, Markup]] = {}
+_fragments: dict[Hashable, tuple[int, object, object]] = {}
 _fragments_lock = threading.Lock()
+T = TypeVar("T")
 
 
-def kept_fragment(key: Hashable, render: Callable[[], str]) -> Markup:
-    """render() (HTML), or what it gave for this key while nothing it reads has changed.
-    Kept in this process only (each worker makes its own), at most FRAGMENTS_KEPT keys;
-    the key must hold whatever else the HTML depends on (partnership, role, language)."""
+def _unsaved() -> bool:
+    """The session holds changes that count, not yet committed (a value made now would
+    read them, and one kept from before would not)."""
+    session = db.session()
+    return bool(session.info.get(_CHANGED)) or _changes_count(session)
+
+
+def kept_value(key: Hashable, make: Callable[[], T]) -> T:
+    """make(), or what it gave for this key while nothing it reads has changed. Kept in
+    this process only (each worker makes its own), at most FRAGMENTS_KEPT keys; the key
+    must hold whatever else the value depends on (partnership, role, language). Only plain,
+    unchangeable values: text, numbers, tuples (an ORM object belongs to one session).
+    While the session has unsaved changes, make() is called and nothing is kept."""
+    if _unsaved():
+        return make()
     counter, day = request_basis(), today()
     found = _fragments.get(key)
     if found is not None and found[0] == counter and found[1] == day:
         return found[2]
-    html = Markup(render())  # noqa: S704  (a template's output, escaped as it was rendered)
+    value = make()
     with _fragments_lock:
         if key not in _fragments and len(_fragments) >= FRAGMENTS_KEPT:
             _fragments.pop(next(iter(_fragments)))  # the oldest key
-        _fragments[key] = (counter, day, html)
-    return html
+        _fragments[key] = (counter, day, value)
+    return value
+
+
+def kept_fragment(key: Hashable, render: Callable[[], str]) -> Markup:
+    """kept_value() of HTML: render() gives a template's output."""
+    return kept_value(key, lambda: Markup(render()))  # noqa: S704  (escaped as it was rendered)
 
 
 # --- noticing changes -------------------------------------------------------------------
@@ -134,12 +152,15 @@ def _counts(obj, dirty: bool) -> bool:
     )
 
 
-def _after_flush(session: Session, _flush_context) -> None:
-    if session.info.get(_CHANGED):
-        return
-    if any(_counts(o, False) for o in (*session.new, *session.deleted)) or any(
+def _changes_count(session: Session) -> bool:
+    """The session's new, deleted or changed objects include one that counts."""
+    return any(_counts(o, False) for o in (*session.new, *session.deleted)) or any(
         _counts(o, True) for o in session.dirty if session.is_modified(o)
-    ):
+    )
+
+
+def _after_flush(session: Session, _flush_context) -> None:
+    if not session.info.get(_CHANGED) and _changes_count(session):
         session.info[_CHANGED] = True
 
 

@@ -152,3 +152,40 @@ def test_a_request_reads_the_counter_once_and_again_after_its_own_write(app, wor
         make_agreement(world, 1, "Nieuw")
         db.session.commit()
         assert kept.request_basis() == kept.basis() > first
+
+
+def test_a_value_is_made_afresh_while_the_session_has_changes_that_count(
+    ctx, world, fresh_fragments
+):
+    made = []
+
+    def make():
+        made.append(1)
+        return len(made)
+
+    assert kept.kept_value("v", make) == kept.kept_value("v", make) == 1
+    agreement = make_agreement(world, 1, "Nieuw")  # flushed, not committed
+    assert kept.kept_value("v", make) == 2  # made from what this transaction changed
+    assert kept._fragments["v"][2] == 1  # and not kept: other requests do not see it
+    db.session.commit()
+    assert kept.kept_value("v", make) == 3
+    agreement.title = "Anders"  # changed, not even flushed
+    assert kept.kept_value("v", make) == 4
+    db.session.rollback()
+    record("view", world.partnership, partnership_id=world.partnership.id)  # does not count
+    assert kept.kept_value("v", make) == 3
+
+
+def test_the_risk_thresholds_and_principle_choices_follow_a_change(ctx, world, fresh_fragments):
+    from app.risks.models import RiskSettings
+    from app.risks.services import DEFAULT_THRESHOLDS, thresholds
+
+    assert thresholds(world.partnership.id) == DEFAULT_THRESHOLDS
+    db.session.add(
+        RiskSettings(
+            partnership_id=world.partnership.id, medium_from=3, high_from=9, critical_from=16
+        )  # fmt: skip
+    )
+    assert thresholds(world.partnership.id) == (3, 9, 16)  # before the commit: made afresh
+    db.session.commit()
+    assert thresholds(world.partnership.id) == (3, 9, 16)

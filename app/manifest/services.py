@@ -13,6 +13,7 @@ from app.activity.services import record
 from app.diff import side_by_side
 from app.errors import ServiceError
 from app.extensions import db
+from app.kept import kept_value
 from app.manifest.models import (
     ACCEPTED,
     ADOPTED,
@@ -85,11 +86,16 @@ def texts_of(version: ManifestVersion) -> list[PrincipleText]:
 
 
 def principle_choices(partnership_id: int) -> list[tuple[int, str]]:
-    """(principle id, "n. title") of the current adopted version, for forms of other areas."""
-    version = current_version(partnership_id)
-    if version is None:
-        return []
-    return [(t.principle_id, f"{t.position}. {t.title}") for t in texts_of(version)]
+    """(principle id, "n. title") of the current adopted version, for forms of other areas
+    (kept until the manifest changes: every agreement and risk page reads it)."""
+
+    def make() -> tuple[tuple[int, str], ...]:
+        version = current_version(partnership_id)
+        if version is None:
+            return ()
+        return tuple((t.principle_id, f"{t.position}. {t.title}") for t in texts_of(version))
+
+    return list(kept_value(("principle choices", partnership_id), make))
 
 
 @dataclass

@@ -15,6 +15,7 @@ from app.activity.services import changed_fields, record
 from app.agreements.models import Agreement
 from app.errors import ServiceError
 from app.extensions import db
+from app.kept import kept_value
 from app.manifest.links import linked_principle_ids, set_links
 from app.manifest.models import PrincipleLink
 from app.partnerships.models import Organisation
@@ -46,10 +47,16 @@ OPEN_MEASURES = ("gepland", "in_uitvoering")
 
 
 def thresholds(partnership_id: int) -> tuple[int, int, int]:
-    settings = db.session.get(RiskSettings, partnership_id)
-    if settings is None:
-        return DEFAULT_THRESHOLDS
-    return settings.medium_from, settings.high_from, settings.critical_from
+    """The scores from which a risk is midden, hoog and kritiek (kept until they change:
+    every risk page and the dashboard read them)."""
+
+    def make() -> tuple[int, int, int]:
+        settings = db.session.get(RiskSettings, partnership_id)
+        if settings is None:
+            return DEFAULT_THRESHOLDS
+        return settings.medium_from, settings.high_from, settings.critical_from
+
+    return kept_value(("risk thresholds", partnership_id), make)
 
 
 def level(score: int, limits: tuple[int, int, int]) -> str:

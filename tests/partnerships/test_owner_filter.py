@@ -97,13 +97,16 @@ def test_the_owner_filter_costs_the_same_with_many_members(
 ):
     client = login_as(world, "lezer")
     path = f"/p/{world.slug}/{area}/"
-    client.get(path)
+    # The first view writes the default risk categories; the second makes again what is
+    # kept until a change (app/kept.py). Then the figures are steady.
+    client.get(path), client.get(path)
     with count_queries() as few:
         client.get(path)
     with app.app_context():
         add_members(world, 400)
         db.session.commit()
         db.session.remove()
+    client.get(path)  # what is kept until a change (app/kept.py) is made again first
     with count_queries() as many:
         page = client.get(path).get_data(as_text=True)
     assert len(many) == len(few)
