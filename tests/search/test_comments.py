@@ -418,6 +418,19 @@ def test_postgresql_indexes_comments_in_a_partial_index_of_their_own(ctx, world)
     assert found(world, "lezer", WORD).counts == {"agreement": 1, "comment": 1}
 
 
+@pytest.mark.skipif(not POSTGRESQL, reason="SQLite reads comments from their own FTS5 table")
+def test_postgresql_has_the_comments_ids_in_an_index_of_their_own(ctx, world):
+    """Read newest first, a search of comments walks this index and stops early, instead
+    of passing every newer document of another kind on the primary key (0023)."""
+    definition = db.session.execute(
+        text(
+            "SELECT indexdef FROM pg_indexes "
+            "WHERE indexname = 'ix_search_document_comment_newest'"
+        )
+    ).scalar_one()
+    assert re.search(r"btree \(id\) WHERE \(\(kind\)::text = 'comment'::text\)", definition)
+
+
 # --- migration 0011 goes down and up ---------------------------------------------------------
 
 
