@@ -187,7 +187,8 @@ class Panel:
     ``kept``: what it shows depends only on data outside app.kept.UNREAD, the member
     (user, role, organisation), the language and today. Its HTML is then kept until such
     data changes (app/kept.py) instead of being composed on every view. A panel that reads
-    comments, mentions or read markers, or the time of day, is not kept.
+    comments, mentions or read markers, or the time of day, is not kept; nor one with a
+    form (its CSRF token belongs to one session).
     """
 
     compose: Callable[[Partnership, Membership], dict | None]
