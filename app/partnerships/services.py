@@ -14,6 +14,7 @@ from app.auth.models import User
 from app.auth.sessions import end_all_sessions
 from app.errors import ServiceError
 from app.extensions import db
+from app.kept import kept_value
 from app.partnerships.models import (
     ORGANISATION_KINDS,
     ROLES,
@@ -49,35 +50,49 @@ def owner_choices(owner_id, partnership_id_column, partnership_id: int, chosen: 
     """(user id, name) by name of the people who own something in a list, for its owner
     filter: ``owner_id`` is the list's owner column, ``partnership_id_column`` its
     partnership column. At most ``limit``: those who own the most; the ``chosen`` owner is
-    added when they own something but are not among them. One query."""
-    owned = (
-        select(owner_id)
-        .where(partnership_id_column == partnership_id, owner_id.is_not(None))
-        .group_by(owner_id)
-    )
-    most = owned.order_by(func.count().desc(), owner_id).limit(limit)
-    shown = User.id.in_(select(most.subquery().c[0]))
-    if chosen is not None:
-        shown = shown | (User.id.in_(owned.where(owner_id == chosen)))
-    return [
-        (row.id, row.name)
-        for row in db.session.execute(
-            select(User.id, User.name).where(shown).order_by(User.name, User.id)
+    added when they own something but are not among them. One query, and kept until what
+    it reads changes (app/kept.py): at factor 10 it groups thousands of rows."""
+
+    def make() -> tuple[tuple[int, str], ...]:
+        owned = (
+            select(owner_id)
+            .where(partnership_id_column == partnership_id, owner_id.is_not(None))
+            .group_by(owner_id)
         )
-    ]
+        most = owned.order_by(func.count().desc(), owner_id).limit(limit)
+        shown = User.id.in_(select(most.subquery().c[0]))
+        if chosen is not None:
+            shown = shown | (User.id.in_(owned.where(owner_id == chosen)))
+        return tuple(
+            (row.id, row.name)
+            for row in db.session.execute(
+                select(User.id, User.name).where(shown).order_by(User.name, User.id)
+            )
+        )
+
+    key = ("owner choices", str(owner_id), partnership_id, chosen, limit)
+    return list(kept_value(key, make))
 
 
 def organisations_of(partnership_id: int) -> list[tuple[int, str]]:
-    """(organisation id, name) of the organisations taking part, by name."""
-    return [
-        (row.id, row.name)
-        for row in db.session.execute(
-            select(Organisation.id, Organisation.name)
-            .join(Participation)
-            .where(Participation.partnership_id == partnership_id, Participation.active.is_(True))
-            .order_by(Organisation.name)
+    """(organisation id, name) of the organisations taking part, by name (kept until what
+    it reads changes: every list and form of agreements and risks reads it)."""
+
+    def make() -> tuple[tuple[int, str], ...]:
+        return tuple(
+            (row.id, row.name)
+            for row in db.session.execute(
+                select(Organisation.id, Organisation.name)
+                .join(Participation)
+                .where(
+                    Participation.partnership_id == partnership_id,
+                    Participation.active.is_(True),
+                )
+                .order_by(Organisation.name)
+            )
         )
-    ]
+
+    return list(kept_value(("organisations", partnership_id), make))
 
 
 def partnerships_of(user) -> list[Partnership]:

@@ -424,8 +424,7 @@ def test_postgresql_has_the_comments_ids_in_an_index_of_their_own(ctx, world):
     of passing every newer document of another kind on the primary key (0023)."""
     definition = db.session.execute(
         text(
-            "SELECT indexdef FROM pg_indexes "
-            "WHERE indexname = 'ix_search_document_comment_newest'"
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_search_document_comment_newest'"
         )
     ).scalar_one()
     assert re.search(r"btree \(id\) WHERE \(\(kind\)::text = 'comment'::text\)", definition)
