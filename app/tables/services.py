@@ -21,7 +21,6 @@ from app.documents import search as document_search
 from app.errors import ServiceError
 from app.extensions import db
 from app.markdown import MENTION_TOKEN, mention_token
-from app.partnerships.dashboard import counts
 from app.partnerships.models import Membership
 from app.partnerships.services import members_of as partnership_members
 from app.policy import READ_ONLY_ROLES, TABLE_MANAGE, TABLE_NONE, TABLE_TAKE_PART, table_access
@@ -985,11 +984,15 @@ def attention(membership: Membership, limit: int = 5) -> dict:
         .order_by(Mention.created_at.desc())
     )
 
-    # Both totals in one statement; a list is read only when it has rows.
-    unread_total, mentions_total = counts(unread_query, mentions_query)
-    mentions = (
-        list(db.session.execute(mentions_query.limit(limit)).scalars()) if mentions_total else []
-    )
+    def first_with_total(query) -> tuple[list, int]:
+        """The first `limit` rows and how many there are, in one statement: the matches
+        are found once (the unread conversations of a member of a hundred tables are
+        found by joining thousands of conversations with their read markers)."""
+        rows = db.session.execute(query.add_columns(func.count().over()).limit(limit)).all()
+        return [row[0] for row in rows], (rows[0][1] if rows else 0)
+
+    unread, unread_total = first_with_total(unread_query)
+    mentions, mentions_total = first_with_total(mentions_query)
     conversations = {
         c.id: c
         for c in db.session.execute(
@@ -1000,9 +1003,7 @@ def attention(membership: Membership, limit: int = 5) -> dict:
     } if mentions else {}  # fmt: skip
     return {
         "unread_total": unread_total,
-        "unread": list(db.session.execute(unread_query.limit(limit)).scalars())
-        if unread_total
-        else [],
+        "unread": unread,
         "meetings": list(db.session.execute(meetings_query.limit(3)).scalars()),
         "mentions_total": mentions_total,
         "mentions": [(m, conversations.get(m.conversation_id)) for m in mentions],
