@@ -7,11 +7,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from flask import flash, render_template, request, url_for
+from flask import current_app, flash, render_template, request, url_for
 
 from app.errors import EditConflict, ServiceError
 from app.extensions import db
 from app.forms import is_id, mark_refused
+from app.kept import kept_count
 
 
 def render(full: str, partial: str | None = None, status: int = 200, **context):
@@ -19,6 +20,19 @@ def render(full: str, partial: str | None = None, status: int = 200, **context):
     # request.htmx comes from htmx-flask: true when the HX-Request header is "true".
     template = partial if partial and request.htmx else full
     return render_template(template, **context), status
+
+
+def paginate(query, per_page: int | None = None, kept_total: bool = False):
+    """db.paginate() of the ?page= asked for (bad input: page 1), SAMENSPEL_PAGE_SIZE rows
+    a page unless per_page says otherwise. kept_total: the total is kept until what the
+    query reads changes (app.kept.kept_count), for a list that reads no table in
+    app.kept.UNREAD."""
+    size = per_page or current_app.config["SAMENSPEL_PAGE_SIZE"]
+    if not kept_total:
+        return db.paginate(query, page=page_number(), per_page=size, error_out=False)
+    page = db.paginate(query, page=page_number(), per_page=size, error_out=False, count=False)
+    page.total = kept_count(query)
+    return page
 
 
 def safe_next(target: str | None, default: str = "/") -> str:

@@ -189,3 +189,43 @@ def test_the_risk_thresholds_and_principle_choices_follow_a_change(ctx, world, f
     assert thresholds(world.partnership.id) == (3, 9, 16)  # before the commit: made afresh
     db.session.commit()
     assert thresholds(world.partnership.id) == (3, 9, 16)
+
+
+def test_a_kept_count_is_per_statement_and_its_values_and_follows_a_change(
+    ctx, world, fresh_fragments, count_queries
+):
+    from sqlalchemy import select
+
+    from app.agreements.models import Agreement
+
+    for number in (1, 2, 3):
+        make_agreement(world, number, f"Afspraak {number}")
+    db.session.commit()
+
+    def numbered(*numbers):
+        return select(Agreement).where(Agreement.number.in_(numbers))
+
+    assert kept.kept_count(numbered(1, 2)) == 2
+    assert kept.kept_count(numbered(1, 2, 3)) == 3  # other values: counted on its own
+    with count_queries() as statements:
+        assert kept.kept_count(numbered(1, 2)) == 2
+    assert not any("count(" in s for s in statements)  # kept
+    make_agreement(world, 4, "Afspraak 4")
+    assert kept.kept_count(numbered(1, 2, 4)) == 3  # unsaved, counted afresh
+    db.session.commit()
+    assert kept.kept_count(select(Agreement)) == 4
+
+
+def test_a_list_page_shows_its_total_after_a_change(app, world, fresh_fragments):
+    with app.app_context():
+        make_agreement(world, 1, "Eerste")
+        db.session.commit()
+    client = sign_in(app.test_client(), world.users["lezer"].email)
+    path = f"/p/{world.slug}/agreements/"
+    assert "1 in totaal, pagina 1 van 1" in client.get(path).get_data(as_text=True)
+    with app.app_context():
+        for number in range(2, 28):  # two pages of 25
+            make_agreement(world, number, f"Afspraak {number}")
+        db.session.commit()
+    page = client.get(path).get_data(as_text=True)
+    assert "27 in totaal, pagina 1 van 2" in page

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     g,
     redirect,
@@ -44,7 +43,7 @@ from app.views import (
     confirmed,
     ensure_current,
     form_status,
-    page_number,
+    paginate,
     render,
     service_errors,
 )
@@ -105,12 +104,7 @@ def _choices(form: AgreementForm) -> None:
 @requires("agreement.view")
 def index(slug: str):
     filters = services.Filters.from_args(request.args)
-    page = db.paginate(
-        services.agreements_query(g.partnership.id, filters),
-        page=page_number(),
-        per_page=current_app.config["SAMENSPEL_PAGE_SIZE"],
-        error_out=False,
-    )
+    page = paginate(services.agreements_query(g.partnership.id, filters), kept_total=True)
     return render(
         "agreements/index.html",
         "agreements/_list.html",

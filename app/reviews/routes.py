@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     g,
     redirect,
@@ -46,6 +45,7 @@ from app.views import (
     ensure_current,
     form_status,
     page_number,
+    paginate,
     render,
     service_errors,
 )
@@ -105,11 +105,9 @@ def index(slug: str):
     kind = request.args.get("kind", "")
     status = request.args.get("status", "")
     level = request.args.get("level", "")
-    page = db.paginate(
+    page = paginate(
         services.visible_reviews(g.membership, kind, status, int(level) if is_id(level) else None),
-        page=page_number(),
-        per_page=current_app.config["SAMENSPEL_PAGE_SIZE"],
-        error_out=False,
+        kept_total=True,
     )
     return render(
         "reviews/index.html", "reviews/_list.html", page=page,
@@ -424,9 +422,9 @@ def overview(slug: str):
     periods, trend = services.score_trend(g.partnership.id)
     level = request.args.get("level", "")
     arena = request.args.get("arena", "")
-    lessons = db.paginate(
+    lessons = paginate(
         services.shared_lessons(g.partnership.id, int(level) if is_id(level) else None, arena),
-        page=page_number(), per_page=25, error_out=False,
+        per_page=25, kept_total=True,
     )  # fmt: skip
     return render_template(
         "reviews/overview.html", periods=periods, trend=trend, charts=_charts(periods, trend),

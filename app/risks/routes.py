@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     g,
     redirect,
@@ -39,7 +38,7 @@ from app.risks.forms import (
     ThresholdsForm,
 )
 from app.risks.models import Measure, Risk, RiskCategory
-from app.views import ensure_current, form_status, page_number, render, service_errors
+from app.views import ensure_current, form_status, paginate, render, service_errors
 
 bp = Blueprint("risks", __name__, url_prefix="/p/<slug>/risks")
 
@@ -92,12 +91,7 @@ def _measure_choices(form) -> None:
 @requires("risk.view")
 def index(slug: str):
     filters = services.Filters.from_args(request.args)
-    page = db.paginate(
-        services.risks_query(g.partnership.id, filters),
-        page=page_number(),
-        per_page=current_app.config["SAMENSPEL_PAGE_SIZE"],
-        error_out=False,
-    )
+    page = paginate(services.risks_query(g.partnership.id, filters), kept_total=True)
     return render(
         "risks/index.html",
         "risks/_list.html",
