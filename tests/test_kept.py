@@ -229,3 +229,30 @@ def test_a_list_page_shows_its_total_after_a_change(app, world, fresh_fragments)
         db.session.commit()
     page = client.get(path).get_data(as_text=True)
     assert "27 in totaal, pagina 1 van 2" in page
+
+
+def test_the_dashboard_organisations_are_rendered_once_until_a_member_joins(
+    app, world, fresh_fragments, monkeypatch
+):
+    from app.partnerships import services
+    from tests.agreements.test_queries import add_members
+
+    made = []
+    real = services.organisations_with_counts
+    monkeypatch.setattr(
+        services, "organisations_with_counts", lambda *a: made.append(1) or real(*a)
+    )
+    path = f"/p/{world.slug}/"
+    lezer, teamlid = (
+        sign_in(app.test_client(), world.users[r].email) for r in ("lezer", "teamlid")
+    )
+    first = lezer.get(path).get_data(as_text=True)
+    assert teamlid.get(path).get_data(as_text=True).count("organisations-heading") == 2
+    assert len(made) == 1  # one rendering for every member
+    with app.app_context():
+        add_members(world, 3)  # bulk inserts of memberships count too
+        db.session.commit()
+    after = lezer.get(path).get_data(as_text=True)
+    assert len(made) == 2
+    total = len(world.users)
+    assert f"met {total} leden" in first and f"met {total + 3} leden" in after

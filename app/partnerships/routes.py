@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_login import current_user
 
 from app.extensions import db
 from app.forms import is_id
+from app.kept import kept_fragment
 from app.partnerships import services
 from app.partnerships.dashboard import at_a_glance, attention_panels
 from app.partnerships.models import ROLE_LABELS, ROLES
@@ -28,11 +30,20 @@ def index():
 @bp.get("/p/<slug>/")
 @requires("partnership.view")
 def dashboard(slug: str):
-    organisations = services.organisations_with_counts(g.partnership)
+    def organisations() -> str:
+        rows = services.organisations_with_counts(g.partnership)
+        return render_template(
+            "partnerships/_dashboard_organisations.html",
+            organisations=rows,
+            member_total=sum(count for _, count in rows),
+        )
+
     return render_template(
         "partnerships/dashboard.html",
-        organisations=organisations,
-        member_total=sum(count for _, count in organisations),
+        # the same for every member: kept per partnership and language (app/kept.py)
+        organisations=kept_fragment(
+            ("dashboard organisations", g.partnership.id, str(get_locale())), organisations
+        ),
         glance=at_a_glance(g.partnership, g.membership),
         panels=attention_panels(g.partnership, g.membership),
     )
