@@ -428,7 +428,7 @@ def highlight(value: str, stems: set[str]) -> Markup:
     """value, escaped, with the words whose stem was searched for in <mark>."""
     out, last = [], 0
     for match in WORD.finditer(value):
-        if stem_words(match.group())[:1] and stem_words(match.group())[0] in stems:
+        if _stem(match.group().lower()) in stems:  # a match of WORD is one word
             out.append(escape(value[last : match.start()]))
             out.append(Markup("<mark>%s</mark>") % match.group())
             last = match.end()
@@ -442,9 +442,7 @@ def snippet(body: str, stems: set[str], words: int = 30) -> Markup:
     tokens = list(WORD.finditer(body))
     if not tokens:
         return Markup("")
-    first = next(
-        (i for i, t in enumerate(tokens) if (stem_words(t.group()) or [""])[0] in stems), 0
-    )
+    first = next((i for i, t in enumerate(tokens) if _stem(t.group().lower()) in stems), 0)
     start = max(0, first - words // 3)
     end = min(len(tokens), start + words)
     begin_at = tokens[start].start() if start else 0
