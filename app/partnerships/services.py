@@ -120,7 +120,13 @@ def _menu_statement():
 def partnership_menu(user_id: int) -> list:
     """id, slug and name of the partnerships a user is an active member of, by name: the
     menu of every page (rows, and a statement built once)."""
-    return list(db.session.execute(_menu_statement(), {"user_id": user_id}))
+
+    def make() -> tuple:
+        return tuple(db.session.execute(_menu_statement(), {"user_id": user_id}))
+
+    # kept until memberships or partnerships change (app/kept.py): one statement less on
+    # every page that reads kept data anyway
+    return list(kept_value(("partnership menu", user_id), make))
 
 
 def create_partnership(name: str, slug: str, description: str = "") -> Partnership:
