@@ -19,6 +19,7 @@ FACTOR ?= 1
 CLIENTS ?= 8
 DURATION ?= 15
 WORKERS ?=
+THREADS ?=
 
 bench: setup
 	bash scripts/install-bench-deps.sh
@@ -37,7 +38,8 @@ bench-mixed: setup
 	bash scripts/install-bench-deps.sh
 	$(BIN)/python bench/mixed.py --prepare --factor $(FACTOR) --steps $(STEPS) \
 		--think $(THINK) --duration $(STEP_SECONDS) --warmup $(WARMUP) \
-		--write-share $(WRITE_SHARE) $(if $(WORKERS),--workers $(WORKERS))
+		--write-share $(WRITE_SHARE) $(if $(WORKERS),--workers $(WORKERS)) \
+		$(if $(THREADS),--threads $(THREADS))
 
 # --- set-up -----------------------------------------------------------------
 $(VENV)/.installed: pyproject.toml
