@@ -338,7 +338,7 @@ def _show_conversation(table, access, conversation, form, status: int = 200, rep
         # Before loading the comments: mark_read commits, which would expire every loaded
         # comment and reload each one on its own while the template renders (N+1). A
         # refused comment shows the page again but writes nothing, not even "read".
-        services.mark_read(conversation, current_user.id)
+        services.mark_read(conversation, current_user.id, last_read)
     # ?page=last: where the browser goes after placing a comment (see post_comment).
     wanted = None if request.args.get("page") == "last" else page_number()
     page = services.comments_page(conversation, page_no or wanted)

@@ -730,13 +730,13 @@ def last_read(conversation: Conversation, user_id: int) -> int:
     ).scalar_one()
 
 
-def mark_read(conversation: Conversation, user_id: int) -> None:
-    """The person has seen the conversation up to its newest comment, and their mentions."""
+def mark_read(conversation: Conversation, user_id: int, read_up_to: int | None = None) -> None:
+    """The person has seen the conversation up to its newest comment, and their mentions.
+    read_up_to: last_read() when the caller has just read it."""
     changed = False
-    if (
-        conversation.last_comment_id
-        and last_read(conversation, user_id) < conversation.last_comment_id
-    ):
+    if read_up_to is None and conversation.last_comment_id:
+        read_up_to = last_read(conversation, user_id)
+    if conversation.last_comment_id and read_up_to < conversation.last_comment_id:
         _mark_read(conversation.id, user_id, conversation.last_comment_id)
         changed = True
     unseen = (Mention.conversation_id == conversation.id, Mention.user_id == user_id,

@@ -115,6 +115,7 @@ def test_a_conversation_page_costs_the_same_with_20_or_2000_comments(app, world,
 
     for role in ("teamlid", "partner", "bestuurder", "lezer"):
         client = logged_in(app, world.users[role].email)
+        client.get(f"/p/{world.slug}/")  # what is kept per person is made (app/kept.py)
         few = statements_of(
             app, count_queries, client, url(world, f"/{table}/conversations/{small}")
         )
