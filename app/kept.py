@@ -134,13 +134,16 @@ def kept_count(statement: Select) -> int:
     list page (at factor 10, counting a filtered list costs more than reading its page).
     Only for a statement that reads no table in UNREAD. Its key is the statement's own
     cache key with its parameter values, so it holds every filter, permission and date the
-    statement applies; a statement with a parameter that cannot be a key is counted."""
+    statement applies; a statement SQLAlchemy does not cache, or with a parameter that
+    cannot be a key, is counted each time."""
 
     def count() -> int:
         counting = select(func.count()).select_from(statement.order_by(None).subquery())
         return db.session.execute(counting).scalar_one()
 
     cache_key = statement._generate_cache_key()  # SQLAlchemy's own key of the statement
+    if cache_key is None:  # a statement SQLAlchemy does not cache
+        return count()
     try:
         values = tuple(_hashable(p.effective_value) for p in cache_key.bindparams)
         key = ("count", cache_key.key, values)

@@ -216,6 +216,21 @@ def test_a_kept_count_is_per_statement_and_its_values_and_follows_a_change(
     assert kept.kept_count(select(Agreement)) == 4
 
 
+def test_a_statement_without_a_cache_key_is_counted_each_time(
+    ctx, world, fresh_fragments, monkeypatch
+):
+    from sqlalchemy import select
+
+    from app.agreements.models import Agreement
+
+    make_agreement(world, 1, "Eerste")
+    db.session.commit()
+    statement = select(Agreement)
+    monkeypatch.setattr(type(statement), "_generate_cache_key", lambda self: None)
+    assert kept.kept_count(statement) == 1
+    assert not [k for k in kept._fragments if k[0] == "count"]
+
+
 def test_a_list_page_shows_its_total_after_a_change(app, world, fresh_fragments):
     with app.app_context():
         make_agreement(world, 1, "Eerste")
