@@ -22,14 +22,11 @@ def render(full: str, partial: str | None = None, status: int = 200, **context):
     return render_template(template, **context), status
 
 
-def paginate(query, per_page: int | None = None, kept_total: bool = False):
+def kept_total_page(query, per_page: int | None = None):
     """db.paginate() of the ?page= asked for (bad input: page 1), SAMENSPEL_PAGE_SIZE rows
-    a page unless per_page says otherwise. kept_total: the total is kept until what the
-    query reads changes (app.kept.kept_count), for a list that reads no table in
-    app.kept.UNREAD."""
+    a page unless per_page says otherwise, with its total kept until what the query reads
+    changes (app.kept.kept_count): only for a list that reads no table in app.kept.UNREAD."""
     size = per_page or current_app.config["SAMENSPEL_PAGE_SIZE"]
-    if not kept_total:
-        return db.paginate(query, page=page_number(), per_page=size, error_out=False)
     page = db.paginate(query, page=page_number(), per_page=size, error_out=False, count=False)
     page.total = kept_count(query)
     return page

@@ -43,7 +43,7 @@ from app.views import (
     confirmed,
     ensure_current,
     form_status,
-    paginate,
+    kept_total_page,
     render,
     service_errors,
 )
@@ -104,7 +104,7 @@ def _choices(form: AgreementForm) -> None:
 @requires("agreement.view")
 def index(slug: str):
     filters = services.Filters.from_args(request.args)
-    page = paginate(services.agreements_query(g.partnership.id, filters), kept_total=True)
+    page = kept_total_page(services.agreements_query(g.partnership.id, filters))
     return render(
         "agreements/index.html",
         "agreements/_list.html",

@@ -44,8 +44,8 @@ from app.views import (
     confirmed,
     ensure_current,
     form_status,
+    kept_total_page,
     page_number,
-    paginate,
     render,
     service_errors,
 )
@@ -105,9 +105,8 @@ def index(slug: str):
     kind = request.args.get("kind", "")
     status = request.args.get("status", "")
     level = request.args.get("level", "")
-    page = paginate(
+    page = kept_total_page(
         services.visible_reviews(g.membership, kind, status, int(level) if is_id(level) else None),
-        kept_total=True,
     )
     return render(
         "reviews/index.html", "reviews/_list.html", page=page,
@@ -422,9 +421,9 @@ def overview(slug: str):
     periods, trend = services.score_trend(g.partnership.id)
     level = request.args.get("level", "")
     arena = request.args.get("arena", "")
-    lessons = paginate(
+    lessons = kept_total_page(
         services.shared_lessons(g.partnership.id, int(level) if is_id(level) else None, arena),
-        per_page=25, kept_total=True,
+        per_page=25,
     )  # fmt: skip
     return render_template(
         "reviews/overview.html", periods=periods, trend=trend, charts=_charts(periods, trend),

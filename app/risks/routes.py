@@ -38,7 +38,7 @@ from app.risks.forms import (
     ThresholdsForm,
 )
 from app.risks.models import Measure, Risk, RiskCategory
-from app.views import ensure_current, form_status, paginate, render, service_errors
+from app.views import ensure_current, form_status, kept_total_page, render, service_errors
 
 bp = Blueprint("risks", __name__, url_prefix="/p/<slug>/risks")
 
@@ -91,7 +91,7 @@ def _measure_choices(form) -> None:
 @requires("risk.view")
 def index(slug: str):
     filters = services.Filters.from_args(request.args)
-    page = paginate(services.risks_query(g.partnership.id, filters), kept_total=True)
+    page = kept_total_page(services.risks_query(g.partnership.id, filters))
     return render(
         "risks/index.html",
         "risks/_list.html",
