@@ -127,10 +127,10 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 
 def _init_templates(app: Flask) -> None:
-    app.jinja_env.filters["datetime"] = timeutil.show_datetime
+    app.jinja_env.filters["datetime"] = _in_page_language(timeutil.show_datetime)
     app.jinja_env.filters["moment"] = timeutil.show_moment
     app.jinja_env.filters["iso_moment"] = timeutil.iso_moment
-    app.jinja_env.filters["date"] = timeutil.show_date
+    app.jinja_env.filters["date"] = _in_page_language(timeutil.show_date)
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals["page_url"] = page_url
@@ -138,6 +138,18 @@ def _init_templates(app: Flask) -> None:
     @app.context_processor
     def layout_context():
         return {"current_locale": str(get_locale()), "can": can, **_gettext_for_render()}
+
+
+def _in_page_language(show):
+    """A date filter in the language of the page being rendered (``current_locale`` of
+    layout_context): a page shows many dates, and asking Flask-Babel for the locale each
+    time goes through the request context."""
+
+    @pass_context
+    def show_in_language(context, value):
+        return show(value, context.get("current_locale"))
+
+    return show_in_language
 
 
 def _gettext_for_render() -> dict:

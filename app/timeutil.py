@@ -41,14 +41,15 @@ def _day(language: str, day: date) -> str:
     return babel_dates.format_date(day, "d MMMM yyyy", locale=language)
 
 
-def show_datetime(value: datetime | None) -> str:
+def show_datetime(value: datetime | None, language: str | None = None) -> str:
     """ "6 december 2026 08:45" (Dutch time): Babel's "d MMMM yyyy HH:mm", with the day's
     words formatted once per day and language (a page of comments shows many times of few
-    days, and Babel formats a date pattern slowly)."""
+    days, and Babel formats a date pattern slowly). Without ``language``, the request's."""
     if value is None:
         return ""
     moment = local(value)
-    return f"{_day(_language(), moment.date())} {moment.hour:02d}:{moment.minute:02d}"
+    day = _day(language or _language(), moment.date())
+    return f"{day} {moment.hour:02d}:{moment.minute:02d}"
 
 
 def show_moment(value: datetime | None) -> str:
@@ -70,9 +71,9 @@ def iso_moment(value: datetime | None) -> str:
     return value.replace(microsecond=0, tzinfo=None).isoformat() + "Z"
 
 
-def show_date(value) -> str:
+def show_date(value, language: str | None = None) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
         value = local(value).date()
-    return _day(_language(), value)
+    return _day(language or _language(), value)

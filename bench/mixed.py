@@ -30,6 +30,7 @@ import json
 import math
 import os
 import platform
+import resource
 import signal
 import subprocess
 import sys
@@ -263,17 +264,27 @@ def run_step(base: str, roles: dict, users: int, args, server: Server) -> dict:
             )
         )
         cpu_before = worker_cpu_s(server)
+        load_before = load_cpu_s()
         subprocess.run(
             [sys.executable, str(REPO / "bench" / "mixed_load.py"), str(config), str(result)],
             check=True,
         )
         cpu = worker_cpu_s(server) - cpu_before
+        load_cpu = load_cpu_s() - load_before
         raw = json.loads(result.read_text())
     step = {"users": users, **aggregate(raw)}
     # The workers' CPU over the whole step divided by all its requests, warm-up included.
     requests = raw["all_requests"]
     step["cpu_ms_per_request"] = 1000 * cpu / requests if requests else 0.0
+    # The same for the load generator (locust), which shares the cores with the server.
+    step["load_cpu_ms_per_request"] = 1000 * load_cpu / requests if requests else 0.0
     return step
+
+
+def load_cpu_s() -> float:
+    """utime + stime of the finished load-generator processes (this process's children)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def fmt(x: float) -> str:
@@ -300,15 +311,15 @@ def markdown(report: dict) -> str:
         lines.append("**Capacity: none** (no step had p95 ≤ 100 ms without errors).")
     lines += [
         "",
-        "| sessions | req/s | p50 ms | p95 ms | p99 ms | errors | CPU ms/req |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| sessions | req/s | p50 ms | p95 ms | p99 ms | errors | CPU ms/req | locust CPU ms/req |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for s in report["steps"]:
         o = s["overall"]
         lines.append(
             f"| {s['users']} | {fmt(o['requests_per_s'])} | {fmt(o['p50_ms'])} | "
             f"{fmt(o['p95_ms'])} | {fmt(o['p99_ms'])} | {o['errors']} | "
-            f"{fmt(s['cpu_ms_per_request'])} |"
+            f"{fmt(s['cpu_ms_per_request'])} | {fmt(s.get('load_cpu_ms_per_request', 0))} |"
         )
     best = report["steps"][report["capacity_step"]] if cap else report["steps"][0]
     lines += [
@@ -382,7 +393,8 @@ def main(argv=None) -> int:
             print(
                 f"{users:4d} sessions: {o['requests_per_s']:7.1f} req/s  p50 {o['p50_ms']:6.1f}"
                 f"  p95 {o['p95_ms']:6.1f}  p99 {o['p99_ms']:6.1f} ms  errors {o['errors']}"
-                f"  CPU {step['cpu_ms_per_request']:.1f} ms/req",
+                f"  CPU {step['cpu_ms_per_request']:.1f} ms/req"
+                f" (locust {step['load_cpu_ms_per_request']:.1f})",
                 flush=True,
             )
             if not meets(o) and not args.all_steps:

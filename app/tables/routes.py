@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import (
     Blueprint,
@@ -45,7 +46,7 @@ from app.tables.forms import (
     TableForm,
 )
 from app.tables.models import Comment, Conversation, Meeting, MeetingDecision, ThematicTable
-from app.timeutil import local
+from app.timeutil import local, utcnow
 from app.urls import url_pattern
 from app.views import ensure_current, form_status, page_number, service_errors
 
@@ -90,6 +91,12 @@ COMMENT_TEXTS = {
     "place_reply": _l("Place reply"),
     "place_comment": _l("Place comment"),
 }
+# The same, with the author's name (screen-reader text of every comment's links).
+COMMENT_NAMED_TEXTS = {
+    "of_comment_by": _l("of the comment by %(name)s"),
+    "comment_by": _l("comment by %(name)s"),
+    "to": _l("to %(name)s"),
+}
 
 
 @dataclass(frozen=True)
@@ -97,6 +104,9 @@ class CommentParts:
     """The texts and links of a conversation's comments and comment forms."""
 
     text: dict[str, str]
+    named: dict[str, str]  # COMMENT_NAMED_TEXTS translated, see by()
+    user_id: int  # the reader
+    now: datetime  # of this request: whether a comment may still be edited
     post: str  # where a comment or reply is posted
     mentions: str  # the mention suggestions, without ?target=
     edit: Callable[[int], str]  # comment id -> link
@@ -104,6 +114,13 @@ class CommentParts:
     history: Callable[[int], str]
     documents: Callable[[int], str]  # comment id -> its documents
     reply_form: Callable[[int], Markup]  # comment id -> its empty reply form
+
+    def by(self, key: str, name: str) -> Markup:
+        """A text of COMMENT_NAMED_TEXTS with the name escaped into it."""
+        return Markup(self.named[key]) % {"name": name}  # noqa: S704  (a translation; the name escaped)
+
+    def may_edit(self, comment: Comment) -> bool:
+        return services.may_edit(comment, self.user_id, self.now)
 
 
 # Where the comment's id goes in the reply form rendered once a page: braces occur in
@@ -137,6 +154,9 @@ def comment_parts(table: ThematicTable, conversation: Conversation) -> CommentPa
                   "conversation_id": conversation.id}  # fmt: skip
         kept[conversation.id] = CommentParts(
             text={key: str(text) for key, text in COMMENT_TEXTS.items()},
+            named={key: str(text) for key, text in COMMENT_NAMED_TEXTS.items()},
+            user_id=current_user.id,
+            now=utcnow(),
             post=url_for("tables.post_comment", **values),
             mentions=url_for("tables.mention_suggestions", slug=values["slug"], table_id=table.id),
             edit=url_pattern("tables.edit_comment", "comment_id", **values),
