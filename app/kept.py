@@ -25,6 +25,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Hashable
+from functools import cache
 from typing import TypeVar
 
 from flask import has_request_context, request
@@ -66,9 +67,20 @@ class KeptBasis(db.Model):
     counter: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+def basis_column():
+    """The counter as a scalar subquery (NULL while no write has counted), for a statement
+    that reads it along with other things (app/auth/sessions.py: the signed-in session)."""
+    return select(KeptBasis.counter).where(KeptBasis.id == 1).scalar_subquery()
+
+
+@cache
+def _basis_statement():
+    return select(KeptBasis.counter).where(KeptBasis.id == 1)
+
+
 def basis() -> int:
     """The counter now (0 while no write has counted)."""
-    return db.session.execute(select(KeptBasis.counter).where(KeptBasis.id == 1)).scalar() or 0
+    return db.session.execute(_basis_statement()).scalar() or 0
 
 
 _REQUEST_BASIS = "samenspel.kept_basis"
@@ -84,6 +96,14 @@ def request_basis() -> int:
     if found is None:
         found = request.environ[_REQUEST_BASIS] = basis()
     return found
+
+
+def note_request_basis(counter: int | None) -> None:
+    """The counter as a statement at the start of this request read it along with other
+    things: request_basis() then need not read it again. Read before any kept data of the
+    request was made, so it is as good as reading it just before."""
+    if has_request_context():
+        request.environ[_REQUEST_BASIS] = counter or 0
 
 
 def upsert(model, values: dict, changes: dict):

@@ -222,6 +222,16 @@ def describe(notification: Notification) -> str:
         return str(params.get("title", ""))
 
 
+def unread_column(user_id):
+    """The number of unread notifications of ``user_id`` (a column or value) as a scalar
+    subquery: read along with the signed-in session (app/auth/sessions.py)."""
+    return (
+        select(func.count(Notification.id))
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        .scalar_subquery()
+    )
+
+
 @cache
 def _unread_statement():
     return select(func.count(Notification.id)).where(

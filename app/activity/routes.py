@@ -344,6 +344,13 @@ def activity_csv(slug: str):
 
 
 def bell_count() -> int:
-    if current_user and current_user.is_authenticated:
-        return notes.unread_count(current_user.id)
-    return 0
+    """The unread notifications of the signed-in user. A GET page shows the number read
+    with the session as the request began (app/auth/sessions.py: a statement less on every
+    page; a GET changes none of one's own notifications before it renders, opening one
+    redirects); after a POST they may have changed, so they are counted again."""
+    if not (current_user and current_user.is_authenticated):
+        return 0
+    at_load = getattr(current_user, "unread_at_load", None)
+    if at_load is not None and request.method in ("GET", "HEAD"):
+        return at_load
+    return notes.unread_count(current_user.id)

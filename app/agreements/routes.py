@@ -167,14 +167,15 @@ def show(slug: str, number: int):
 def _show(agreement, comment_form, status: int = 200):
     labels = dict(principle_choices(g.partnership.id))
     linked = linked_principle_ids("agreement", agreement.id, "implements")
+    versions = services.versions_of(agreement)
     return render_template(
         "agreements/show.html",
         agreement=agreement,
         today=services.today(),
         due=services.is_due(agreement),
         principles=[(pid, labels.get(pid)) for pid in linked],
-        timeline=services.timeline(agreement),
-        versions=services.versions_of(agreement),
+        timeline=services.timeline(agreement, versions),
+        versions=versions,
         comment_form=comment_form,
         related=services.related_sections(agreement),
         origin_url=services.origin_url(agreement),

@@ -198,8 +198,11 @@ def versions_of(agreement: Agreement) -> list[AgreementVersion]:
     )
 
 
-def timeline(agreement: Agreement) -> list[tuple[str, object]]:
-    """Versions, revisit decisions and comments, newest first."""
+def timeline(
+    agreement: Agreement, versions: list[AgreementVersion] | None = None
+) -> list[tuple[str, object]]:
+    """Versions (``versions_of``, unless the caller read them already), revisit decisions
+    and comments, newest first."""
     revisits = db.session.execute(
         select(Revisit)
         .options(joinedload(Revisit.decided_by))
@@ -210,7 +213,9 @@ def timeline(agreement: Agreement) -> list[tuple[str, object]]:
         .options(joinedload(AgreementComment.author))
         .where(AgreementComment.agreement_id == agreement.id)
     ).scalars()
-    items = [("version", v.created_at, v) for v in versions_of(agreement)]
+    if versions is None:
+        versions = versions_of(agreement)
+    items = [("version", v.created_at, v) for v in versions]
     items += [("revisit", r.decided_at, r) for r in revisits]
     items += [("comment", c.created_at, c) for c in comments]
     items.sort(key=lambda item: item[1], reverse=True)

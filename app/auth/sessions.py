@@ -19,6 +19,8 @@ from flask import current_app
 from sqlalchemy import and_, bindparam, exists, or_, select, update
 from sqlalchemy.orm import undefer
 
+from app import kept
+from app.activity.notifications import unread_column
 from app.activity.services import record
 from app.auth.models import User, UserSession
 from app.extensions import db
@@ -153,7 +155,13 @@ def _load_statement():
     """The statement of load(), built once: it runs on every request, and building it took
     longer than running it."""
     return (
-        select(UserSession, User, _two_factor_required())
+        select(
+            UserSession,
+            User,
+            _two_factor_required(),
+            unread_column(User.id),  # the bell of the page
+            kept.basis_column(),  # what kept data the page may use
+        )
         .join(User, User.id == UserSession.user_id)
         .where(UserSession.token_hash == bindparam("token_hash"))
         .options(
@@ -168,14 +176,16 @@ def _load_statement():
 def load(token: str) -> User | None:
     """The signed-in user of a cookie value, or None when its session is unknown or over.
 
-    One statement reads the session, its user and whether that user must still enrol in
-    two-factor authentication."""
+    One statement reads the session, its user, whether that user must still enrol in
+    two-factor authentication, the number of their unread notifications (the bell of the
+    page, see app.activity.routes.bell_count) and the counter of kept data (app/kept.py):
+    each would otherwise be a statement of its own on every page."""
     if not token or len(token) > MAX_TOKEN_LENGTH:
         return None
     found = db.session.execute(_load_statement(), {"token_hash": hash_token(token)}).one_or_none()
     if found is None:
         return None
-    row, user, required = found
+    row, user, required, unread, counter = found
     now = utcnow()
     if row.ended_at is not None or not user.active:
         return None
@@ -195,6 +205,8 @@ def load(token: str) -> User | None:
     user.session_row_id = row.id
     user.mfa_by_provider = row.mfa_by_provider
     user.must_enrol = bool(required) and not user.has_two_factor and not row.mfa_by_provider
+    user.unread_at_load = unread
+    kept.note_request_basis(counter)
     return user
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.cycles.models import CycleSummary
 from app.extensions import db
-from app.kept import basis, upsert
+from app.kept import request_basis, upsert
 from app.timeutil import today
 
 log = logging.getLogger("samenspel.cycles")
@@ -24,7 +24,7 @@ log = logging.getLogger("samenspel.cycles")
 
 def kept_summary(cycle, compose) -> dict:
     """compose(cycle), or the summary kept for the cycle while nothing it reads changed."""
-    day, counter = today(), basis()
+    day, counter = today(), request_basis()  # read with the session, see app/kept.py
     row = db.session.execute(
         select(CycleSummary.basis, CycleSummary.composed_on, CycleSummary.summary).where(
             CycleSummary.cycle_id == cycle.id

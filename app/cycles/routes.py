@@ -177,7 +177,8 @@ def show(slug: str, number: int):
 
 
 def _show(cycle, decision_form=None, status: int = 200):
-    summary = services.summary_for(cycle)
+    proposals = services.proposals_of(cycle)
+    summary = services.summary_for(cycle, proposals)
 
     def summary_html() -> str:
         charts = _charts(summary.get("indicators", []))
@@ -196,8 +197,8 @@ def _show(cycle, decision_form=None, status: int = 200):
     return render_template(
         "cycles/show.html", cycle=cycle, summary=summary, decisions=decisions, deciders=deciders,
         decided=decided, may_decide=may_decide, decision_form=decision_form or DecisionForm(),
-        results=services.proposal_results(cycle) if cycle.snapshot else {},
-        proposals={p.id: p for p in services.proposals_of(cycle)},
+        results=services.proposal_results(cycle, decisions) if cycle.snapshot else {},
+        proposals={p.id: p for p in proposals},
         changes=services.phase_changes(cycle), summary_html=kept_fragment(key, summary_html),
     ), status  # fmt: skip
 

@@ -642,13 +642,14 @@ def _actions_part(pid: int) -> dict:
     }  # fmt: skip
 
 
-def summary_for(cycle: Cycle) -> dict:
+def summary_for(cycle: Cycle, proposals: list[CycleProposal] | None = None) -> dict:
     """What the page shows: the frozen snapshot once submitted, else composed live (kept
     between views, app/cycles/kept.py; for reading only: a transaction that writes uses
-    fresh_summary, as what it wrote is not committed yet)."""
+    fresh_summary, as what it wrote is not committed yet). ``proposals``: proposals_of(cycle)
+    when the caller read them already."""
     if cycle.snapshot is not None:
         return cycle.snapshot
-    return live_summary(cycle, kept_summary(cycle, compose_summary))
+    return live_summary(cycle, kept_summary(cycle, compose_summary), proposals)
 
 
 def fresh_summary(cycle: Cycle) -> dict:
@@ -656,16 +657,18 @@ def fresh_summary(cycle: Cycle) -> dict:
     return live_summary(cycle, compose_summary(cycle))
 
 
-def live_summary(cycle: Cycle, composed: dict) -> dict:
+def live_summary(
+    cycle: Cycle, composed: dict, proposals: list[CycleProposal] | None = None
+) -> dict:
     """The composed summary with what the cycle itself holds (interpretation, dilemmas,
     proposals), read as it is now."""
+    if proposals is None:
+        proposals = proposals_of(cycle)
     return {
         **composed,
         "interpretation": cycle.interpretation,
         "dilemmas": cycle.dilemmas,
-        "proposals": [
-            {"id": p.id, "position": p.position, "text": p.text} for p in proposals_of(cycle)
-        ],
+        "proposals": [{"id": p.id, "position": p.position, "text": p.text} for p in proposals],
     }
 
 
@@ -801,10 +804,11 @@ def decide(cycle: Cycle, membership: Membership, decision: str, comment: str, re
     return row
 
 
-def proposal_results(cycle: Cycle) -> dict[int, dict]:
+def proposal_results(cycle: Cycle, decisions: list[BoardDecision] | None = None) -> dict[int, dict]:
     """Per proposal: votes for and against; accepted when a majority of the deciding
-    organisations voted akkoord."""
-    decisions = decisions_of(cycle)
+    organisations voted akkoord. ``decisions``: decisions_of(cycle), when read already."""
+    if decisions is None:
+        decisions = decisions_of(cycle)
     deciders = len((cycle.snapshot or {}).get("deciders", [])) or 1
     results = {}
     for proposal in (cycle.snapshot or {}).get("proposals", []):

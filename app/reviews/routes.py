@@ -156,16 +156,17 @@ _FREE_TEXT = ("title", "team", "participants", "case_description", "went_well", 
 def show(slug: str, number: int):
     review = _review_or_404(number)
     lessons = services.lessons_of(review)
+    texts = services.principle_texts(g.partnership.id)
     return render_template(
         "reviews/show.html",
         review=review,
         details=may_read_case_details(g.membership, review.organisation_id),
         editable=may_edit_review(g.membership, review.status, review.organisation_id),
-        texts=services.principle_texts(g.partnership.id),
+        texts=texts,
         scores=services.scores_of(review),
         lessons=lessons,
         cited=services.lesson_principles([lesson.id for lesson in lessons]),
-        principle_titles=_principle_titles(),
+        principle_titles={t.principle_id: t.title for t in texts},
         outcomes=_outcomes(lessons),
         **_guard(review),
     )  # fmt: skip
@@ -181,10 +182,6 @@ def _guard(review) -> dict:
         "findings": services.findings(review, guard),
         "document_problems": [services.document_problem_message(p) for p in guard.problems],
     }
-
-
-def _principle_titles() -> dict[int, str]:
-    return {t.principle_id: t.title for t in services.principle_texts(g.partnership.id)}
 
 
 def _outcomes(lessons) -> dict[int, tuple[str, str]]:

@@ -533,6 +533,41 @@ def test_the_bell_shows_the_unread_count(app, world, three):
     assert bell_count(html(other.get(f"/p/{world.slug}/"))) == 0
 
 
+def test_the_bell_and_the_kept_counter_are_read_with_the_session(app, world, three, count_queries):
+    """One statement reads the session, the bell's count and the counter of kept data: a
+    page runs no statement of its own for either."""
+    client = logged_in(app, world.users["teamlid"].email)
+    client.get(f"/p/{world.slug}/")
+
+    with count_queries() as statements:
+        page = html(client.get(f"/p/{world.slug}/agreements/"))
+
+    assert bell_count(page) == 3
+    assert "user_session" in statements[0] and "notification" in statements[0]
+    assert "kept_basis" in statements[0]
+    assert not [s for s in statements[1:] if "FROM notification" in s or "kept_basis" in s]
+
+
+def test_after_a_post_the_bell_is_counted_again(app, world, three):
+    """What a POST did before it renders (a form shown again) may have changed one's own
+    notifications: the count read with the session is only used for GET and HEAD."""
+    from flask import g
+
+    from app.activity.routes import bell_count as page_bell_count
+    from app.auth.models import User
+
+    def count(method: str) -> int:
+        with app.test_request_context("/", method=method):
+            user = db.session.get(User, uid(world, "teamlid"))
+            user.unread_at_load = 7  # as if read when the request began
+            g._login_user = user
+            return page_bell_count()
+
+    assert count("GET") == 7
+    assert count("HEAD") == 7
+    assert count("POST") == 3
+
+
 def test_the_list_shows_all_or_only_the_unread(app, world, three):
     client = logged_in(app, world.users["teamlid"].email)
     in_context(app, notes.mark_read, uid(world, "teamlid"), three[0])
