@@ -44,6 +44,7 @@ from app.views import (
     ensure_current,
     form_status,
     kept_total_page,
+    page_labels,
     render,
     service_errors,
 )
@@ -75,11 +76,13 @@ FIELD_LABELS = {
 @bp.app_context_processor
 def agreement_labels():
     return {
-        "agreement_status_labels": STATUS_LABELS,
+        **page_labels(
+            agreement_status_labels=STATUS_LABELS,
+            agreement_kind_labels=SHORT_KIND,
+            agreement_field_labels=FIELD_LABELS,
+            decision_labels=services.DECISION_LABELS,
+        ),
         "agreement_status_badges": STATUS_BADGES,
-        "agreement_kind_labels": SHORT_KIND,
-        "agreement_field_labels": FIELD_LABELS,
-        "decision_labels": services.DECISION_LABELS,
     }
 
 

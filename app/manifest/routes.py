@@ -25,7 +25,7 @@ from app.manifest.forms import (
 from app.manifest.links import sections_for
 from app.manifest.models import OPEN, ChangeProposal, Principle, PrincipleText
 from app.policy import can, get_scoped_or_404, requires
-from app.views import ensure_current, form_status, page_number, service_errors
+from app.views import ensure_current, form_status, page_labels, page_number, service_errors
 
 bp = Blueprint("manifest", __name__, url_prefix="/p/<slug>/manifest")
 
@@ -458,22 +458,27 @@ PROPOSAL_STATUS_LABELS = {
 VERSION_STATUS_LABELS = {"draft": _l("draft"), "adopted": _l("adopted")}
 
 
+PROPOSAL_STATES = {**PROPOSAL_STATUS_LABELS, "all": _l("all")}
+CHANGE_LABELS = {
+    "unchanged": _l("unchanged"),
+    "moved": _l("moved"),
+    "changed": _l("changed"),
+    "added": _l("new"),
+    "retired": _l("left out"),
+}
+PRINCIPLE_FIELD_LABELS = {
+    "title": _l("Title"),
+    "core_sentence": _l("Core sentence"),
+    "explanation": _l("Explanation"),
+    "origin": _l("Origin"),
+    "practice": _l("What this means in practice"),
+}
+
+
 @bp.app_context_processor
 def manifest_labels():
-    return {
-        "proposal_states": {**PROPOSAL_STATUS_LABELS, "all": _l("all")},
-        "change_labels": {
-            "unchanged": _l("unchanged"),
-            "moved": _l("moved"),
-            "changed": _l("changed"),
-            "added": _l("new"),
-            "retired": _l("left out"),
-        },
-        "field_labels": {
-            "title": _l("Title"),
-            "core_sentence": _l("Core sentence"),
-            "explanation": _l("Explanation"),
-            "origin": _l("Origin"),
-            "practice": _l("What this means in practice"),
-        },
-    }
+    return page_labels(
+        proposal_states=PROPOSAL_STATES,
+        change_labels=CHANGE_LABELS,
+        field_labels=PRINCIPLE_FIELD_LABELS,
+    )

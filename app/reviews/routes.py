@@ -45,6 +45,7 @@ from app.views import (
     ensure_current,
     form_status,
     kept_total_page,
+    page_labels,
     page_number,
     render,
     service_errors,
@@ -63,25 +64,28 @@ HIT_LABELS = {
 }
 
 
+HIT_LABELS = {
+    privacy.BSN: _l("citizen service number (BSN)"),
+    privacy.DATE: _l("date (possibly a birth date)"),
+    privacy.POSTCODE: _l("postcode or address"),
+    privacy.PHONE: _l("phone number"),
+    privacy.EMAIL: _l("e-mail address"),
+    privacy.IBAN: _l("bank account (IBAN)"),
+    privacy.NAME: _l("name with a title"),
+}
+
+
 @bp.app_context_processor
 def review_labels():
-    return {
-        "review_kind_labels": KIND_LABELS,
-        "aim_labels": AIM_LABELS,
-        "lesson_level_labels": LEVEL_LABELS,
-        "arena_labels": ARENA_LABELS,
-        "follow_up_labels": FOLLOW_UP_LABELS,
-        "action_status_labels": ACTION_STATUS_LABELS,
-        "hit_labels": {
-            privacy.BSN: _l("citizen service number (BSN)"),
-            privacy.DATE: _l("date (possibly a birth date)"),
-            privacy.POSTCODE: _l("postcode or address"),
-            privacy.PHONE: _l("phone number"),
-            privacy.EMAIL: _l("e-mail address"),
-            privacy.IBAN: _l("bank account (IBAN)"),
-            privacy.NAME: _l("name with a title"),
-        },
-    }
+    return page_labels(
+        review_kind_labels=KIND_LABELS,
+        aim_labels=AIM_LABELS,
+        lesson_level_labels=LEVEL_LABELS,
+        arena_labels=ARENA_LABELS,
+        follow_up_labels=FOLLOW_UP_LABELS,
+        action_status_labels=ACTION_STATUS_LABELS,
+        hit_labels=HIT_LABELS,
+    )
 
 
 def _review_or_404(number: int) -> Review:

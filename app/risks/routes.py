@@ -38,19 +38,26 @@ from app.risks.forms import (
     ThresholdsForm,
 )
 from app.risks.models import Measure, Risk, RiskCategory
-from app.views import ensure_current, form_status, kept_total_page, render, service_errors
+from app.views import (
+    ensure_current,
+    form_status,
+    kept_total_page,
+    page_labels,
+    render,
+    service_errors,
+)
 
 bp = Blueprint("risks", __name__, url_prefix="/p/<slug>/risks")
 
 
 @bp.app_context_processor
 def risk_labels():
-    return {
-        "risk_status_labels": STATUS_LABELS,
-        "risk_strategy_labels": STRATEGY_LABELS,
-        "risk_level_labels": LEVEL_LABELS,
-        "measure_status_labels": MEASURE_STATUS_LABELS,
-    }
+    return page_labels(
+        risk_status_labels=STATUS_LABELS,
+        risk_strategy_labels=STRATEGY_LABELS,
+        risk_level_labels=LEVEL_LABELS,
+        measure_status_labels=MEASURE_STATUS_LABELS,
+    )
 
 
 def _risk_or_404(number: int):
