@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
-from flask import Flask, has_request_context, request, session
+from flask import Flask, has_request_context, request, session, url_for
 from flask_babel import get_locale, get_translations
 from flask_login import current_user
 from jinja2 import pass_context
@@ -39,6 +40,7 @@ from app.risks import contributions as risks
 from app.search import contributions as search
 from app.seeds import seed_cli
 from app.tables import contributions as tables
+from app.urls import url_pattern
 from app.views import page_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -134,10 +136,23 @@ def _init_templates(app: Flask) -> None:
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals["page_url"] = page_url
+    app.jinja_env.globals["static_url"] = static_url
+    app.jinja_env.globals["url_pattern"] = url_pattern
 
     @app.context_processor
     def layout_context():
         return {"current_locale": str(get_locale()), "can": can, **_gettext_for_render()}
+
+
+def static_url(filename: str) -> str:
+    """url_for("static", filename=…), built once per file and script root: every page links
+    the same stylesheets and scripts."""
+    return _static_url(request.script_root, filename)
+
+
+@lru_cache(maxsize=64)
+def _static_url(script_root: str, filename: str) -> str:
+    return url_for("static", filename=filename)
 
 
 def _in_page_language(show):

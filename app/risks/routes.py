@@ -12,6 +12,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -19,6 +20,7 @@ from flask_login import current_user
 from app.exports.tables import csv_response, xlsx_response
 from app.extensions import db
 from app.forms import select_choices
+from app.kept import kept_fragment
 from app.manifest.links import linked_principle_ids
 from app.manifest.services import principle_choices
 from app.partnerships.services import members_of, organisations_of, owner_choices
@@ -156,15 +158,21 @@ def export_xlsx(slug: str):
 @bp.get("/heatmap")
 @requires("risk.view")
 def heatmap(slug: str):
-    limits = services.thresholds(g.partnership.id)
-    maps = [
-        ("bruto", _("Before measures (bruto)"), services.heat_map(g.partnership.id, "bruto")),
-        ("netto", _("After measures (netto)"), services.heat_map(g.partnership.id, "netto")),
-    ]
-    return render_template(
-        "risks/heatmap.html", maps=maps, level_of=lambda s: services.level(s, limits),
-        limits=limits,
-    )  # fmt: skip
+    pid = g.partnership.id
+    limits = services.thresholds(pid)
+
+    def maps_html() -> str:
+        maps = [
+            ("bruto", _("Before measures (bruto)"), services.heat_map(pid, "bruto")),
+            ("netto", _("After measures (netto)"), services.heat_map(pid, "netto")),
+        ]
+        return render_template(
+            "risks/_heatmaps.html", maps=maps, level_of=lambda s: services.level(s, limits)
+        )
+
+    # The same for every member (counts of all open risks): kept (app/kept.py).
+    maps = kept_fragment(("heat maps", pid, str(get_locale())), maps_html)
+    return render_template("risks/heatmap.html", maps=maps, limits=limits)
 
 
 # --- one risk -------------------------------------------------------------------------

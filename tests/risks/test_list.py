@@ -317,6 +317,25 @@ def test_the_heat_map_colours_follow_the_thresholds(app, heat):
     assert bruto["cells"][(2, 2)]["level"] == text_of(message(app, "critical"))
 
 
+def test_the_kept_heat_maps_follow_the_thresholds_and_the_language(app, heat):
+    """The heat maps' HTML is kept per partnership and language (app/kept.py): a change of
+    the thresholds shows at once, and each language gets its own."""
+    from tests.conftest import set_language
+
+    client = logged_in(app, heat.users["beheerder"].email)
+    before, _ = heat_maps(html(client.get(url(heat, "/heatmap"))))
+    post(client, url(heat, "/settings"), {"form": "thresholds", "t-medium_from": "2",
+                                          "t-high_from": "3", "t-critical_from": "4"})  # fmt: skip
+    after, _ = heat_maps(html(client.get(url(heat, "/heatmap"))))
+    set_language(client, "en")
+    english, _ = heat_maps(html(client.get(url(heat, "/heatmap"))))
+
+    assert before["cells"][(2, 2)]["level"] != after["cells"][(2, 2)]["level"]
+    assert after["cells"][(2, 2)]["level"] == text_of(message(app, "critical"))
+    assert english["cells"][(2, 2)]["level"] == "critical"
+    assert english["cells"][(1, 1)]["level"] == "low"
+
+
 def test_a_risk_made_through_the_form_appears_in_its_cell(app, world):
     make_in(app, world, inherent_likelihood=5, inherent_impact=1, residual_likelihood=1,
             residual_impact=1)  # fmt: skip
