@@ -73,13 +73,18 @@ def may_follow(target: Target, membership: Membership) -> bool:
     return entry.may_follow is None or entry.may_follow(target, membership)
 
 
+@cache
+def _follow_statement():
+    """Built once: every object page asks whether its reader follows it."""
+    return select(Follow).where(
+        Follow.user_id == bindparam("user_id"), Follow.object_type == bindparam("object_type"),
+        Follow.object_id == bindparam("object_id"),
+    )  # fmt: skip
+
+
 def _follow_row(user_id: int, object_type: str, object_id: int) -> Follow | None:
-    return db.session.execute(
-        select(Follow).where(
-            Follow.user_id == user_id, Follow.object_type == object_type,
-            Follow.object_id == object_id,
-        )
-    ).scalar_one_or_none()  # fmt: skip
+    values = {"user_id": user_id, "object_type": object_type, "object_id": object_id}
+    return db.session.execute(_follow_statement(), values).scalar_one_or_none()
 
 
 def follow_automatically(

@@ -6,9 +6,11 @@ upload leaves neither a row nor a file behind."""
 
 from __future__ import annotations
 
+from functools import cache
+
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -21,19 +23,25 @@ from app.documents.storage import Storage, new_key, storage_for
 from app.extensions import db
 
 
-def documents_of(object_kind: str, object_id: int, *, archived: bool = False) -> list[Document]:
-    """The documents of one object with their versions, in two queries."""
-    query = (
+@cache
+def _documents_statement(archived: bool):
+    """Built once (per value of archived): every object page shows its documents."""
+    return (
         select(Document)
         .where(
-            Document.object_kind == object_kind,
-            Document.object_id == object_id,
+            Document.object_kind == bindparam("object_kind"),
+            Document.object_id == bindparam("object_id"),
             Document.archived.is_(archived),
         )
         .options(selectinload(Document.versions))
         .order_by(Document.created_at, Document.id)
     )
-    return list(db.session.scalars(query))
+
+
+def documents_of(object_kind: str, object_id: int, *, archived: bool = False) -> list[Document]:
+    """The documents of one object with their versions, in two queries."""
+    values = {"object_kind": object_kind, "object_id": object_id}
+    return list(db.session.scalars(_documents_statement(bool(archived)), values))
 
 
 def document_ids(object_kind: str, object_ids) -> Select:

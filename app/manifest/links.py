@@ -9,9 +9,10 @@ refers to it without the manifest area knowing the other areas' models.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 
 from app.errors import ServiceError
 from app.extensions import db
@@ -101,16 +102,19 @@ def set_links(
         )
 
 
-def linked_principle_ids(source_type: str, source_id: int, relation: str) -> list[int]:
-    return list(
-        db.session.execute(
-            select(PrincipleLink.principle_id).where(
-                PrincipleLink.source_type == source_type,
-                PrincipleLink.source_id == source_id,
-                PrincipleLink.relation == relation,
-            )
-        ).scalars()
+@cache
+def _linked_statement():
+    """Built once: every agreement and risk page reads its principles."""
+    return select(PrincipleLink.principle_id).where(
+        PrincipleLink.source_type == bindparam("source_type"),
+        PrincipleLink.source_id == bindparam("source_id"),
+        PrincipleLink.relation == bindparam("relation"),
     )
+
+
+def linked_principle_ids(source_type: str, source_id: int, relation: str) -> list[int]:
+    values = {"source_type": source_type, "source_id": source_id, "relation": relation}
+    return list(db.session.execute(_linked_statement(), values).scalars())
 
 
 def sections_for(principle_id: int) -> list[tuple[Section, list[tuple[str, str]]]]:
