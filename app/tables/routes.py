@@ -371,7 +371,6 @@ def _show_conversation(table, access, conversation, form, status: int = 200, rep
         "conversation": conversation,
         "page": page,
         "last_read": last_read,
-        "may_edit": services.may_edit,
         "TAKE_PART": TABLE_TAKE_PART,
         "MANAGE": TABLE_MANAGE,
     }
@@ -407,7 +406,7 @@ def post_comment(slug: str, table_id: int, conversation_id: int):
                 db.session.refresh(conversation)
                 return render_template(
                     "tables/_comment_posted.html", table=table, access=access,
-                    conversation=conversation, comment=comment, may_edit=services.may_edit,
+                    conversation=conversation, comment=comment,
                     replies=[], last_read=comment.id, TAKE_PART=TABLE_TAKE_PART,
                     MANAGE=TABLE_MANAGE,
                 )  # fmt: skip
@@ -560,7 +559,7 @@ def _conversation_with_forms(table, access, conversation, **forms):
     context = {
         "table": table, "access": access, "conversation": conversation, "page": page,
         "last_read": services.last_read(conversation, current_user.id),
-        "may_edit": services.may_edit, "TAKE_PART": TABLE_TAKE_PART, "MANAGE": TABLE_MANAGE,
+        "TAKE_PART": TABLE_TAKE_PART, "MANAGE": TABLE_MANAGE,
         "form": CommentForm(formdata=None), "reply_form": None,
         "conclusion_form": forms.get("conclusion_form") or ConclusionForm(formdata=None),
         "reopen_form": forms.get("reopen_form") or ReasonForm(formdata=None),
