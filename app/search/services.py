@@ -8,6 +8,7 @@ before the commit. `flask search reindex` rebuilds everything (after a bulk load
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -376,20 +377,33 @@ def search(membership: Membership, query: str, kind: str | None = None, page: in
         ):
             best.append(row.id)
             counts[row.kind] = row.total
-    comment_ids = (
-        db.session.execute(
-            _newest_comments(select(SearchDocument.id).where(*readable), query).limit(
-                COMMENT_LIMIT + 1
-            )
-        )
-        .scalars()
-        .all()
+    # Comments newest first: at most COMMENT_LIMIT + 1 are counted (the one more only
+    # tells there are more), and only the ids of the page shown are read.
+    newest = (
+        _newest_comments(select(SearchDocument.id).where(*readable), query)
+        .limit(COMMENT_LIMIT + 1)
+        .subquery()
     )
-    if comment_ids:
-        counts[COMMENT] = min(len(comment_ids), COMMENT_LIMIT)
-        if len(comment_ids) > COMMENT_LIMIT:
+    comment_page = select(newest.c.id, func.count().over()).order_by(newest.c.id.desc())
+    size = PAGE_SIZE if kind == COMMENT else PER_KIND
+
+    def newest_comments(number: int) -> tuple[list[int], int | None]:
+        """The ids of page `number` (within COMMENT_LIMIT) and how many were counted
+        (None when the page is past the last)."""
+        skip = (max(1, number) - 1) * size
+        rows = db.session.execute(comment_page.limit(size).offset(skip)).all()
+        return [row[0] for row in rows][: max(0, COMMENT_LIMIT - skip)], (
+            rows[0][1] if rows else None
+        )
+
+    read_page = page if kind == COMMENT else 1
+    comment_ids, found = newest_comments(read_page)
+    if found is None and kind == COMMENT and page > 1:
+        found = db.session.execute(select(func.count()).select_from(newest)).scalar_one()
+    if found:
+        counts[COMMENT] = min(found, COMMENT_LIMIT)
+        if found > COMMENT_LIMIT:
             results.more.add(COMMENT)
-            comment_ids = comment_ids[:COMMENT_LIMIT]  # the one more only told there are
     results.counts = {k: counts[k] for k in kinds() if k in counts}
     stems = set(query_stems(query))
     if kind:
@@ -397,7 +411,9 @@ def search(membership: Membership, query: str, kind: str | None = None, page: in
         results.pages = max(1, -(-total // PAGE_SIZE))
         results.page = page = min(max(1, page), results.pages)
         if kind == COMMENT:
-            rows = _documents(comment_ids[(page - 1) * PAGE_SIZE : page * PAGE_SIZE])
+            if page != read_page:  # asked past the last page: the last one
+                comment_ids, _found = newest_comments(page)
+            rows = _documents(comment_ids)
         else:
             listing, rank = matching(select(SearchDocument).where(SearchDocument.kind == kind))
             rows = db.session.execute(
@@ -406,7 +422,7 @@ def search(membership: Membership, query: str, kind: str | None = None, page: in
                 .offset((page - 1) * PAGE_SIZE)
             ).scalars()
     else:
-        rows = _documents([*best, *comment_ids[:PER_KIND]])
+        rows = _documents([*best, *comment_ids])
     for doc in rows:
         results.groups.setdefault(doc.kind, []).append(
             Hit(doc.kind, highlight(doc.title, stems), snippet(doc.body, stems), doc.url)
@@ -437,17 +453,36 @@ def highlight(value: str, stems: set[str]) -> Markup:
 
 
 def snippet(body: str, stems: set[str], words: int = 30) -> Markup:
-    """About `words` words of body around the first match, highlighted."""
-    body = " ".join((body or "").split())
-    tokens = list(WORD.finditer(body))
-    if not tokens:
-        return Markup("")
-    first = next((i for i, t in enumerate(tokens) if _stem(t.group().lower()) in stems), 0)
-    start = max(0, first - words // 3)
-    end = min(len(tokens), start + words)
-    begin_at = tokens[start].start() if start else 0
-    end_at = tokens[end - 1].end() if end < len(tokens) else len(body)
-    text_part = highlight(body[begin_at:end_at], stems)
+    """About `words` words of body around the first match (up to a third of them before
+    it), highlighted, with whitespace runs as one space. Reads the body only up to the
+    end of the snippet: bodies can be long, and most match early."""
+    body = body or ""
+    tokens = WORD.finditer(body)
+    before: deque[re.Match] = deque(maxlen=words // 3)
+    passed = 0  # words before the match
+    first = None
+    for passed, token in enumerate(tokens):  # noqa: B007 (read after the loop)
+        if _stem(token.group().lower()) in stems:
+            first = token
+            break
+        before.append(token)
+    if first is None:  # no match: the beginning
+        tokens, passed = WORD.finditer(body), 0
+        before.clear()
+        first = next(tokens, None)
+        if first is None:
+            return Markup("")
+    window = [*before, first]
+    for token in tokens:
+        if len(window) > words:
+            break
+        window.append(token)
+    start = passed - len(before)
+    more = len(window) > words  # words after the snippet
+    window = window[:words]
+    begin_at = window[0].start() if start else 0
+    end_at = window[-1].end() if more else len(body)
+    text_part = highlight(" ".join(body[begin_at:end_at].split()), stems)
     prefix = Markup("… ") if start else Markup("")
-    suffix = Markup(" …") if end < len(tokens) else Markup("")
+    suffix = Markup(" …") if more else Markup("")
     return prefix + text_part + suffix

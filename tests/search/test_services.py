@@ -146,6 +146,29 @@ def test_highlight_and_snippet_escape_markup_in_the_stored_text():
     assert str(services.snippet("a & b", stems)) == "a &amp; b"
 
 
+@pytest.mark.parametrize(
+    ("match_at", "shown", "prefix", "suffix"),
+    [
+        (120, range(110, 140), True, True),  # a third before the match, the rest after
+        (5, range(0, 30), False, True),  # near the start: from the start
+        (195, range(185, 200), True, False),  # near the end: to the end, fewer words
+        (None, range(0, 30), False, True),  # no match: the beginning
+    ],
+)
+def test_a_snippet_is_thirty_words_around_the_first_match(match_at, shown, prefix, suffix):
+    words = [f"woord{n}" for n in range(200)]
+    if match_at is not None:
+        words[match_at] = "wachttijden"
+    body = "\n  ".join(words) + "  "  # whitespace runs become one space
+
+    snippet = str(services.snippet(body, {"wachttijd"}))
+
+    expected = " ".join(words[n] for n in shown).replace(
+        "wachttijden", "<mark>wachttijden</mark>"
+    )
+    assert snippet == ("… " if prefix else "") + expected + (" …" if suffix else "")
+
+
 # --- the kind filter and paging -------------------------------------------------------------
 
 
