@@ -6,10 +6,11 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import and_, bindparam, case, func, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from app.activity.notifications import comment_posted, follow_automatically, notify
@@ -946,65 +947,79 @@ def meetings_of(table: ThematicTable) -> tuple[list[Meeting], list[Meeting]]:
 # --- dashboard --------------------------------------------------------------------------------
 
 
-def attention(membership: Membership, limit: int = 5) -> dict:
-    user_id = membership.user_id
+ATTENTION_LIMIT = 5
+
+
+@cache
+def _attention_statements() -> dict:
+    """Built once, with bind parameters (member, partnership, now): every dashboard asks
+    them, and building a statement and its cache key cost more than running it. The
+    first ATTENTION_LIMIT rows of each, with how many there are in one statement: the
+    matches are found once (the unread conversations of a member of a hundred tables are
+    found by joining thousands of conversations with their read markers)."""
+    user_id, partnership_id = bindparam("user_id"), bindparam("partnership_id")
     my_tables = select(TableMember.table_id).where(TableMember.user_id == user_id)
-    unread_query = (
-        select(Conversation)
+    total = func.count().over()
+    return {
+        "unread": select(Conversation, total)
         .options(joinedload(Conversation.table))
         .outerjoin(
             ReadMarker,
             and_(ReadMarker.conversation_id == Conversation.id, ReadMarker.user_id == user_id),
         )
         .where(
-            Conversation.partnership_id == membership.partnership_id,
+            Conversation.partnership_id == partnership_id,
             Conversation.table_id.in_(my_tables),
             Conversation.last_comment_id > func.coalesce(ReadMarker.last_read_comment_id, 0),
         )
         .order_by(Conversation.last_comment_at.desc())
-    )
-    meetings_query = (
-        select(Meeting)
-        .options(joinedload(Meeting.table))
-        .where(
-            Meeting.partnership_id == membership.partnership_id,
-            Meeting.table_id.in_(my_tables),
-            Meeting.ends_at >= utcnow(),
-        )
-        .order_by(Meeting.starts_at)
-    )
-    mentions_query = (
-        select(Mention)
+        .limit(ATTENTION_LIMIT),
+        "mentions": select(Mention, total)
         .options(joinedload(Mention.comment).joinedload(Comment.author))
         .where(
-            Mention.partnership_id == membership.partnership_id,
+            Mention.partnership_id == partnership_id,
             Mention.user_id == user_id,
             Mention.seen_at.is_(None),
         )
         .order_by(Mention.created_at.desc())
-    )
+        .limit(ATTENTION_LIMIT),
+        "meetings": select(Meeting)
+        .options(joinedload(Meeting.table))
+        .where(
+            Meeting.partnership_id == partnership_id,
+            Meeting.table_id.in_(my_tables),
+            Meeting.ends_at >= bindparam("now"),
+        )
+        .order_by(Meeting.starts_at)
+        .limit(3),
+        "conversations": select(Conversation)
+        .options(joinedload(Conversation.table))
+        .where(Conversation.id.in_(bindparam("ids", expanding=True))),
+    }
 
-    def first_with_total(query) -> tuple[list, int]:
-        """The first `limit` rows and how many there are, in one statement: the matches
-        are found once (the unread conversations of a member of a hundred tables are
-        found by joining thousands of conversations with their read markers)."""
-        rows = db.session.execute(query.add_columns(func.count().over()).limit(limit)).all()
+
+def attention(membership: Membership) -> dict:
+    statements = _attention_statements()
+    values = {"user_id": membership.user_id, "partnership_id": membership.partnership_id}
+
+    def first_with_total(name: str) -> tuple[list, int]:
+        rows = db.session.execute(statements[name], values).all()
         return [row[0] for row in rows], (rows[0][1] if rows else 0)
 
-    unread, unread_total = first_with_total(unread_query)
-    mentions, mentions_total = first_with_total(mentions_query)
+    unread, unread_total = first_with_total("unread")
+    mentions, mentions_total = first_with_total("mentions")
     conversations = {
         c.id: c
         for c in db.session.execute(
-            select(Conversation)
-            .options(joinedload(Conversation.table))
-            .where(Conversation.id.in_({m.conversation_id for m in mentions}))
+            statements["conversations"], {"ids": list({m.conversation_id for m in mentions})}
         ).scalars()
     } if mentions else {}  # fmt: skip
     return {
         "unread_total": unread_total,
         "unread": unread,
-        "meetings": list(db.session.execute(meetings_query.limit(3)).scalars()),
+        "meetings": list(
+            db.session.execute(statements["meetings"], {**values, "now": utcnow()}).scalars()
+        ),
         "mentions_total": mentions_total,
         "mentions": [(m, conversations.get(m.conversation_id)) for m in mentions],
     }
