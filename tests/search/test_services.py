@@ -163,9 +163,7 @@ def test_a_snippet_is_thirty_words_around_the_first_match(match_at, shown, prefi
 
     snippet = str(services.snippet(body, {"wachttijd"}))
 
-    expected = " ".join(words[n] for n in shown).replace(
-        "wachttijden", "<mark>wachttijden</mark>"
-    )
+    expected = " ".join(words[n] for n in shown).replace("wachttijden", "<mark>wachttijden</mark>")
     assert snippet == ("… " if prefix else "") + expected + (" …" if suffix else "")
 
 
