@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.activity.notifications import comment_posted, follow_automatically
@@ -179,23 +180,40 @@ def agreements_query(partnership_id: int, filters: Filters, on: date | None = No
     return query.order_by(*SORTS[filters.sort])
 
 
+@cache
+def _page_statements() -> dict:
+    """Built once, with bind parameters: every agreement page runs them, and building a
+    statement (with its loader options) and its cache key costs more than running it."""
+    agreement_id = bindparam("agreement_id")
+    return {
+        "agreement": select(Agreement)
+        .options(joinedload(Agreement.owner), selectinload(Agreement.parties))
+        .where(
+            Agreement.partnership_id == bindparam("partnership_id"),
+            Agreement.number == bindparam("number"),
+        ),
+        "versions": select(AgreementVersion)
+        .options(joinedload(AgreementVersion.created_by))
+        .where(AgreementVersion.agreement_id == agreement_id)
+        .order_by(AgreementVersion.number.desc()),
+        "revisits": select(Revisit)
+        .options(joinedload(Revisit.decided_by))
+        .where(Revisit.agreement_id == agreement_id),
+        "comments": select(AgreementComment)
+        .options(joinedload(AgreementComment.author))
+        .where(AgreementComment.agreement_id == agreement_id),
+    }
+
+
 def get_agreement(partnership_id: int, number: int) -> Agreement | None:
     return db.session.execute(
-        select(Agreement)
-        .options(joinedload(Agreement.owner), selectinload(Agreement.parties))
-        .where(Agreement.partnership_id == partnership_id, Agreement.number == number)
+        _page_statements()["agreement"], {"partnership_id": partnership_id, "number": number}
     ).scalar_one_or_none()
 
 
 def versions_of(agreement: Agreement) -> list[AgreementVersion]:
-    return list(
-        db.session.execute(
-            select(AgreementVersion)
-            .options(joinedload(AgreementVersion.created_by))
-            .where(AgreementVersion.agreement_id == agreement.id)
-            .order_by(AgreementVersion.number.desc())
-        ).scalars()
-    )
+    values = {"agreement_id": agreement.id}
+    return list(db.session.execute(_page_statements()["versions"], values).scalars())
 
 
 def timeline(
@@ -203,16 +221,9 @@ def timeline(
 ) -> list[tuple[str, object]]:
     """Versions (``versions_of``, unless the caller read them already), revisit decisions
     and comments, newest first."""
-    revisits = db.session.execute(
-        select(Revisit)
-        .options(joinedload(Revisit.decided_by))
-        .where(Revisit.agreement_id == agreement.id)
-    ).scalars()
-    comments = db.session.execute(
-        select(AgreementComment)
-        .options(joinedload(AgreementComment.author))
-        .where(AgreementComment.agreement_id == agreement.id)
-    ).scalars()
+    values = {"agreement_id": agreement.id}
+    revisits = db.session.execute(_page_statements()["revisits"], values).scalars()
+    comments = db.session.execute(_page_statements()["comments"], values).scalars()
     if versions is None:
         versions = versions_of(agreement)
     items = [("version", v.created_at, v) for v in versions]

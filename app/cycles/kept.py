@@ -10,8 +10,9 @@ and on the day it was composed (see app/kept.py for why this is right under conc
 from __future__ import annotations
 
 import logging
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.cycles.models import CycleSummary
@@ -22,14 +23,18 @@ from app.timeutil import today
 log = logging.getLogger("samenspel.cycles")
 
 
+@cache
+def _kept_statement():
+    """Built once: every page of an open cycle reads its kept summary."""
+    return select(CycleSummary.basis, CycleSummary.composed_on, CycleSummary.summary).where(
+        CycleSummary.cycle_id == bindparam("cycle_id")
+    )
+
+
 def kept_summary(cycle, compose) -> dict:
     """compose(cycle), or the summary kept for the cycle while nothing it reads changed."""
     day, counter = today(), request_basis()  # read with the session, see app/kept.py
-    row = db.session.execute(
-        select(CycleSummary.basis, CycleSummary.composed_on, CycleSummary.summary).where(
-            CycleSummary.cycle_id == cycle.id
-        )
-    ).first()
+    row = db.session.execute(_kept_statement(), {"cycle_id": cycle.id}).first()
     if row is not None and row.basis == counter and row.composed_on == day:
         return row.summary
     summary = compose(cycle)

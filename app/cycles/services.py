@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, bindparam, case, func, select
 from sqlalchemy.orm import aliased, joinedload, undefer
 
 from app.activity.notifications import follow_automatically, followers, notify
@@ -191,12 +192,40 @@ def cycles_of(partnership_id: int, snapshots: bool = False) -> list[Cycle]:
     return list(db.session.execute(query.order_by(Cycle.period_from.desc())).scalars())
 
 
+@cache
+def _page_statements() -> dict:
+    """Built once, with bind parameters: every cycle page runs them, and building a
+    statement (with its loader options) and its cache key costs more than running it."""
+    cycle_id = bindparam("cycle_id")
+    return {
+        "cycle": select(Cycle)
+        .where(
+            Cycle.partnership_id == bindparam("partnership_id"),
+            Cycle.number == bindparam("number"),
+        )
+        .options(undefer(Cycle.snapshot)),
+        "phase_changes": select(PhaseChange)
+        .options(joinedload(PhaseChange.user))
+        .where(PhaseChange.cycle_id == cycle_id)
+        .order_by(PhaseChange.at, PhaseChange.id),
+        "proposals": select(CycleProposal)
+        .where(CycleProposal.cycle_id == cycle_id)
+        .order_by(CycleProposal.position),
+        "decisions": select(BoardDecision)
+        .options(joinedload(BoardDecision.organisation), joinedload(BoardDecision.user))
+        .where(BoardDecision.cycle_id == cycle_id)
+        .order_by(BoardDecision.at),
+    }
+
+
+def _of_cycle(name: str, cycle: Cycle) -> list:
+    return list(db.session.execute(_page_statements()[name], {"cycle_id": cycle.id}).scalars())
+
+
 def get_cycle(partnership_id: int, number: int) -> Cycle | None:
     """One cycle with its frozen summary (the cycle's pages read it)."""
     return db.session.execute(
-        select(Cycle)
-        .where(Cycle.partnership_id == partnership_id, Cycle.number == number)
-        .options(undefer(Cycle.snapshot))
+        _page_statements()["cycle"], {"partnership_id": partnership_id, "number": number}
     ).scalar_one_or_none()
 
 
@@ -259,12 +288,7 @@ def next_phase(cycle: Cycle, membership: Membership) -> str:
 
 
 def phase_changes(cycle: Cycle) -> list[PhaseChange]:
-    return list(
-        db.session.execute(
-            select(PhaseChange).options(joinedload(PhaseChange.user))
-            .where(PhaseChange.cycle_id == cycle.id).order_by(PhaseChange.at, PhaseChange.id)
-        ).scalars()
-    )  # fmt: skip
+    return _of_cycle("phase_changes", cycle)
 
 
 def _require_open(cycle: Cycle) -> None:
@@ -341,13 +365,7 @@ def all_measurements(partnership_id: int):
 
 
 def proposals_of(cycle: Cycle) -> list[CycleProposal]:
-    return list(
-        db.session.execute(
-            select(CycleProposal)
-            .where(CycleProposal.cycle_id == cycle.id)
-            .order_by(CycleProposal.position)
-        ).scalars()
-    )
+    return _of_cycle("proposals", cycle)
 
 
 def save_interpretation(cycle: Cycle, membership: Membership, interpretation: str, dilemmas: str,
@@ -736,12 +754,7 @@ def submit(cycle: Cycle, membership: Membership) -> None:
 
 
 def decisions_of(cycle: Cycle) -> list[BoardDecision]:
-    return list(
-        db.session.execute(
-            select(BoardDecision).options(joinedload(BoardDecision.organisation), joinedload(BoardDecision.user))
-            .where(BoardDecision.cycle_id == cycle.id).order_by(BoardDecision.at)
-        ).scalars()
-    )  # fmt: skip
+    return _of_cycle("decisions", cycle)
 
 
 def decide(cycle: Cycle, membership: Membership, decision: str, comment: str, reason: str,

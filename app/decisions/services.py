@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
@@ -78,14 +79,26 @@ class AnswerConflict(Exception):
 # --- who decides ------------------------------------------------------------------------------
 
 
+@cache
+def _designated_statement(of_organisations: bool):
+    """Built once (the dashboard asks it of every member)."""
+    query = select(DecisionMandate.organisation_id, DecisionMandate.user_id).where(
+        DecisionMandate.partnership_id == bindparam("partnership_id"),
+        DecisionMandate.active.is_(True),
+    )
+    if of_organisations:
+        organisations = bindparam("organisation_ids", expanding=True)
+        query = query.where(DecisionMandate.organisation_id.in_(organisations))
+    return query
+
+
 def designated_ids(partnership_id: int, organisation_ids: list[int] | None = None) -> set[tuple]:
     """(organisation id, user id) of the active designations."""
-    query = select(DecisionMandate.organisation_id, DecisionMandate.user_id).where(
-        DecisionMandate.partnership_id == partnership_id, DecisionMandate.active.is_(True)
-    )
+    values = {"partnership_id": partnership_id}
     if organisation_ids is not None:
-        query = query.where(DecisionMandate.organisation_id.in_(organisation_ids))
-    return {(row[0], row[1]) for row in db.session.execute(query)}
+        values["organisation_ids"] = list(organisation_ids)
+    statement = _designated_statement(organisation_ids is not None)
+    return {(row[0], row[1]) for row in db.session.execute(statement, values)}
 
 
 def is_designated(membership: Membership) -> bool:

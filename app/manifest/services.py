@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.activity.notifications import notify
@@ -45,13 +46,23 @@ LIMITS = {
 
 def current_version(partnership_id: int) -> ManifestVersion | None:
     """The adopted version members read by default: the newest adopted one."""
-    return db.session.execute(
+    values = {"partnership_id": partnership_id}
+    return db.session.execute(_current_statement(), values).scalar_one_or_none()
+
+
+@cache
+def _current_statement():
+    """Built once: every review page and the manifest read the current version."""
+    return (
         select(ManifestVersion)
         .options(joinedload(ManifestVersion.adopted_by))
-        .where(ManifestVersion.partnership_id == partnership_id, ManifestVersion.status == ADOPTED)
+        .where(
+            ManifestVersion.partnership_id == bindparam("partnership_id"),
+            ManifestVersion.status == ADOPTED,
+        )
         .order_by(ManifestVersion.number.desc())
         .limit(1)
-    ).scalar_one_or_none()
+    )
 
 
 def draft_version(partnership_id: int) -> ManifestVersion | None:

@@ -7,10 +7,11 @@ import threading
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cache
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, extract, func, or_, select, update
+from sqlalchemy import bindparam, delete, extract, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload, selectinload
@@ -89,32 +90,44 @@ def visible_reviews(
     return query
 
 
+@cache
+def _page_statements() -> dict:
+    """Built once, with bind parameters: every review page runs them, and building a
+    statement (with its loader options) and its cache key costs more than running it."""
+    review_id = bindparam("review_id")
+    return {
+        "review": select(Review)
+        .options(joinedload(Review.organisation), joinedload(Review.finalised_by))
+        .where(
+            Review.partnership_id == bindparam("partnership_id"),
+            Review.number == bindparam("number"),
+        ),
+        "scores": select(ReviewScore).where(ReviewScore.review_id == review_id),
+        "lessons": select(Lesson)
+        .options(joinedload(Lesson.action_owner))
+        .where(Lesson.review_id == review_id)
+        .order_by(Lesson.level.desc(), Lesson.id),
+        "lesson_principles": select(PrincipleLink.source_id, PrincipleLink.principle_id).where(
+            PrincipleLink.source_type == "lesson",
+            PrincipleLink.source_id.in_(bindparam("lesson_ids", expanding=True)),
+        ),
+    }
+
+
 def get_review(partnership_id: int, number: int) -> Review | None:
     return db.session.execute(
-        select(Review)
-        .options(joinedload(Review.organisation), joinedload(Review.finalised_by))
-        .where(Review.partnership_id == partnership_id, Review.number == number)
+        _page_statements()["review"], {"partnership_id": partnership_id, "number": number}
     ).scalar_one_or_none()
 
 
 def scores_of(review: Review) -> dict[int, ReviewScore]:
-    return {
-        s.principle_id: s
-        for s in db.session.execute(
-            select(ReviewScore).where(ReviewScore.review_id == review.id)
-        ).scalars()
-    }
+    found = db.session.execute(_page_statements()["scores"], {"review_id": review.id})
+    return {s.principle_id: s for s in found.scalars()}
 
 
 def lessons_of(review: Review) -> list[Lesson]:
-    return list(
-        db.session.execute(
-            select(Lesson)
-            .options(joinedload(Lesson.action_owner))
-            .where(Lesson.review_id == review.id)
-            .order_by(Lesson.level.desc(), Lesson.id)
-        ).scalars()
-    )
+    values = {"review_id": review.id}
+    return list(db.session.execute(_page_statements()["lessons"], values).scalars())
 
 
 def principle_texts(partnership_id: int):
@@ -345,11 +358,8 @@ def remove_lesson(review: Review, membership: Membership, lesson: Lesson) -> Non
 def lesson_principles(lesson_ids: list[int]) -> dict[int, list[int]]:
     result: dict[int, list[int]] = {i: [] for i in lesson_ids}
     if lesson_ids:
-        for row in db.session.execute(
-            select(PrincipleLink.source_id, PrincipleLink.principle_id).where(
-                PrincipleLink.source_type == "lesson", PrincipleLink.source_id.in_(lesson_ids)
-            )
-        ):
+        values = {"lesson_ids": list(lesson_ids)}
+        for row in db.session.execute(_page_statements()["lesson_principles"], values):
             result[row.source_id].append(row.principle_id)
     return result
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -256,59 +257,65 @@ def risks_query(partnership_id: int, filters: Filters, on: date | None = None):
     return query.order_by(*SORTS[filters.sort])
 
 
+@cache
+def _page_statements() -> dict:
+    """Built once, with bind parameters: every risk page runs them, and building a
+    statement (with its loader options) and its cache key costs more than running it."""
+    risk_id = bindparam("risk_id")
+    return {
+        "risk": select(Risk)
+        .options(joinedload(Risk.owner), joinedload(Risk.category), selectinload(Risk.bearers))
+        .where(
+            Risk.partnership_id == bindparam("partnership_id"), Risk.number == bindparam("number")
+        ),
+        # Oldest first, for the trend.
+        "assessments": select(RiskAssessment)
+        .options(joinedload(RiskAssessment.assessed_by))
+        .where(RiskAssessment.risk_id == risk_id)
+        .order_by(RiskAssessment.assessed_at, RiskAssessment.id),
+        "measures": select(Measure)
+        .options(joinedload(Measure.owner), joinedload(Measure.agreement))
+        .where(Measure.risk_id == risk_id)
+        .order_by(Measure.due_on.is_(None), Measure.due_on, Measure.id),
+        "comments": select(RiskComment)
+        .options(joinedload(RiskComment.author))
+        .where(RiskComment.risk_id == risk_id)
+        .order_by(RiskComment.created_at),
+        "agreement_measures": select(Measure)
+        .join(Risk, Risk.id == Measure.risk_id)
+        .options(joinedload(Measure.risk))
+        .where(Measure.agreement_id == bindparam("agreement_id"), Risk.archived_at.is_(None))
+        .order_by(Measure.id),
+    }
+
+
 def get_risk(partnership_id: int, number: int) -> Risk | None:
     return db.session.execute(
-        select(Risk)
-        .options(joinedload(Risk.owner), joinedload(Risk.category), selectinload(Risk.bearers))
-        .where(Risk.partnership_id == partnership_id, Risk.number == number)
+        _page_statements()["risk"], {"partnership_id": partnership_id, "number": number}
     ).scalar_one_or_none()
+
+
+def _of_risk(name: str, risk: Risk) -> list:
+    return list(db.session.execute(_page_statements()[name], {"risk_id": risk.id}).scalars())
 
 
 def assessments_of(risk: Risk) -> list[RiskAssessment]:
     """Oldest first, for the trend."""
-    return list(
-        db.session.execute(
-            select(RiskAssessment)
-            .options(joinedload(RiskAssessment.assessed_by))
-            .where(RiskAssessment.risk_id == risk.id)
-            .order_by(RiskAssessment.assessed_at, RiskAssessment.id)
-        ).scalars()
-    )
+    return _of_risk("assessments", risk)
 
 
 def measures_of(risk: Risk) -> list[Measure]:
-    return list(
-        db.session.execute(
-            select(Measure)
-            .options(joinedload(Measure.owner), joinedload(Measure.agreement))
-            .where(Measure.risk_id == risk.id)
-            .order_by(Measure.due_on.is_(None), Measure.due_on, Measure.id)
-        ).scalars()
-    )
+    return _of_risk("measures", risk)
 
 
 def comments_of(risk: Risk) -> list[RiskComment]:
-    return list(
-        db.session.execute(
-            select(RiskComment)
-            .options(joinedload(RiskComment.author))
-            .where(RiskComment.risk_id == risk.id)
-            .order_by(RiskComment.created_at)
-        ).scalars()
-    )
+    return _of_risk("comments", risk)
 
 
 def measures_for_agreement(agreement_id: int) -> list[Measure]:
     """Measures an agreement implements, with their risk (for the agreement's page)."""
-    return list(
-        db.session.execute(
-            select(Measure)
-            .join(Risk, Risk.id == Measure.risk_id)
-            .options(joinedload(Measure.risk))
-            .where(Measure.agreement_id == agreement_id, Risk.archived_at.is_(None))
-            .order_by(Measure.id)
-        ).scalars()
-    )
+    values = {"agreement_id": agreement_id}
+    return list(db.session.execute(_page_statements()["agreement_measures"], values).scalars())
 
 
 def heat_map(partnership_id: int, basis: str) -> dict[tuple[int, int], int]:

@@ -57,15 +57,58 @@ def handle(user: User) -> str:
 # --- access -----------------------------------------------------------------------------
 
 
+@cache
+def _page_statements() -> dict:
+    """Built once, with bind parameters: every conversation page runs them, and building
+    a statement (with its loader options) and its cache key costs more than running it."""
+    conversation_id, user_id = bindparam("conversation_id"), bindparam("user_id")
+    top_level = (Comment.conversation_id == conversation_id, Comment.parent_id.is_(None))
+    with_people = (joinedload(Comment.author), joinedload(Comment.hidden_by))
+    return {
+        "is_member": select(TableMember.id).where(
+            TableMember.table_id == bindparam("table_id"), TableMember.user_id == user_id
+        ),
+        "events": select(ConversationEvent)
+        .options(joinedload(ConversationEvent.user))
+        .where(ConversationEvent.conversation_id == conversation_id)
+        .order_by(ConversationEvent.at, ConversationEvent.id),
+        "top_level_count": select(func.count(Comment.id)).where(*top_level),
+        "top_level": select(Comment)
+        .options(*with_people)
+        .where(*top_level)
+        .order_by(Comment.id)
+        .offset(bindparam("skip"))
+        .limit(bindparam("size")),
+        "replies": select(Comment)
+        .options(*with_people)
+        .where(
+            Comment.conversation_id == conversation_id,
+            Comment.parent_id.in_(bindparam("parents", expanding=True)),
+        )
+        .order_by(Comment.id),
+        "last_read": select(func.coalesce(func.max(ReadMarker.last_read_comment_id), 0)).where(
+            ReadMarker.conversation_id == conversation_id, ReadMarker.user_id == user_id
+        ),
+        "unseen_mention": select(Mention.id)
+        .where(
+            Mention.conversation_id == conversation_id,
+            Mention.user_id == user_id,
+            Mention.seen_at.is_(None),
+        )
+        .limit(1),
+        "mentioned_names": select(User.id, User.name)
+        .join(Membership, Membership.user_id == User.id)
+        .where(
+            Membership.partnership_id == bindparam("partnership_id"),
+            Membership.active.is_(True),
+            User.id.in_(bindparam("ids", expanding=True)),
+        ),
+    }
+
+
 def is_member(table_id: int, user_id: int) -> bool:
-    return (
-        db.session.execute(
-            select(TableMember.id).where(
-                TableMember.table_id == table_id, TableMember.user_id == user_id
-            )
-        ).first()
-        is not None
-    )
+    values = {"table_id": table_id, "user_id": user_id}
+    return db.session.execute(_page_statements()["is_member"], values).first() is not None
 
 
 def access_to(table: ThematicTable, membership: Membership) -> int:
@@ -474,14 +517,8 @@ def mentioned_names(partnership_id: int, bodies) -> dict[int, str]:
     mention, so a page costs the same either way) whose rows follow the page, not the
     partnership's 3,000 members at factor 10."""
     ids = {int(m.group(2)) for body in bodies for m in MENTION_TOKEN.finditer(body or "")}
-    return dict(
-        db.session.execute(
-            select(User.id, User.name)
-            .join(Membership, Membership.user_id == User.id)
-            .where(Membership.partnership_id == partnership_id, Membership.active.is_(True),
-                   User.id.in_(ids))
-        ).all()
-    )  # fmt: skip
+    values = {"partnership_id": partnership_id, "ids": sorted(ids)}
+    return dict(db.session.execute(_page_statements()["mentioned_names"], values).all())
 
 
 def _partnership_people(partnership_id: int, leave_out: set[int]) -> list[User]:
@@ -659,14 +696,8 @@ def reopen_conversation(conversation: Conversation, access: int, user_id: int, r
 
 
 def events_of(conversation: Conversation) -> list[ConversationEvent]:
-    return list(
-        db.session.execute(
-            select(ConversationEvent)
-            .options(joinedload(ConversationEvent.user))
-            .where(ConversationEvent.conversation_id == conversation.id)
-            .order_by(ConversationEvent.at, ConversationEvent.id)
-        ).scalars()
-    )
+    values = {"conversation_id": conversation.id}
+    return list(db.session.execute(_page_statements()["events"], values).scalars())
 
 
 @dataclass
@@ -681,31 +712,16 @@ class CommentPage:
 def comments_page(conversation: Conversation, page: int | None) -> CommentPage:
     """One page of top-level comments (oldest first) with all their replies; three
     queries whatever the conversation's length. Page None is the last."""
-    total = db.session.execute(
-        select(func.count(Comment.id)).where(
-            Comment.conversation_id == conversation.id, Comment.parent_id.is_(None)
-        )
-    ).scalar_one()
+    statements, values = _page_statements(), {"conversation_id": conversation.id}
+    total = db.session.execute(statements["top_level_count"], values).scalar_one()
     pages = max(1, -(-total // COMMENTS_PER_PAGE))
     page = pages if page is None else min(max(page, 1), pages)
-    top = list(
-        db.session.execute(
-            select(Comment)
-            .options(joinedload(Comment.author), joinedload(Comment.hidden_by))
-            .where(Comment.conversation_id == conversation.id, Comment.parent_id.is_(None))
-            .order_by(Comment.id)
-            .offset((page - 1) * COMMENTS_PER_PAGE)
-            .limit(COMMENTS_PER_PAGE)
-        ).scalars()
-    )
+    window = {"skip": (page - 1) * COMMENTS_PER_PAGE, "size": COMMENTS_PER_PAGE}
+    top = list(db.session.execute(statements["top_level"], {**values, **window}).scalars())
     replies: dict[int, list[Comment]] = {c.id: [] for c in top}
     if top:
-        for reply in db.session.execute(
-            select(Comment)
-            .options(joinedload(Comment.author), joinedload(Comment.hidden_by))
-            .where(Comment.conversation_id == conversation.id, Comment.parent_id.in_(list(replies)))
-            .order_by(Comment.id)
-        ).scalars():
+        parents = {**values, "parents": list(replies)}
+        for reply in db.session.execute(statements["replies"], parents).scalars():
             replies[reply.parent_id].append(reply)
     return CommentPage(top, replies, page, pages, total)
 
@@ -724,11 +740,8 @@ def _mark_read(conversation_id: int, user_id: int, comment_id: int) -> None:
 
 
 def last_read(conversation: Conversation, user_id: int) -> int:
-    return db.session.execute(
-        select(func.coalesce(func.max(ReadMarker.last_read_comment_id), 0)).where(
-            ReadMarker.conversation_id == conversation.id, ReadMarker.user_id == user_id
-        )
-    ).scalar_one()
+    values = {"conversation_id": conversation.id, "user_id": user_id}
+    return db.session.execute(_page_statements()["last_read"], values).scalar_one()
 
 
 def mark_read(conversation: Conversation, user_id: int, read_up_to: int | None = None) -> None:
@@ -744,7 +757,8 @@ def mark_read(conversation: Conversation, user_id: int, read_up_to: int | None =
               Mention.seen_at.is_(None))  # fmt: skip
     # Look before writing: on SQLite even an UPDATE that matches nothing takes the write
     # lock until the request ends, which would queue every reader of the conversation.
-    if db.session.execute(select(Mention.id).where(*unseen).limit(1)).first():
+    values = {"conversation_id": conversation.id, "user_id": user_id}
+    if db.session.execute(_page_statements()["unseen_mention"], values).first():
         db.session.execute(
             update(Mention).where(*unseen).values(seen_at=utcnow())
             .execution_options(synchronize_session=False)
