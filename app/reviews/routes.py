@@ -12,6 +12,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -20,6 +21,7 @@ from sqlalchemy import select
 from app.agreements.models import Agreement, AgreementComment
 from app.extensions import db
 from app.forms import is_id, select_choices
+from app.kept import kept_fragment
 from app.partnerships.services import members_of
 from app.policy import may_edit_review, may_read_case_details, may_see_review, requires
 from app.reviews import privacy, services
@@ -419,7 +421,15 @@ def confirm(slug: str, number: int):
 @bp.get("/overview")
 @requires("review.view")
 def overview(slug: str):
-    periods, trend = services.score_trend(g.partnership.id)
+    pid = g.partnership.id
+
+    def trends_html() -> str:
+        periods, trend = services.score_trend(pid)
+        return render_template(
+            "reviews/_trends.html", periods=periods, trend=trend,
+            charts=_charts(periods, trend), matrix=services.lessons_matrix(pid),
+        )  # fmt: skip
+
     level = request.args.get("level", "")
     arena = request.args.get("arena", "")
     lessons = kept_total_page(
@@ -427,9 +437,9 @@ def overview(slug: str):
         per_page=25,
     )  # fmt: skip
     return render_template(
-        "reviews/overview.html", periods=periods, trend=trend, charts=_charts(periods, trend),
-        matrix=services.lessons_matrix(g.partnership.id), lessons=lessons,
-        filters={"level": level, "arena": arena},
+        "reviews/overview.html", lessons=lessons, filters={"level": level, "arena": arena},
+        # The same for every member (tallies of finalised reviews): kept (app/kept.py).
+        trends=kept_fragment(("review trends", pid, str(get_locale())), trends_html),
         actions=db.session.execute(services.open_actions(g.partnership.id).limit(10)).scalars().all(),
     )  # fmt: skip
 

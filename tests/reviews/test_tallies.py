@@ -17,7 +17,7 @@ from app.extensions import db
 from app.reviews import services
 from app.reviews.models import FINAL, Lesson, LessonTally, Review, ReviewScore, ScoreTally
 from app.timeutil import utcnow
-from tests.conftest import message
+from tests.conftest import message, set_language
 from tests.reviews.helpers import (
     add_lesson,
     adopt_manifest,
@@ -495,6 +495,12 @@ def test_the_overview_page_shows_the_figures_of_finalised_reviews_only(app, revi
     assert page.index("(Drie).") < page.index("(Twee).") < page.index("(Een).")
     # Another organisation's member sees the same figures.
     assert figures(logged_in(app, world.users["lezer"].email))[:2] == (trend, matrix)
+    # Their HTML is kept per partnership and language (app/kept.py): English has its own.
+    set_language(client, "en")
+    assert figures(client)[:2] == (trend, [
+        "1st order – rules and actions 2 0 0", "2nd order – insights and system 0 0 0",
+        "3rd order – principles and roles 0 0 1",
+    ])  # fmt: skip
 
 
 def test_the_dashboard_lists_level3_lessons_finalised_in_the_last_30_days(ctx, world):
