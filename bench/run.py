@@ -448,6 +448,7 @@ class Server:
         }
         command = [
             str(tool("gunicorn")),
+            "--config", str(REPO / "gunicorn.conf.py"),  # the image's settings and hooks
             "--bind", f"127.0.0.1:{self.port}",
             "--workers", str(workers),
             "--threads", str(threads),

@@ -140,6 +140,18 @@ def test_the_scheduled_commands_exist(app):
     assert "run" in app.cli.commands["schedule"].commands
 
 
+def test_a_gunicorn_worker_leaves_what_it_loaded_at_start_out_of_garbage_collection():
+    import gc
+
+    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    assert gc.get_freeze_count() == 0
+    try:
+        settings["post_worker_init"](None)
+        assert gc.get_freeze_count() > 1000  # the modules, the app, everything loaded
+    finally:
+        gc.unfreeze()
+
+
 def test_gunicorn_workers_follow_the_benchmark_rule(monkeypatch, tmp_path):
     monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
     settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
