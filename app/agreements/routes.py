@@ -15,6 +15,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from app.agreements import services
 from app.agreements.forms import (
@@ -112,6 +113,7 @@ def index(slug: str):
         "agreements/index.html",
         "agreements/_list.html",
         page=page,
+        party_names=services.party_names(page.items),
         filters=filters,
         today=services.today(),
         organisations=services.organisations_of(g.partnership.id),
@@ -131,7 +133,9 @@ EXPORT_HEADER = (
 
 def _export_rows(filters):
     on = services.today()
-    query = services.agreements_query(g.partnership.id, filters, on)
+    query = services.agreements_query(g.partnership.id, filters, on).options(
+        selectinload(Agreement.parties)
+    )
     for a in db.session.execute(query.execution_options(yield_per=500)).scalars():
         yield (
             a.reference, a.title, a.summary, str(SHORT_KIND[a.kind]),

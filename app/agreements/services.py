@@ -118,11 +118,14 @@ class Filters:
 
 
 def agreements_query(partnership_id: int, filters: Filters, on: date | None = None):
-    """A select() of the partnership's agreements, filtered and sorted, with what lists show."""
+    """A select() of the partnership's agreements, filtered and sorted, with their owners.
+    Their parties are not loaded: a list reads their names with party_names(), an export
+    adds selectinload(Agreement.parties) (loading them as objects costs more than the rest
+    of a list page's rows)."""
     on = on or today()
     query = (
         select(Agreement)
-        .options(joinedload(Agreement.owner), selectinload(Agreement.parties))
+        .options(joinedload(Agreement.owner))
         .where(Agreement.partnership_id == partnership_id)
     )
     query = query.where(
@@ -178,6 +181,27 @@ def agreements_query(partnership_id: int, filters: Filters, on: date | None = No
             or_(func.lower(Agreement.title).like(like), func.lower(Agreement.summary).like(like))
         )
     return query.order_by(*SORTS[filters.sort])
+
+
+@cache
+def _party_names_statement():
+    return (
+        select(AgreementParty.agreement_id, Organisation.name)
+        .join(Organisation, Organisation.id == AgreementParty.organisation_id)
+        .where(AgreementParty.agreement_id.in_(bindparam("ids", expanding=True)))
+        .order_by(Organisation.name)
+    )
+
+
+def party_names(agreements) -> dict[int, str]:
+    """The parties of each of these agreements as a list shows them ("A, B", by name), in
+    one statement that reads names only; an agreement without parties is left out."""
+    ids = [a.id for a in agreements]
+    names: dict[int, list[str]] = {}
+    if ids:
+        for agreement_id, name in db.session.execute(_party_names_statement(), {"ids": ids}):
+            names.setdefault(agreement_id, []).append(name)
+    return {agreement_id: ", ".join(found) for agreement_id, found in names.items()}
 
 
 @cache

@@ -16,6 +16,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from app.exports.tables import csv_response, xlsx_response
 from app.extensions import db
@@ -125,7 +126,7 @@ EXPORT_HEADER = (
 
 def _export_rows(filters):
     limits = services.thresholds(g.partnership.id)
-    query = services.risks_query(g.partnership.id, filters)
+    query = services.risks_query(g.partnership.id, filters).options(selectinload(Risk.bearers))
     for r in db.session.execute(query.execution_options(yield_per=500)).scalars():
         bearer = _("gedeeld") if r.shared else ""
         names = ", ".join(o.name for o in r.bearers)

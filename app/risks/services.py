@@ -215,7 +215,7 @@ def risks_query(partnership_id: int, filters: Filters, on: date | None = None):
     on = on or today()
     query = (
         select(Risk)
-        .options(joinedload(Risk.owner), joinedload(Risk.category), selectinload(Risk.bearers))
+        .options(joinedload(Risk.owner), joinedload(Risk.category))
         .where(Risk.partnership_id == partnership_id)
         .where(Risk.archived_at.is_not(None) if filters.archived else Risk.archived_at.is_(None))
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 
 import pytest
@@ -220,6 +221,21 @@ def csv_rows(response) -> list[list[str]]:
     data = response.get_data()
     assert data.startswith("\ufeff".encode())
     return list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
+
+
+def test_each_row_shows_its_parties_by_name_and_its_owner(world, catalogue, login_as):
+    client = login_as(world, "lezer")
+    mun, prov = world.municipality.name, world.provider.name
+
+    for headers in ({}, {"HX-Request": "true"}):
+        page = html(client.get(url(world, "/?kind=hard"), headers=headers))
+        row = page[page.index('/agreements/3"') : page.index("</tr>", page.index('/agreements/3"'))]
+        cells = re.findall(r'<td class="utrecht-table__cell">([^<]*)</td>', row)
+        assert cells[-2:] == [", ".join(sorted([mun, prov])), world.users["beheerder"].name]
+
+    page = html(client.get(url(world, "/?q=thuis")))  # one party
+    row = page[page.index('/agreements/2"') : page.index("</tr>", page.index('/agreements/2"'))]
+    assert re.findall(r'<td class="utrecht-table__cell">([^<]*)</td>', row)[-2] == prov
 
 
 def test_csv_export_of_the_filtered_list(app, world, catalogue, login_as):
