@@ -4,9 +4,12 @@ input rules of app/inputs.py to every field), select choices and e-mail validati
 from __future__ import annotations
 
 import math
+from functools import cache
 
+from babel import support
 from email_validator import EmailNotValidError, validate_email
 from flask import g, has_request_context
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms.fields import (
@@ -19,6 +22,7 @@ from wtforms.fields import (
     StringField,
 )
 from wtforms.fields.choices import SelectChoice
+from wtforms.i18n import messages_path
 from wtforms.validators import Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -74,7 +78,19 @@ class MaxLength(Length):
             super().__call__(form, field)
 
 
+@cache
+def _wtforms_translations(locale: str) -> support.Translations:
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
 class _InputRules(FlaskForm.Meta):
+    def get_translations(self, form):
+        """WTForms' own messages in the request's language, read from disk once per
+        language (Flask-WTF reads them again for every request that shows a form)."""
+        if not has_request_context():
+            return super().get_translations(form)
+        return _wtforms_translations(str(get_locale()))
+
     def bind_field(self, form, unbound_field, options):
         field = super().bind_field(form, unbound_field, options)
         extra = []

@@ -24,6 +24,29 @@ def said(app, msgid: str, **variables) -> str:
     return message(app, msgid, **variables)
 
 
+# --- WTForms' own messages ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("language", "said_it"), [("nl", "Ongeldig getal."),
+                                                    ("en", "Not a valid integer value.")])  # fmt: skip
+def test_wtforms_messages_are_in_the_language_of_the_request(app, language, said_it):
+    from flask import session
+    from wtforms.fields import IntegerField
+
+    class Numbers(Form):
+        class Meta:
+            csrf = False
+
+        count = IntegerField("Aantal")
+
+    for _ in range(2):  # the second time from the translations kept in the process
+        with app.test_request_context(method="POST", data={"count": "abc"}):
+            session["lang"] = language
+            form = Numbers()
+            assert not form.validate()
+            assert form.count.errors == [said_it]
+
+
 # --- ids in paths ---------------------------------------------------------------------------
 
 

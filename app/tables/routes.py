@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +20,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -91,6 +93,7 @@ COMMENT_TEXTS = {
     "place_reply": _l("Place reply"),
     "place_comment": _l("Place comment"),
 }
+NEW_BADGE = '<span class="utrecht-status-badge utrecht-status-badge--warning">%s</span>'
 # The same, with the author's name (screen-reader text of every comment's links).
 COMMENT_NAMED_TEXTS = {
     "of_comment_by": _l("of the comment by %(name)s"),
@@ -114,6 +117,7 @@ class CommentParts:
     history: Callable[[int], str]
     documents: Callable[[int], str]  # comment id -> its documents
     reply_form: Callable[[int], Markup]  # comment id -> its empty reply form
+    new_badge: Markup  # shown with a comment the reader has not seen yet
 
     def by(self, key: str, name: str) -> Markup:
         """A text of COMMENT_NAMED_TEXTS with the name escaped into it."""
@@ -152,8 +156,9 @@ def comment_parts(table: ThematicTable, conversation: Conversation) -> CommentPa
     if conversation.id not in kept:
         values = {"slug": g.partnership.slug, "table_id": table.id,
                   "conversation_id": conversation.id}  # fmt: skip
+        text = {key: str(text) for key, text in COMMENT_TEXTS.items()}
         kept[conversation.id] = CommentParts(
-            text={key: str(text) for key, text in COMMENT_TEXTS.items()},
+            text=text,
             named={key: str(text) for key, text in COMMENT_NAMED_TEXTS.items()},
             user_id=current_user.id,
             now=utcnow(),
@@ -166,8 +171,65 @@ def comment_parts(table: ThematicTable, conversation: Conversation) -> CommentPa
                 "documents.index", "object_id", slug=values["slug"], kind="comment"
             ),
             reply_form=_reply_form(table, conversation),
+            new_badge=Markup(NEW_BADGE) % text["new"],  # noqa: S704  (a constant)
         )
     return kept[conversation.id]
+
+
+# A comment as HTML, kept per process (ARTICLES_KEPT of them, the oldest dropped first):
+# a conversation page shows 50 comments with their replies, and rendering each costs more
+# than the rest of the page. The key holds everything the HTML is made of, so a kept
+# article is never stale: the comment's own columns (an edit or hiding changes them), the
+# names it shows, the reader's rights on it, the language and the links' slug. What
+# differs per reader and request is left out and put in where these markers stand: the
+# "new" badge, the replies and the reply form (with the session's CSRF token). Nothing a
+# reader writes can make a marker: Markdown is cleaned of HTML comments, names escaped.
+ARTICLES_KEPT = 4096
+NEW_MARK, REPLIES_MARK, FORM_MARK = "<!--new-->", "<!--replies-->", "<!--reply-form-->"
+_articles: dict[tuple, tuple[str, str, str, str]] = {}
+_articles_lock = threading.Lock()
+
+
+@bp.app_template_global()
+def kept_comment(comment: Comment, reader: tuple, badge: str, replies: str, form: str,
+                 caller: Callable[[], str]) -> Markup:  # fmt: skip
+    """The comment's article (caller() renders it, with the three markers), with the new
+    badge, replies and reply form put in. reader: the table, and what the reader may do
+    with the comment (rights, whether they may edit it now, a refused reply)."""
+    names = g.get("mention_names")
+    if names is None:  # a page that did not read the mentioned names first: not kept
+        return _spliced(_parts(caller()), badge, replies, form)
+    page = g.get("comment_page_key")  # what all articles of this page are made with
+    if page is None or page[0] is not names:
+        page = g.comment_page_key = (
+            names, (tuple(sorted(names.items())), str(get_locale()), g.partnership.slug)
+        )
+    key = (comment.id, comment.conversation_id, comment.parent_id, comment.created_at,
+           comment.edited_at, comment.hidden_at, comment.hidden_reason, comment.body,
+           comment.author.name, comment.hidden_by.name if comment.hidden_by else None,
+           reader, page[1])  # fmt: skip
+    parts = _articles.get(key)
+    if parts is None:
+        parts = _parts(caller())
+        with _articles_lock:
+            if key not in _articles and len(_articles) >= ARTICLES_KEPT:
+                _articles.pop(next(iter(_articles)))  # the oldest key
+            _articles[key] = parts
+    return _spliced(parts, badge, replies, form)
+
+
+def _parts(html: str) -> tuple[str, str, str, str]:
+    """The article cut at its markers (a reply has no replies or form: those parts are
+    empty)."""
+    before, rest = html.split(NEW_MARK)
+    middle, _, rest = rest.partition(REPLIES_MARK)
+    between, _, end = rest.partition(FORM_MARK)
+    return before, middle, between, end
+
+
+def _spliced(parts: tuple[str, str, str, str], badge: str, replies: str, form: str) -> Markup:
+    before, middle, between, end = parts
+    return Markup("".join((before, badge, middle, replies, between, form, end)))  # noqa: S704  (rendered escaped)
 
 
 def _table(table_id: int, needed: int = TABLE_READ) -> tuple[ThematicTable, int]:
