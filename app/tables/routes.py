@@ -202,7 +202,8 @@ def kept_comment(comment: Comment, reader: tuple, badge: str, replies: str, form
     page = g.get("comment_page_key")  # what all articles of this page are made with
     if page is None or page[0] is not names:
         page = g.comment_page_key = (
-            names, (tuple(sorted(names.items())), str(get_locale()), g.partnership.slug)
+            names,
+            (tuple(sorted(names.items())), str(get_locale()), g.partnership.slug),
         )
     key = (comment.id, comment.conversation_id, comment.parent_id, comment.created_at,
            comment.edited_at, comment.hidden_at, comment.hidden_reason, comment.body,
