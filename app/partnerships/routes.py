@@ -38,8 +38,13 @@ def dashboard(slug: str):
             member_total=sum(count for _, count in rows),
         )
 
+    membership = g.membership
+    # The name from the kept list of the partnership's organisations (no statement); an
+    # organisation no longer taking part is read.
+    organisation = dict(services.organisations_of(g.partnership.id)).get(membership.organisation_id)
     return render_template(
         "partnerships/dashboard.html",
+        organisation_name=organisation or membership.organisation.name,
         # the same for every member: kept per partnership and language (app/kept.py)
         organisations=kept_fragment(
             ("dashboard organisations", g.partnership.id, str(get_locale())), organisations

@@ -94,6 +94,30 @@ def test_start_page_requires_login(client):
 # --- dashboard and members: every role reads, others get nothing --------------------------------
 
 
+def test_the_dashboard_names_the_members_organisation_also_when_it_left(
+    app, client, login_as, world
+):
+    login_as(world, "partner")
+    organisation_id = world.memberships["partner"].organisation_id
+    organisation = next(o for o in (world.municipality, world.provider) if o.id == organisation_id)
+
+    def lead() -> str:
+        page = client.get("/p/testverband/").get_data(as_text=True)
+        start = page.index("utrecht-paragraph--lead")
+        return page[start : page.index("</p>", start)]
+
+    assert organisation.name in lead()
+    with app.app_context():
+        participation = db.session.execute(
+            db.select(Participation).filter_by(
+                partnership_id=world.partnership.id, organisation_id=organisation.id
+            )
+        ).scalar_one()
+        participation.active = False
+        db.session.commit()
+    assert organisation.name in lead()  # no longer among the organisations taking part
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_dashboard_and_members_readable_by_every_role(client, login_as, world, role):
     login_as(world, role)
