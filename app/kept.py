@@ -142,11 +142,17 @@ def kept_value(key: Hashable, make: Callable[[], T]) -> T:
     if found is not None and found[0] == counter and found[1] == day:
         return found[2]
     value = make()
-    with _fragments_lock:
-        if key not in _fragments and len(_fragments) >= FRAGMENTS_KEPT:
-            _fragments.pop(next(iter(_fragments)))  # the oldest key
-        _fragments[key] = (counter, day, value)
+    keep(_fragments, key, (counter, day, value), FRAGMENTS_KEPT)
     return value
+
+
+def keep(store: dict, key: Hashable, value: object, limit: int) -> None:
+    """store[key] = value, the oldest key dropped first when store already holds `limit`
+    (a dict keeps its keys in the order they came): what a process keeps stays bounded."""
+    with _fragments_lock:
+        if key not in store and len(store) >= limit:
+            store.pop(next(iter(store)))
+        store[key] = value
 
 
 def kept_count(statement: Select) -> int:

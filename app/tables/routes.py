@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,6 +30,7 @@ from app.activity.notifications import base_url
 from app.exports.ics import calendar, event, ics_response
 from app.extensions import db
 from app.forms import is_id, select_choices
+from app.kept import keep
 from app.markdown import render_markdown
 from app.partnerships.services import members_of as partnership_members
 from app.policy import TABLE_MANAGE, TABLE_NONE, TABLE_READ, TABLE_TAKE_PART, can, requires
@@ -187,7 +187,6 @@ def comment_parts(table: ThematicTable, conversation: Conversation) -> CommentPa
 ARTICLES_KEPT = 4096
 NEW_MARK, REPLIES_MARK, FORM_MARK = "<!--new-->", "<!--replies-->", "<!--reply-form-->"
 _articles: dict[tuple, tuple[str, str, str, str]] = {}
-_articles_lock = threading.Lock()
 
 
 @bp.app_template_global()
@@ -212,10 +211,7 @@ def kept_comment(comment: Comment, reader: tuple, badge: str, replies: str, form
     parts = _articles.get(key)
     if parts is None:
         parts = _parts(caller())
-        with _articles_lock:
-            if key not in _articles and len(_articles) >= ARTICLES_KEPT:
-                _articles.pop(next(iter(_articles)))  # the oldest key
-            _articles[key] = parts
+        keep(_articles, key, parts, ARTICLES_KEPT)
     return _spliced(parts, badge, replies, form)
 
 
