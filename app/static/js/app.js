@@ -65,19 +65,26 @@
     var match = MENTION_QUERY.exec(field.value.slice(0, field.selectionStart));
     if (!match || !/\p{L}/u.test(match[2])) return closeMentions(field);
     var list = mentionList(field);
-    window.htmx
-      .ajax("GET", field.getAttribute("data-mention-url"), {
-        target: list, swap: "innerHTML", values: { q: match[2] }, source: list,
-      })
-      .then(function () {
-        if (mentionOptions(field).length) {
-          list.hidden = false;
-          field.setAttribute("aria-expanded", "true");
-          activateMention(field, 0);
-        } else {
-          closeMentions(field);
-        }
-      });
+    window.htmx.ajax("GET", field.getAttribute("data-mention-url"), {
+      target: list, swap: "innerHTML", values: { q: match[2] }, source: list,
+    });
+  });
+  // The list opens when an answer has been swapped in, not when htmx.ajax's promise
+  // settles: while one request is underway htmx queues the next and settles its promise
+  // at once, before its answer is in the list.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var list = event.detail.target;
+    if (!list || !list.matches || !list.matches(".ss-mentions__list")) return;
+    var field = document.querySelector('textarea[data-mention-list="' + list.id + '"]');
+    if (!field) return;
+    var match = MENTION_QUERY.exec(field.value.slice(0, field.selectionStart));
+    if (match && /\p{L}/u.test(match[2]) && mentionOptions(field).length) {
+      list.hidden = false;
+      field.setAttribute("aria-expanded", "true");
+      activateMention(field, 0);
+    } else {
+      closeMentions(field);
+    }
   });
   document.addEventListener("keydown", function (event) {
     var field = event.target;
