@@ -34,13 +34,12 @@ The run:
 It exits 0 when the run completed, whatever the figures (1 with --strict when a target
 is missed). With the defaults a run takes about 11 × (15 + 2) s, some 3.5 minutes.
 
-Workers: by default 2 × cores + 1 sync workers (gunicorn's own rule of thumb; 5 on a
-2-core machine). A request is mostly Python on the CPU, so about one worker per core
-keeps the cores busy; the extra workers fill the time a worker waits for the database
-(a PostgreSQL round trip, SQLite's fsync at a commit or its wait for the write lock).
-SQLite runs in WAL mode (app/__init__.py), where readers never block each other or the
-one writer, so several worker processes on one SQLite file are safe. More workers than
-that only add memory and context switches on 2 cores, which wrk shares too. Sync workers
+Workers: by default those of the image, one sync worker per core and at least 2
+(gunicorn.conf.py). A request is mostly Python on the CPU, so a worker per core keeps the
+cores busy; more workers take turns on the cores in the middle of requests, which makes
+every request cost more (README.md, "Mixed load"). SQLite runs in WAL mode
+(app/__init__.py), where readers never block each other or the one writer, so several
+worker processes on one SQLite file are safe. Sync workers
 close the connection after each response, so wrk reconnects for every request, as a
 browser behind no proxy would; with --threads above 1 gunicorn uses gthread workers,
 which keep connections open.
@@ -57,6 +56,7 @@ import json
 import os
 import platform
 import re
+import runpy
 import secrets
 import shutil
 import signal
@@ -681,7 +681,8 @@ def git(*args: str) -> str:
 
 
 def default_workers() -> int:
-    return 2 * cores() + 1
+    """The image's number of workers (gunicorn.conf.py, without WEB_CONCURRENCY)."""
+    return runpy.run_path(str(REPO / "gunicorn.conf.py"))["default_workers"]()
 
 
 def cores() -> int:
@@ -719,7 +720,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--workers",
         type=int,
         default=default_workers(),
-        help="gunicorn workers (default 2 × cores + 1)",
+        help="gunicorn workers (default: one per core, at least 2, as in the image)",
     )
     parser.add_argument(
         "--threads", type=int, default=1, help="threads per worker (default 1: sync workers)"

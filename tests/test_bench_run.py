@@ -46,3 +46,16 @@ def test_a_seeded_postgresql_database_is_analyzed_and_sqlite_left_alone(app, tmp
         ).scalar()
     engine.dispose()
     assert analyzed is not None
+
+
+def test_the_benchmarks_run_as_many_workers_as_the_image(monkeypatch):
+    """bench/run.py and bench/mixed.py measure the image's gunicorn: their default number
+    of workers is gunicorn.conf.py's, also when the cores differ."""
+    import os
+
+    from bench.run import default_workers
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1, 2})
+    assert default_workers() == 3
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0})
+    assert default_workers() == 2

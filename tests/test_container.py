@@ -155,7 +155,12 @@ def test_a_gunicorn_worker_leaves_what_it_loaded_at_start_out_of_garbage_collect
 def test_gunicorn_workers_follow_the_benchmark_rule(monkeypatch, tmp_path):
     monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
     settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
-    assert settings["workers"] == 2 * len(os.sched_getaffinity(0)) + 1
+    assert settings["workers"] == max(2, len(os.sched_getaffinity(0)))
+    # One sync worker per core, but never one alone (a slow request would hold up all).
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1, 2, 3})
+    assert settings["default_workers"]() == 4
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0})
+    assert settings["default_workers"]() == 2
     assert settings["accesslog"] is None
     monkeypatch.setenv("WEB_CONCURRENCY", "3")
     assert runpy.run_path(str(ROOT / "gunicorn.conf.py"))["workers"] == 3
