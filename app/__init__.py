@@ -31,6 +31,7 @@ from app.decisions import contributions as decisions
 from app.documents import contributions as documents
 from app.extensions import babel, csrf, db, htmx, migrate
 from app.imports import contributions as imports
+from app.kept import kept_block
 from app.manifest import contributions as manifest
 from app.markdown import render_markdown
 from app.partnerships import contributions as partnerships
@@ -138,6 +139,7 @@ def _init_templates(app: Flask) -> None:
     app.jinja_env.globals["page_url"] = page_url
     app.jinja_env.globals["static_url"] = static_url
     app.jinja_env.globals["url_pattern"] = url_pattern
+    app.jinja_env.globals["kept_block"] = kept_block
 
     @app.context_processor
     def layout_context():

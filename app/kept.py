@@ -29,6 +29,7 @@ from functools import cache
 from typing import TypeVar
 
 from flask import has_request_context, request
+from flask_babel import get_locale
 from markupsafe import Markup
 from sqlalchemy import BigInteger, Select, case, event, func, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -186,6 +187,23 @@ def _hashable(value):
 def kept_fragment(key: Hashable, render: Callable[[], str]) -> Markup:
     """kept_value() of HTML: render() gives a template's output."""
     return kept_value(key, lambda: Markup(render()))  # noqa: S704  (escaped as it was rendered)
+
+
+def kept_block(*key, caller) -> Markup:
+    """A template's call block, kept: ``{% call kept_block("risk filters", partnership.id,
+    filters.as_args()) %}…{% endcall %}`` renders the block only when it is not kept for
+    this key (with the page's language) and counter. The key must name everything the
+    block shows that is not read from a counted table: it can hold mappings and lists."""
+    frozen = tuple(_frozen(part) for part in key)
+    return kept_fragment(("block", *frozen, str(get_locale())), caller)
+
+
+def _frozen(value):
+    if isinstance(value, dict):
+        return tuple(sorted((k, _frozen(v)) for k, v in value.items()))
+    if isinstance(value, list | tuple):
+        return tuple(_frozen(v) for v in value)
+    return value
 
 
 # --- noticing changes -------------------------------------------------------------------

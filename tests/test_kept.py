@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+from flask_babel import force_locale
 
 from app import kept, registry
 from app.activity.models import AuditEvent
@@ -14,7 +15,7 @@ from app.activity.services import record
 from app.extensions import db
 from app.partnerships import dashboard
 from app.timeutil import today
-from tests.conftest import sign_in
+from tests.conftest import post, sign_in
 from tests.cycles.builders import make_agreement
 
 
@@ -271,3 +272,66 @@ def test_the_dashboard_organisations_are_rendered_once_until_a_member_joins(
     assert len(made) == 2
     total = len(world.users)
     assert f"met {total} leden" in first and f"met {total + 3} leden" in after
+
+
+def test_a_kept_block_is_rendered_once_per_key_and_language(app, fresh_fragments):
+    made = []
+
+    def caller():
+        made.append(1)
+        return f"<i>{len(made)}</i>"
+
+    with app.test_request_context():
+        first = kept.kept_block("bar", 1, {"b": "2", "a": ["x"]}, caller=caller)
+        # The same mapping in another order is the same key; a list may be part of it.
+        assert kept.kept_block("bar", 1, {"a": ["x"], "b": "2"}, caller=caller) == first
+        assert kept.kept_block("bar", 1, {"a": ["y"], "b": "2"}, caller=caller) == "<i>2</i>"
+    with app.test_request_context(), force_locale("en"):
+        assert kept.kept_block("bar", 1, {"b": "2", "a": ["x"]}, caller=caller) == "<i>3</i>"
+    assert first == "<i>1</i>" and len(made) == 3
+
+
+def test_the_list_filter_bars_show_the_chosen_filters_and_follow_a_change(
+    app, world, fresh_fragments
+):
+    """The agreement and risk lists keep their filter bar per partnership, filters and
+    language: each request shows its own choices, and new options at once."""
+    from app.risks import services as risk_services
+    from tests.cycles.builders import make_risk
+
+    with app.app_context():
+        category = risk_services.categories_of(world.partnership.id)[0]
+        risk = make_risk(world, category.id, 1, "Wachttijd", today(), (2, 2))
+        risk.owner_id = world.users["teamlid"].id
+        make_agreement(world, 1, "Eerste")
+        db.session.commit()
+    client = sign_in(app.test_client(), world.users["lezer"].email)
+    risks, agreements = f"/p/{world.slug}/risks/", f"/p/{world.slug}/agreements/"
+
+    def selected(page: str, name: str) -> str:
+        select = page.split(f'id="filter-{name}"')[1].split("</select>")[0]
+        return select.split(" selected>")[0].rsplit('value="', 1)[1].split('"')[0]
+
+    assert selected(client.get(f"{risks}?status=beheerst").get_data(as_text=True), "status") == (
+        "beheerst"
+    )
+    page = client.get(f"{risks}?status=gesloten&q=wacht").get_data(as_text=True)
+    assert selected(page, "status") == "gesloten" and 'name="q" value="wacht"' in page
+    assert selected(client.get(f"{agreements}?status=actief").get_data(as_text=True), "status") == (
+        "actief"
+    )
+    assert selected(client.get(f"{agreements}?status=concept").get_data(as_text=True), "status") == (
+        "concept"
+    )
+    # A new category and a renamed owner show on the next visit with the same filters.
+    with app.app_context():
+        risk_services.add_category(world.partnership.id, "Nieuwe categorie")
+        db.session.get(type(world.users["teamlid"]), world.users["teamlid"].id).name = "Tessa Nieuw"
+        db.session.commit()
+    page = client.get(f"{risks}?status=beheerst").get_data(as_text=True)
+    assert "Nieuwe categorie</option>" in page and "Tessa Nieuw</option>" in page
+    # The page's language is part of the key.
+    assert 'aria-label="Risico\'s filteren"' in page
+    assert post(client, "/language", {"language": "en", "next": risks}).status_code == 302
+    english = client.get(f"{risks}?status=beheerst").get_data(as_text=True)
+    assert 'aria-label="Filter risks"' in english

@@ -110,7 +110,7 @@ def index(slug: str):
         limits=services.thresholds(g.partnership.id),
         level_of=_level,
         today=services.today(),
-        category_options=[(c.id, c.name) for c in services.categories_of(g.partnership.id)],
+        category_options=services.category_choices(g.partnership.id),
         organisations=organisations_of(g.partnership.id),
         owners=owner_choices(Risk.owner_id, Risk.partnership_id, g.partnership.id, filters.owner),
     )

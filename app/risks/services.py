@@ -118,6 +118,16 @@ def categories_of(partnership_id: int, include_archived: bool = False) -> list[R
     return found if include_archived else [c for c in found if c.active]
 
 
+def category_choices(partnership_id: int) -> list[tuple[int, str]]:
+    """(id, name) of the categories in use, for the list's filter (kept until they change:
+    every visit of the list reads them)."""
+
+    def make() -> tuple[tuple[int, str], ...]:
+        return tuple((c.id, c.name) for c in categories_of(partnership_id))
+
+    return list(kept_value(("risk categories", partnership_id), make))
+
+
 def add_category(partnership_id: int, name: str) -> RiskCategory:
     name = (name or "").strip()
     if not name or len(name) > 80:
