@@ -320,9 +320,9 @@ def test_the_list_filter_bars_show_the_chosen_filters_and_follow_a_change(
     assert selected(client.get(f"{agreements}?status=actief").get_data(as_text=True), "status") == (
         "actief"
     )
-    assert selected(client.get(f"{agreements}?status=concept").get_data(as_text=True), "status") == (
-        "concept"
-    )
+    assert selected(
+        client.get(f"{agreements}?status=concept").get_data(as_text=True), "status"
+    ) == ("concept")
     # A new category and a renamed owner show on the next visit with the same filters.
     with app.app_context():
         risk_services.add_category(world.partnership.id, "Nieuwe categorie")
