@@ -29,7 +29,7 @@ from app.auth import contributions as auth
 from app.cycles import contributions as cycles
 from app.decisions import contributions as decisions
 from app.documents import contributions as documents
-from app.extensions import babel, csrf, db, htmx, migrate
+from app.extensions import babel, csrf, db, end_reading, htmx, migrate
 from app.imports import contributions as imports
 from app.kept import kept_block
 from app.manifest import contributions as manifest
@@ -93,6 +93,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     inputs.init_app(app)  # the id converter, before any route is registered
 
     db.init_app(app)
+    app.teardown_appcontext(end_reading)  # runs before Flask-SQLAlchemy's removal
     sqlite_writes.install(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)

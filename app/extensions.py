@@ -9,7 +9,9 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session as FlaskSession
 from flask_wtf import CSRFProtect
 from htmx_flask import Htmx
-from sqlalchemy import MetaData, bindparam, inspect, select
+from sqlalchemy import MetaData, bindparam, event, inspect, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 # Named constraints so Alembic migrations are the same on SQLite and PostgreSQL.
 NAMING = {
@@ -45,6 +47,50 @@ class Session(FlaskSession):
         ):
             return super().get(entity, ident, **options)
         return self.execute(_by_primary_key(entity), {"pk": ident}).scalar_one_or_none()
+
+
+# --- a transaction that only read ends with COMMIT ------------------------------------------
+#
+# A request's transaction ends when its session is removed, with a ROLLBACK: for a
+# transaction that only read, COMMIT does the same. But psycopg forgets its prepared
+# statements at every ROLLBACK (it prepares a statement the fifth time a connection runs
+# it), so with ROLLBACK PostgreSQL parsed and planned every statement of every request
+# anew. A transaction in which anything but a SELECT ran, or with changes not yet
+# flushed, or that ended in an error, still ends with ROLLBACK: only reading is committed.
+
+WROTE = "samenspel.wrote"
+
+
+@event.listens_for(Engine, "begin")
+def _transaction_begins(connection) -> None:
+    connection.info.pop(WROTE, None)  # info belongs to the DB-API connection: per transaction
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _note_writing(connection, _cursor, statement: str, _parameters, _context, _many) -> None:
+    if WROTE not in connection.info and statement.lstrip()[:6].upper() != "SELECT":
+        connection.info[WROTE] = True
+
+
+def end_reading(error: BaseException | None) -> None:
+    """Before the session is removed (app context teardown): COMMIT a transaction that
+    only read (see above); anything else is left to the ROLLBACK of the removal."""
+    if error is not None or not db.session.registry.has():
+        return
+    session = db.session()
+    if not session.in_transaction() or session.new or session.dirty or session.deleted:
+        return
+    if session.connection().info.get(WROTE):
+        return
+    # The session is removed next: its objects keep what they hold, as after the removal's
+    # ROLLBACK (a commit would expire them, and code still holding one could not read it).
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    except SQLAlchemyError:
+        session.rollback()
+    finally:
+        session.expire_on_commit = expire
 
 
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING), session_options={"class_": Session})
