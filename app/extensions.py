@@ -57,6 +57,7 @@ class Session(FlaskSession):
 # it), so with ROLLBACK PostgreSQL parsed and planned every statement of every request
 # anew. A transaction in which anything but a SELECT ran, or with changes not yet
 # flushed, or that ended in an error, still ends with ROLLBACK: only reading is committed.
+# On SQLite nothing is prepared across transactions, and the commit would only cost time.
 
 WROTE = "samenspel.wrote"
 
@@ -78,6 +79,8 @@ def end_reading(error: BaseException | None) -> None:
     if error is not None or not db.session.registry.has():
         return
     session = db.session()
+    if session.get_bind().dialect.name != "postgresql":
+        return
     if not session.in_transaction() or session.new or session.dirty or session.deleted:
         return
     if session.connection().info.get(WROTE):
