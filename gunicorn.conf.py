@@ -3,8 +3,8 @@
 Workers: one sync worker per core (at least two), the rule the mixed-load benchmark
 confirmed (README.md, "Benchmark"); set WEB_CONCURRENCY to override it, e.g. when the
 container's CPU quota is lower than the cores it sees, or higher when the database is far
-away and workers spend much of a request waiting for it. Requests are logged by the app (one JSON line each), so
-gunicorn keeps no access log. Metrics of all workers are added up through
+away and workers spend much of a request waiting for it. Requests are logged by the app
+(one JSON line each), so gunicorn keeps no access log. Metrics of all workers are added up through
 PROMETHEUS_MULTIPROC_DIR (app/ops/metrics.py): emptied at start, a dead worker's
 figures folded in.
 """
