@@ -172,16 +172,12 @@ def kept_count(statement: Select) -> int:
     if cache_key is None:  # a statement SQLAlchemy does not cache
         return count()
     try:
-        values = tuple(_hashable(p.effective_value) for p in cache_key.bindparams)
+        values = tuple(_frozen(p.effective_value) for p in cache_key.bindparams)
         key = ("count", cache_key.key, values)
         hash(key)
     except TypeError:
         return count()
     return kept_value(key, count)
-
-
-def _hashable(value):
-    return tuple(value) if isinstance(value, list) else value
 
 
 def kept_fragment(key: Hashable, render: Callable[[], str]) -> Markup:
@@ -199,6 +195,7 @@ def kept_block(*key, caller) -> Markup:
 
 
 def _frozen(value):
+    """value as a key: mappings and lists (a parameter's list of ids) made tuples."""
     if isinstance(value, dict):
         return tuple(sorted((k, _frozen(v)) for k, v in value.items()))
     if isinstance(value, list | tuple):
