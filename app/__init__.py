@@ -31,7 +31,7 @@ from app.decisions import contributions as decisions
 from app.documents import contributions as documents
 from app.extensions import babel, csrf, db, end_reading, htmx, migrate
 from app.imports import contributions as imports
-from app.kept import kept_block
+from app.kept import kept_block, kept_form
 from app.manifest import contributions as manifest
 from app.markdown import render_markdown
 from app.partnerships import contributions as partnerships
@@ -141,6 +141,7 @@ def _init_templates(app: Flask) -> None:
     app.jinja_env.globals["static_url"] = static_url
     app.jinja_env.globals["url_pattern"] = url_pattern
     app.jinja_env.globals["kept_block"] = kept_block
+    app.jinja_env.globals["kept_form"] = kept_form
 
     @app.context_processor
     def layout_context():

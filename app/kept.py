@@ -194,6 +194,22 @@ def kept_block(*key, caller) -> Markup:
     return kept_fragment(("block", *frozen, str(get_locale())), caller)
 
 
+def kept_form(form, *key, caller) -> Markup:
+    """A form's fields and button as kept_block() keeps them, while the form is as new: no
+    errors and no field holding a value (what a page shows before anyone typed). The key
+    names the form's class and prefix and what else the block shows; the block must not
+    hold the CSRF token (it differs per session): put ``<input type="hidden"
+    name="csrf_token" value="{{ csrf_token() }}">`` before it. A form coming back with
+    errors or values is rendered each time."""
+    if form.errors or not all(_empty(f.data) for f in form if f.type != "CSRFTokenField"):
+        return Markup(caller())  # noqa: S704  (rendered escaped)
+    return kept_block("form", type(form).__qualname__, form._prefix, *key, caller=caller)
+
+
+def _empty(value) -> bool:
+    return value is None or value is False or (isinstance(value, str | list | tuple) and not value)
+
+
 def _frozen(value):
     """value as a key: mappings and lists (a parameter's list of ids) made tuples."""
     if isinstance(value, dict):

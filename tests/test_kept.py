@@ -291,6 +291,40 @@ def test_a_kept_block_is_rendered_once_per_key_and_language(app, fresh_fragments
     assert first == "<i>1</i>" and len(made) == 3
 
 
+def test_a_new_form_is_kept_and_one_with_errors_or_values_rendered_each_time(app, fresh_fragments):
+    from wtforms import StringField
+    from wtforms.validators import DataRequired
+
+    from app.forms import Form
+
+    class NoteForm(Form):
+        body = StringField("Notitie", validators=[DataRequired("Schrijf iets.")])
+
+    made = []
+
+    def caller():
+        made.append(1)
+        return f"<i>{len(made)}</i>"
+
+    with app.test_request_context():
+        first = kept.kept_form(NoteForm(formdata=None), "note", caller=caller)
+        assert kept.kept_form(NoteForm(formdata=None), "note", caller=caller) == first
+        # Another key or prefix is another block.
+        assert kept.kept_form(NoteForm(formdata=None), "other", caller=caller) == "<i>2</i>"
+        assert (
+            kept.kept_form(NoteForm(formdata=None, prefix="b"), "note", caller=caller) == "<i>3</i>"
+        )
+        # What someone typed, or an error, is never kept nor taken from what was kept.
+        typed = NoteForm(formdata=None, data={"body": "mijn tekst"})
+        assert kept.kept_form(typed, "note", caller=caller) == "<i>4</i>"
+        assert kept.kept_form(typed, "note", caller=caller) == "<i>5</i>"
+        refused = NoteForm(formdata=None)
+        assert not refused.validate()
+        assert kept.kept_form(refused, "note", caller=caller) == "<i>6</i>"
+        assert kept.kept_form(NoteForm(formdata=None), "note", caller=caller) == first
+    assert first == "<i>1</i>"
+
+
 def test_the_list_filter_bars_show_the_chosen_filters_and_follow_a_change(
     app, world, fresh_fragments
 ):

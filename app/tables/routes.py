@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -190,29 +190,72 @@ _articles: dict[tuple, tuple[str, str, str, str]] = {}
 
 
 @bp.app_template_global()
-def kept_comment(comment: Comment, reader: tuple, badge: str, replies: str, form: str,
-                 caller: Callable[[], str]) -> Markup:  # fmt: skip
+def comment_articles(comments: Iterable[Comment], replies: Mapping[int, list[Comment]],
+                     table: ThematicTable, conversation: Conversation, access: int,
+                     last_read: int, reply_form: tuple | None = None) -> Markup:  # fmt: skip
+    """The articles of these top-level comments with their replies (top-level id -> its
+    replies), as the reader sees them: the "new" badge on what they have not read, an empty
+    reply form under each comment they may answer, or the refused one (reply_form: the
+    comment's id and the form). Made here rather than in a template loop: a page shows 50
+    comments with their replies, and each article is mostly kept (kept_comment)."""
+    parts = comment_parts(table, conversation)
+    article = current_app.jinja_env.get_template("tables/_comment_macro.html").module.article
+    manage, is_open = access >= TABLE_MANAGE, conversation.status == "open"
+    may_answer = is_open and access >= TABLE_TAKE_PART
+    page = _page_key()
+
+    def one(comment: Comment, its_replies: Iterable[Comment]) -> str:
+        take_part = may_answer and not comment.parent_id
+        failed = None
+        if take_part and reply_form and str(reply_form[0]) == str(comment.id):
+            failed = reply_form[1]
+        replies_html = "".join(one(reply, ()) for reply in its_replies)
+        form_html = ""
+        if failed:
+            form_html = render_template("tables/_comment_form.html", table=table,
+                                        conversation=conversation, parent_id=comment.id,
+                                        form=failed, oob=False)  # fmt: skip
+        elif take_part:
+            form_html = parts.reply_form(comment.id)
+        may_edit = is_open and parts.may_edit(comment)
+        reader = (table.id, manage, take_part, may_edit, failed is not None)
+        return kept_comment(
+            comment, page, reader, parts.new_badge if comment.id > last_read else "",
+            replies_html, form_html,
+            lambda: article(comment, parts, manage, take_part, may_edit, failed is not None),
+        )  # fmt: skip
+
+    html = "".join(one(c, () if c.parent_id else replies.get(c.id, ())) for c in comments)
+    return Markup(html)  # noqa: S704  (rendered escaped)
+
+
+def kept_comment(comment: Comment, page: tuple | None, reader: tuple, badge: str, replies: str,
+                 form: str, caller: Callable[[], str]) -> Markup:  # fmt: skip
     """The comment's article (caller() renders it, with the three markers), with the new
-    badge, replies and reply form put in. reader: the table, and what the reader may do
-    with the comment (rights, whether they may edit it now, a refused reply)."""
-    names = g.get("mention_names")
-    if names is None:  # a page that did not read the mentioned names first: not kept
+    badge, replies and reply form put in. page: what all articles of the page are made
+    with (_page_key(); None: not kept); reader: the table, and what the reader may do with
+    the comment (rights, whether they may edit it now, a refused reply)."""
+    if page is None:
         return _spliced(_parts(caller()), badge, replies, form)
-    page = g.get("comment_page_key")  # what all articles of this page are made with
-    if page is None or page[0] is not names:
-        page = g.comment_page_key = (
-            names,
-            (tuple(sorted(names.items())), str(get_locale()), g.partnership.slug),
-        )
     key = (comment.id, comment.conversation_id, comment.parent_id, comment.created_at,
            comment.edited_at, comment.hidden_at, comment.hidden_reason, comment.body,
            comment.author.name, comment.hidden_by.name if comment.hidden_by else None,
-           reader, page[1])  # fmt: skip
+           reader, page)  # fmt: skip
     parts = _articles.get(key)
     if parts is None:
         parts = _parts(caller())
         keep(_articles, key, parts, ARTICLES_KEPT)
     return _spliced(parts, badge, replies, form)
+
+
+def _page_key() -> tuple | None:
+    """What the articles of this page are made with besides the comment itself: the names
+    its mentions show, the language and the links' slug; None on a page that did not read
+    the mentioned names first (its articles are not kept)."""
+    names = g.get("mention_names")
+    if names is None:
+        return None
+    return tuple(sorted(names.items())), str(get_locale()), g.partnership.slug
 
 
 def _parts(html: str) -> tuple[str, str, str, str]:

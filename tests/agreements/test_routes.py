@@ -573,6 +573,34 @@ def test_every_member_but_a_lezer_may_comment(app, world, login_as, role):
     assert f"Reactie van {role}." in main_of(client.get(url(world, f"/{number}")))
 
 
+def test_the_kept_comment_form_carries_each_sessions_own_token(app, world, login_as):
+    """The comment form is kept as HTML (app.kept.kept_form) without its CSRF token: each
+    member's page has their own, and a refused comment comes back with its text."""
+    from tests.conftest import CSRF, sign_in
+
+    number = make_in(app, world)
+    others = app.test_client()
+    sign_in(others, world.users["partner"])
+    for who, text in ((login_as(world, "teamlid"), "Eerst ik."), (others, "Dan ik.")):
+        page = html(who.get(url(world, f"/{number}")))
+        form = page[page.index('id="comment-heading"') :]
+        token = CSRF.search(form).group(1)
+
+        response = who.post(
+            url(world, f"/{number}/comments"), data={"csrf_token": token, "body": text}
+        )
+
+        assert response.status_code == 302
+    page = main_of(others.get(url(world, f"/{number}")))
+    assert "Eerst ik." in page and "Dan ik." in page
+
+    response = post(others, url(world, f"/{number}/comments"), {"body": "x" * 10001})
+
+    assert response.status_code == 422
+    assert "x" * 10001 in html(response)
+    assert "x" * 10001 not in html(others.get(url(world, f"/{number}")))
+
+
 def test_a_lezer_may_not_comment(app, world, login_as):
     number = make_in(app, world)
     client = login_as(world, "lezer")
