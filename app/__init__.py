@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
+from babel.support import Translations
 from flask import Flask, has_request_context, request, session, url_for
 from flask_babel import get_locale, get_translations
 from flask_login import current_user
@@ -142,6 +143,8 @@ def _init_templates(app: Flask) -> None:
     app.jinja_env.globals["url_pattern"] = url_pattern
     app.jinja_env.globals["kept_block"] = kept_block
     app.jinja_env.globals["kept_form"] = kept_form
+    # In place of Flask-Babel's: what a template's own `_` is for macros it imports.
+    app.jinja_env.globals.update(_gettext_functions(_LanguageTranslations()))
 
     @app.context_processor
     def layout_context():
@@ -174,11 +177,14 @@ def _in_page_language(show):
 def _gettext_for_render() -> dict:
     """The templates' gettext and ngettext for one rendering, bound to the request's
     translations: Flask-Babel's template functions look those up through the request
-    context on every call, a hundred and more times a page. They behave as Jinja's
-    "newstyle" gettext that Flask-Babel installs (which templates imported without context,
-    such as macros, still use): the text is escaped when autoescaping, and always a format
-    string."""
-    translations = get_translations()
+    context on every call, a hundred and more times a page."""
+    return _gettext_functions(get_translations())
+
+
+def _gettext_functions(translations) -> dict:
+    """gettext and ngettext for templates, with the texts of translations (its ugettext
+    and ungettext). They behave as Jinja's "newstyle" gettext that Flask-Babel installs:
+    the text is escaped when autoescaping, and always a format string."""
 
     @pass_context
     def gettext(context, string: str, **variables):
@@ -192,6 +198,28 @@ def _gettext_for_render() -> dict:
         return (Markup(text) if context.eval_ctx.autoescape else text) % variables  # noqa: S704
 
     return {"gettext": gettext, "_": gettext, "ngettext": ngettext}
+
+
+class _LanguageTranslations:
+    """The translations of the language being rendered (Flask-Babel's locale, so also
+    under force_locale), for templates rendered without the page's context: the macros a
+    template imports. Kept per language: Flask-Babel's own lookup goes through the request
+    context several times for each text."""
+
+    @staticmethod
+    def _current() -> Translations:
+        return _translations_of(str(get_locale()))
+
+    def ugettext(self, string: str) -> str:
+        return self._current().ugettext(string)
+
+    def ungettext(self, singular: str, plural: str, num: int) -> str:
+        return self._current().ungettext(singular, plural, num)
+
+
+@cache
+def _translations_of(language: str) -> Translations:
+    return get_translations()  # of the current locale, which is `language`
 
 
 @event.listens_for(Engine, "connect")
