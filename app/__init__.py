@@ -7,6 +7,7 @@ from pathlib import Path
 
 from babel.support import Translations
 from flask import Flask, has_request_context, request, session, url_for
+from flask.templating import Environment
 from flask_babel import get_locale, get_translations
 from flask_login import current_user
 from jinja2 import pass_context
@@ -82,8 +83,22 @@ def select_locale() -> str:
     return "nl"
 
 
+class _TemplateEnvironment(Environment):
+    def make_globals(self, d):
+        """A template's globals as one dict: Jinja's own is a ChainMap over the
+        environment's, so that globals added later still reach templates loaded earlier,
+        and every rendering, include and macro import then walks that chain (an import
+        compares all its keys: some 700 calls a page). Every global is added while the app
+        is created, before a template loads (tests/test_views.py checks it)."""
+        return {**self.globals, **(d or {})}
+
+
+class _Flask(Flask):
+    jinja_environment = _TemplateEnvironment
+
+
 def create_app(overrides: dict | None = None) -> Flask:
-    app = Flask(
+    app = _Flask(
         __name__,
         instance_path=str(ROOT / "instance"),
         template_folder=str(ROOT / "templates"),

@@ -105,3 +105,19 @@ def test_render_gives_the_partial_to_htmx_and_the_full_page_otherwise(app, heade
         body, status = render("errors/error.html", "activity/_bell.html", unread=0)
         assert status == 200
         assert ("<html" in body) is not partial
+
+
+def test_every_global_is_added_before_a_template_loads(app):
+    """A template's globals are a copy of the environment's made when it loads
+    (app._TemplateEnvironment): creating the app loads none, so each template has all of
+    them, and the same ones."""
+    from app import create_app
+
+    fresh = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]}
+    )
+
+    assert not fresh.jinja_env.cache
+    template = fresh.jinja_env.get_template("base.html")
+    assert template.globals == fresh.jinja_env.globals
+    assert {"csrf_token", "url_for", "_", "kept_form", "comment_articles"} <= set(template.globals)
