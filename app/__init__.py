@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -159,7 +160,7 @@ def _init_templates(app: Flask) -> None:
     app.jinja_env.globals["kept_block"] = kept_block
     app.jinja_env.globals["kept_form"] = kept_form
     # In place of Flask-Babel's: what a template's own `_` is for macros it imports.
-    app.jinja_env.globals.update(_gettext_functions(_LanguageTranslations()))
+    app.jinja_env.globals.update(_gettext_functions(_language_translations))
 
     @app.context_processor
     def layout_context():
@@ -193,43 +194,44 @@ def _gettext_for_render() -> dict:
     """The templates' gettext and ngettext for one rendering, bound to the request's
     translations: Flask-Babel's template functions look those up through the request
     context on every call, a hundred and more times a page."""
-    return _gettext_functions(get_translations())
+    translations = get_translations()
+    return _gettext_functions(lambda: translations)
 
 
-def _gettext_functions(translations) -> dict:
-    """gettext and ngettext for templates, with the texts of translations (its ugettext
-    and ungettext). They behave as Jinja's "newstyle" gettext that Flask-Babel installs:
-    the text is escaped when autoescaping, and always a format string."""
+def _gettext_functions(translations: Callable[[], Translations]) -> dict:
+    """gettext and ngettext for templates, with the texts of translations(). They behave
+    as Jinja's "newstyle" gettext that Flask-Babel installs: the text is escaped when
+    autoescaping, and always a format string."""
 
     @pass_context
     def gettext(context, string: str, **variables):
-        text = translations.ugettext(string)
+        if not variables and context.eval_ctx.autoescape:
+            return _html_text(translations(), string)
+        text = translations().ugettext(string)
         return (Markup(text) if context.eval_ctx.autoescape else text) % variables  # noqa: S704
 
     @pass_context
     def ngettext(context, singular: str, plural: str, num: int, **variables):
         variables.setdefault("num", num)
-        text = translations.ungettext(singular, plural, num)
+        text = translations().ungettext(singular, plural, num)
         return (Markup(text) if context.eval_ctx.autoescape else text) % variables  # noqa: S704
 
     return {"gettext": gettext, "_": gettext, "ngettext": ngettext}
 
 
-class _LanguageTranslations:
+@lru_cache(maxsize=4096)
+def _html_text(translations: Translations, string: str) -> Markup:
+    """A text without variables as HTML, once per translations and text: a page shows
+    dozens of them."""
+    return Markup(translations.ugettext(string)) % {}  # noqa: S704  (a translation)
+
+
+def _language_translations() -> Translations:
     """The translations of the language being rendered (Flask-Babel's locale, so also
     under force_locale), for templates rendered without the page's context: the macros a
     template imports. Kept per language: Flask-Babel's own lookup goes through the request
     context several times for each text."""
-
-    @staticmethod
-    def _current() -> Translations:
-        return _translations_of(str(get_locale()))
-
-    def ugettext(self, string: str) -> str:
-        return self._current().ugettext(string)
-
-    def ungettext(self, singular: str, plural: str, num: int) -> str:
-        return self._current().ungettext(singular, plural, num)
+    return _translations_of(str(get_locale()))
 
 
 @cache
