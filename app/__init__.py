@@ -45,7 +45,7 @@ from app.search import contributions as search
 from app.seeds import seed_cli
 from app.tables import contributions as tables
 from app.urls import url_pattern
-from app.views import page_url
+from app.views import labels_context, page_url
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -161,6 +161,8 @@ def _init_templates(app: Flask) -> None:
     app.jinja_env.globals["kept_form"] = kept_form
     # In place of Flask-Babel's: what a template's own `_` is for macros it imports.
     app.jinja_env.globals.update(_gettext_functions(_language_translations))
+
+    app.context_processor(labels_context)
 
     @app.context_processor
     def layout_context():

@@ -406,3 +406,6 @@ table_outcomes: Registry[TableOutcomes] = Registry("table outcomes")
 period_parts: Registry[PeriodPart] = Registry("cycle summary parts")
 # object kind ("agreement", "risk", "comment", ...) -> how documents attach to it
 attachables: Registry[Attachable] = Registry("attachables")
+# area -> {name in templates: module constant mapping a value to its lazy label (_l)}, every
+# page's context, translated into the page's language (app.views.labels_context)
+page_labels: Registry[Mapping[str, Mapping]] = Registry("page labels")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -10,31 +10,31 @@ from urllib.parse import urlsplit
 from flask import current_app, flash, render_template, request, url_for
 from flask_babel import get_locale
 
+from app import registry
 from app.errors import EditConflict, ServiceError
 from app.extensions import db
 from app.forms import is_id, mark_refused
 from app.kept import kept_count
 
-_LABELS: dict[tuple[int, str], tuple[Mapping, dict[str, str]]] = {}
+_LABELS: dict[tuple[str, ...], dict[str, dict[str, str]]] = {}
 
 
-def page_labels(**labels: Mapping) -> dict[str, dict[str, str]]:
-    """Dicts of lazy labels (`_l`) translated into the request's language, for a context
-    processor: ``page_labels(risk_status_labels=STATUS_LABELS, …)``. Each is translated
-    once per process and language, as translations do not change while it runs; a list
-    shows a label on every row, and a lazy label is translated through the request
-    context each time it is shown. Only for dicts that live as long as the process (module
-    constants): the cache holds on to them."""
-    language = str(get_locale())
-    return {name: _translated(mapping, language) for name, mapping in labels.items()}
-
-
-def _translated(labels: Mapping, language: str) -> dict[str, str]:
-    key = (id(labels), language)
+def labels_context() -> dict[str, dict[str, str]]:
+    """The context processor of every page: the labels the areas register
+    (app.registry.page_labels), translated into the page's language once per process and
+    language. A list shows a label on every row, and a lazy label is translated through the
+    request context each time it is shown. The areas' mappings are module constants,
+    registered while the app is created."""
+    areas = registry.page_labels.keys()
+    key = (str(get_locale()), *areas)
     found = _LABELS.get(key)
-    if found is None or found[0] is not labels:
-        found = _LABELS[key] = (labels, {name: str(label) for name, label in labels.items()})
-    return found[1]
+    if found is None:
+        found = _LABELS[key] = {
+            name: {value: str(label) for value, label in labels.items()}
+            for area in areas
+            for name, labels in registry.page_labels[area].items()
+        }
+    return found
 
 
 def render(full: str, partial: str | None = None, status: int = 200, **context):

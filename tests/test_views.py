@@ -121,3 +121,28 @@ def test_every_global_is_added_before_a_template_loads(app):
     template = fresh.jinja_env.get_template("base.html")
     assert template.globals == fresh.jinja_env.globals
     assert {"csrf_token", "url_for", "_", "kept_form", "comment_articles"} <= set(template.globals)
+
+
+def test_every_page_has_the_areas_labels_in_its_language(app):
+    """app.views.labels_context: the labels the areas register (app.registry.page_labels),
+    translated once per language and kept."""
+    from flask import session
+
+    from app import registry
+    from app.agreements.models import ACTIVE
+    from app.views import labels_context
+    from tests.conftest import message
+
+    assert {"agreements", "risks", "cycles", "manifest"} <= set(registry.page_labels.keys())
+    with app.test_request_context("/"):
+        session["lang"] = "nl"
+        dutch = labels_context()
+        assert labels_context() is dutch  # kept
+    with app.test_request_context("/"):
+        session["lang"] = "en"
+        english = labels_context()
+    assert dutch["agreement_status_labels"][ACTIVE] == message(app, "active", "nl")
+    assert english["agreement_status_labels"][ACTIVE] == "active"
+    assert dutch["agreement_status_labels"][ACTIVE] != "active"
+    names = {name for area in registry.page_labels for name in area}
+    assert names == set(dutch) == set(english)

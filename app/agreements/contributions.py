@@ -29,7 +29,7 @@ from app.agreements.models import (
     AgreementComment,
     AgreementParty,
 )
-from app.agreements.routes import SHORT_KIND, STATUS_LABELS, bp
+from app.agreements.routes import PAGE_LABELS, SHORT_KIND, STATUS_BADGES, STATUS_LABELS, bp
 from app.documents.services import document_ids
 from app.documents.views import numbered_object
 from app.exports.ics import day_event
@@ -188,6 +188,8 @@ attach_agreement = numbered_object(Agreement, "agreements.show", "agreement.edit
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+    registry.page_labels.register("agreements", PAGE_LABELS)
+    app.jinja_env.globals["agreement_status_badges"] = STATUS_BADGES
     registry.objects.register("agreement", ObjectKind(resolve_agreement, followable=True))
     registry.attachables.register("agreement", Attachable(_l("Agreement"), attach_agreement))
     for name, audit_type in AUDIT_TYPES.items():

@@ -45,7 +45,6 @@ from app.views import (
     ensure_current,
     form_status,
     kept_total_page,
-    page_labels,
     render,
     service_errors,
 )
@@ -74,17 +73,14 @@ FIELD_LABELS = {
 }
 
 
-@bp.app_context_processor
-def agreement_labels():
-    return {
-        **page_labels(
-            agreement_status_labels=STATUS_LABELS,
-            agreement_kind_labels=SHORT_KIND,
-            agreement_field_labels=FIELD_LABELS,
-            decision_labels=services.DECISION_LABELS,
-        ),
-        "agreement_status_badges": STATUS_BADGES,
-    }
+# The labels this area's templates show, translated into the page's language for every
+# page (app.views.labels_context, through app.registry.page_labels).
+PAGE_LABELS = {
+    "agreement_status_labels": STATUS_LABELS,
+    "agreement_kind_labels": SHORT_KIND,
+    "agreement_field_labels": FIELD_LABELS,
+    "decision_labels": services.DECISION_LABELS,
+}
 
 
 def _agreement_or_404(number: int):

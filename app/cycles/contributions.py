@@ -19,8 +19,8 @@ from app.cycles.forms import (
     STATUS_LABELS,
 )
 from app.cycles.imports import IMPORTER
-from app.cycles.models import BoardDecision, Cycle, CycleProposal, Indicator
-from app.cycles.routes import bp
+from app.cycles.models import PHASES, BoardDecision, Cycle, CycleProposal, Indicator
+from app.cycles.routes import PAGE_LABELS, bp
 from app.documents.services import document_ids
 from app.documents.views import numbered_object
 from app.extensions import db
@@ -124,6 +124,8 @@ attach_cycle = numbered_object(Cycle, "cycles.show", "cycle.manage")
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+    registry.page_labels.register("cycles", PAGE_LABELS)
+    app.jinja_env.globals["phases"] = PHASES
     registry.objects.register("cycle", ObjectKind(resolve_cycle, followable=True))
     registry.attachables.register("cycle", Attachable(_l("Cycle"), attach_cycle))
     registry.objects.register("indicator", ObjectKind(resolve_indicator))

@@ -29,24 +29,21 @@ from app.forms import is_id, select_choices
 from app.kept import kept_fragment
 from app.partnerships.services import organisations_of
 from app.policy import can, requires
-from app.views import confirmation_page, confirmed, form_status, page_labels, service_errors
+from app.views import confirmation_page, confirmed, form_status, service_errors
 
 bp = Blueprint("cycles", __name__, url_prefix="/p/<slug>")
 
 
-@bp.app_context_processor
-def cycle_labels():
-    return {
-        **page_labels(
-            indicator_direction_labels=DIRECTION_LABELS,
-            indicator_kind_labels=KIND_LABELS,
-            indicator_status_labels=STATUS_LABELS,
-            phase_labels=PHASE_LABELS,
-            board_decision_labels=DECISION_LABELS,
-            vote_labels=VOTE_LABELS,
-        ),
-        "phases": PHASES,
-    }
+# The labels this area's templates show, translated into the page's language for every
+# page (app.views.labels_context, through app.registry.page_labels).
+PAGE_LABELS = {
+    "indicator_direction_labels": DIRECTION_LABELS,
+    "indicator_kind_labels": KIND_LABELS,
+    "indicator_status_labels": STATUS_LABELS,
+    "phase_labels": PHASE_LABELS,
+    "board_decision_labels": DECISION_LABELS,
+    "vote_labels": VOTE_LABELS,
+}
 
 
 # --- indicators -------------------------------------------------------------------------------

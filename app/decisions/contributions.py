@@ -29,7 +29,7 @@ from app.decisions.models import (
     ProposalAnswer,
     ProposalOrganisation,
 )
-from app.decisions.routes import bp
+from app.decisions.routes import PAGE_LABELS, bp
 from app.exports.ics import event
 from app.extensions import db
 from app.partnerships.models import Membership
@@ -227,6 +227,7 @@ INDEXERS = (
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+    registry.page_labels.register("decisions", PAGE_LABELS)
     registry.objects.register("decision", ObjectKind(resolve_proposal))
     registry.search_kinds.register("decision", _l("Decisions"))
     for name, audit_type in AUDIT_TYPES.items():

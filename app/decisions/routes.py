@@ -43,21 +43,21 @@ from app.partnerships.models import Membership
 from app.partnerships.services import organisations_of
 from app.policy import may_designate_for, may_propose_for_partnership, requires
 from app.tables.models import ThematicTable
-from app.views import ensure_current, form_status, page_labels, page_number, service_errors
+from app.views import ensure_current, form_status, page_number, service_errors
 
 bp = Blueprint("decisions", __name__, url_prefix="/p/<slug>/decisions")
 PAGE_SIZE = 20
 
 
-@bp.app_context_processor
-def decision_labels():
-    return page_labels(
-        proposal_method_labels=METHOD_LABELS,
-        proposal_position_labels=POSITION_LABELS,
-        proposal_outcome_labels=OUTCOME_LABELS,
-        proposal_result_labels=RESULT_LABELS,
-        proposal_status_labels=STATUS_LABELS,
-    )
+# The labels this area's templates show, translated into the page's language for every
+# page (app.views.labels_context, through app.registry.page_labels).
+PAGE_LABELS = {
+    "proposal_method_labels": METHOD_LABELS,
+    "proposal_position_labels": POSITION_LABELS,
+    "proposal_outcome_labels": OUTCOME_LABELS,
+    "proposal_result_labels": RESULT_LABELS,
+    "proposal_status_labels": STATUS_LABELS,
+}
 
 
 def _proposal(number: int) -> Proposal:

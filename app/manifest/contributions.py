@@ -21,7 +21,7 @@ from app.manifest.models import (
     PrincipleText,
     ProposalComment,
 )
-from app.manifest.routes import PROPOSAL_STATUS_LABELS, VERSION_STATUS_LABELS, bp
+from app.manifest.routes import PAGE_LABELS, PROPOSAL_STATUS_LABELS, VERSION_STATUS_LABELS, bp
 from app.partnerships.models import Membership
 from app.policy import can
 from app.registry import Attachable, AttachTarget, AuditType, Indexer, NotificationKind, ObjectKind
@@ -175,6 +175,7 @@ SEARCH_KINDS = {
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+    registry.page_labels.register("manifest", PAGE_LABELS)
     registry.objects.register("principle", ObjectKind(resolve_principle))
     registry.objects.register("proposal", ObjectKind(resolve_proposal))
     registry.attachables.register(

@@ -25,7 +25,7 @@ from app.manifest.forms import (
 from app.manifest.links import sections_for
 from app.manifest.models import OPEN, ChangeProposal, Principle, PrincipleText
 from app.policy import can, get_scoped_or_404, requires
-from app.views import ensure_current, form_status, page_labels, page_number, service_errors
+from app.views import ensure_current, form_status, page_number, service_errors
 
 bp = Blueprint("manifest", __name__, url_prefix="/p/<slug>/manifest")
 
@@ -475,10 +475,10 @@ PRINCIPLE_FIELD_LABELS = {
 }
 
 
-@bp.app_context_processor
-def manifest_labels():
-    return page_labels(
-        proposal_states=PROPOSAL_STATES,
-        change_labels=CHANGE_LABELS,
-        field_labels=PRINCIPLE_FIELD_LABELS,
-    )
+# The labels this area's templates show, translated into the page's language for every
+# page (app.views.labels_context, through app.registry.page_labels).
+PAGE_LABELS = {
+    "proposal_states": PROPOSAL_STATES,
+    "change_labels": CHANGE_LABELS,
+    "field_labels": PRINCIPLE_FIELD_LABELS,
+}

@@ -56,7 +56,7 @@ from app.reviews.models import (
     PrivacyConfirmation,
     Review,
 )
-from app.reviews.routes import bp
+from app.reviews.routes import PAGE_LABELS, bp
 from app.reviews.services import check_upload as check_review_upload
 from app.search.services import Doc, join_text
 from app.urls import path_for, path_in
@@ -337,6 +337,7 @@ SEARCH_KINDS = {
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+    registry.page_labels.register("reviews", PAGE_LABELS)
     app.cli.add_command(reviews_cli)
     registry.objects.register(
         "review", ObjectKind(resolve_review, followable=True, may_follow=may_follow_review)

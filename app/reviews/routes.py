@@ -47,7 +47,6 @@ from app.views import (
     ensure_current,
     form_status,
     kept_total_page,
-    page_labels,
     page_number,
     render,
     service_errors,
@@ -77,17 +76,17 @@ HIT_LABELS = {
 }
 
 
-@bp.app_context_processor
-def review_labels():
-    return page_labels(
-        review_kind_labels=KIND_LABELS,
-        aim_labels=AIM_LABELS,
-        lesson_level_labels=LEVEL_LABELS,
-        arena_labels=ARENA_LABELS,
-        follow_up_labels=FOLLOW_UP_LABELS,
-        action_status_labels=ACTION_STATUS_LABELS,
-        hit_labels=HIT_LABELS,
-    )
+# The labels this area's templates show, translated into the page's language for every
+# page (app.views.labels_context, through app.registry.page_labels).
+PAGE_LABELS = {
+    "review_kind_labels": KIND_LABELS,
+    "aim_labels": AIM_LABELS,
+    "lesson_level_labels": LEVEL_LABELS,
+    "arena_labels": ARENA_LABELS,
+    "follow_up_labels": FOLLOW_UP_LABELS,
+    "action_status_labels": ACTION_STATUS_LABELS,
+    "hit_labels": HIT_LABELS,
+}
 
 
 def _review_or_404(number: int) -> Review:

@@ -38,7 +38,7 @@ from app.risks.dashboard import risks_attention, risks_glance
 from app.risks.forms import MEASURE_STATUS_LABELS, STATUS_LABELS, STRATEGY_LABELS
 from app.risks.imports import IMPORTER
 from app.risks.models import Measure, Risk, RiskCategory, RiskComment
-from app.risks.routes import bp
+from app.risks.routes import PAGE_LABELS, bp
 from app.search.services import Doc, join_text
 from app.urls import path_for, path_in
 
@@ -215,6 +215,7 @@ attach_risk = numbered_object(Risk, "risks.show", "risk.edit")
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+    registry.page_labels.register("risks", PAGE_LABELS)
     registry.objects.register("risk", ObjectKind(resolve_risk, followable=True))
     registry.attachables.register("risk", Attachable(_l("Risk"), attach_risk))
     for name, audit_type in AUDIT_TYPES.items():

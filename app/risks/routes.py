@@ -45,7 +45,6 @@ from app.views import (
     ensure_current,
     form_status,
     kept_total_page,
-    page_labels,
     render,
     service_errors,
 )
@@ -53,14 +52,14 @@ from app.views import (
 bp = Blueprint("risks", __name__, url_prefix="/p/<slug>/risks")
 
 
-@bp.app_context_processor
-def risk_labels():
-    return page_labels(
-        risk_status_labels=STATUS_LABELS,
-        risk_strategy_labels=STRATEGY_LABELS,
-        risk_level_labels=LEVEL_LABELS,
-        measure_status_labels=MEASURE_STATUS_LABELS,
-    )
+# The labels this area's templates show, translated into the page's language for every
+# page (app.views.labels_context, through app.registry.page_labels).
+PAGE_LABELS = {
+    "risk_status_labels": STATUS_LABELS,
+    "risk_strategy_labels": STRATEGY_LABELS,
+    "risk_level_labels": LEVEL_LABELS,
+    "measure_status_labels": MEASURE_STATUS_LABELS,
+}
 
 
 def _risk_or_404(number: int):

@@ -39,7 +39,7 @@ from app.tables.models import (
     TableMember,
     ThematicTable,
 )
-from app.tables.routes import _page_of, bp
+from app.tables.routes import PAGE_LABELS, _page_of, bp
 from app.tables.services import access_to
 from app.urls import path_in
 
@@ -296,6 +296,7 @@ SEARCH_KINDS = {
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+    registry.page_labels.register("tables", PAGE_LABELS)
     registry.objects.register("table", ObjectKind(resolve_table))
     registry.objects.register("conversation", ObjectKind(resolve_conversation, followable=True))
     registry.objects.register("meeting", ObjectKind(resolve_meeting))

@@ -50,14 +50,14 @@ from app.tables.forms import (
 from app.tables.models import Comment, Conversation, Meeting, MeetingDecision, ThematicTable
 from app.timeutil import local, utcnow
 from app.urls import url_pattern
-from app.views import ensure_current, form_status, page_labels, page_number, service_errors
+from app.views import ensure_current, form_status, page_number, service_errors
 
 bp = Blueprint("tables", __name__, url_prefix="/p/<slug>/tables")
 
 
-@bp.app_context_processor
-def table_labels():
-    return page_labels(table_status_labels=STATUS_LABELS)
+# The labels this area's templates show, translated into the page's language for every
+# page (app.views.labels_context, through app.registry.page_labels).
+PAGE_LABELS = {"table_status_labels": STATUS_LABELS}
 
 
 @bp.app_template_filter("comment_markdown")
