@@ -93,9 +93,6 @@ def layout_context() -> dict:
     if current_user and current_user.is_authenticated:
         my_partnerships = partnership_menu(current_user.id)
     return {
-        "role_labels": ROLE_LABELS,
-        "kind_labels": ORGANISATION_KIND_LABELS,
-        "invitation_states": INVITATION_STATES,
         "my_partnerships": my_partnerships,
         "partnership": g.get("partnership"),
         "membership": g.get("membership"),
@@ -109,5 +106,13 @@ def init_app(app: Flask) -> None:
     registry.importers.register("members", IMPORTER)
     app.cli.add_command(partnership_cli)
     app.context_processor(layout_context)
+    registry.page_labels.register(
+        "partnerships",
+        {
+            "role_labels": ROLE_LABELS,
+            "kind_labels": ORGANISATION_KIND_LABELS,
+            "invitation_states": INVITATION_STATES,
+        },
+    )
     for name, audit_type in AUDIT_TYPES.items():
         registry.audit_types.register(name, audit_type)

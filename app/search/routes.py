@@ -25,6 +25,6 @@ def index(slug: str):
             error, status = problem.message, 400
     return render(
         "search/index.html", "search/_results.html", status=status, query=query[:1000],
-        results=results, error=error, kinds=services.kinds(),
+        results=results, error=error,
         comment_limit=services.COMMENT_LIMIT,
     )  # fmt: skip
