@@ -443,13 +443,18 @@ def _documents(ids: list[int]) -> list[SearchDocument]:
 def highlight(value: str, stems: set[str]) -> Markup:
     """value, escaped, with the words whose stem was searched for in <mark>."""
     out, last = [], 0
+    stem_of = _STEMS.get  # a page highlights some 1,500 words: the stems known, mostly
     for match in WORD.finditer(value):
-        if _stem(match.group().lower()) in stems:  # a match of WORD is one word
+        word = match.group()
+        lowered = word.lower()  # a match of WORD is one word
+        if (stem_of(lowered) or _stem(lowered)) in stems:
             out.append(escape(value[last : match.start()]))
-            out.append(Markup("<mark>%s</mark>") % match.group())
+            out.append(f"<mark>{word}</mark>")  # letters and digits only: nothing to escape
             last = match.end()
+    if not out:
+        return escape(value)
     out.append(escape(value[last:]))
-    return Markup("").join(out)
+    return Markup("".join(out))  # noqa: S704  (escaped above)
 
 
 def snippet(body: str, stems: set[str], words: int = 30) -> Markup:
@@ -461,8 +466,10 @@ def snippet(body: str, stems: set[str], words: int = 30) -> Markup:
     before: deque[re.Match] = deque(maxlen=words // 3)
     passed = 0  # words before the match
     first = None
+    stem_of = _STEMS.get
     for passed, token in enumerate(tokens):  # noqa: B007 (read after the loop)
-        if _stem(token.group().lower()) in stems:
+        lowered = token.group().lower()
+        if (stem_of(lowered) or _stem(lowered)) in stems:
             first = token
             break
         before.append(token)
@@ -483,6 +490,4 @@ def snippet(body: str, stems: set[str], words: int = 30) -> Markup:
     begin_at = window[0].start() if start else 0
     end_at = window[-1].end() if more else len(body)
     text_part = highlight(" ".join(body[begin_at:end_at].split()), stems)
-    prefix = Markup("… ") if start else Markup("")
-    suffix = Markup(" …") if more else Markup("")
-    return prefix + text_part + suffix
+    return Markup(f"{'… ' if start else ''}{text_part}{' …' if more else ''}")  # noqa: S704  (highlighted: escaped)
