@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, render_template, request, url_for
+from flask import current_app, flash, g, render_template, request
 from flask_babel import get_locale
 
 from app import registry
@@ -15,6 +15,7 @@ from app.errors import EditConflict, ServiceError
 from app.extensions import db
 from app.forms import is_id, mark_refused
 from app.kept import kept_count
+from app.urls import url_pattern
 
 _LABELS: dict[tuple[str, ...], dict[str, dict[str, str]]] = {}
 
@@ -168,9 +169,14 @@ def ensure_current(obj, form, fields: dict) -> None:
 
 
 def page_url(number: int) -> str:
-    """The current URL with its filters kept and ?page= set."""
-    # The path's own values win over the query string, and url_for's own options
-    # (_anchor, _external, ...) are never taken from it.
-    query = {k: v for k, v in request.args.to_dict().items() if not k.startswith("_")}
-    args = {**query, **(request.view_args or {}), "page": number}
-    return url_for(request.endpoint, **args)
+    """The current URL with its filters kept and ?page= set (built once a request: a list's
+    pagination links up to nine pages)."""
+    pattern = g.get("page_url_pattern")
+    if pattern is None:
+        # The path's own values win over the query string, and url_for's own options
+        # (_anchor, _external, ...) are never taken from it.
+        query = {k: v for k, v in request.args.to_dict().items() if not k.startswith("_")}
+        args = {**query, **(request.view_args or {})}
+        args.pop("page", None)
+        pattern = g.page_url_pattern = url_pattern(request.endpoint, "page", **args)
+    return pattern(number)
