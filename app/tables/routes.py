@@ -509,8 +509,7 @@ def post_comment(slug: str, table_id: int, conversation_id: int):
                 return render_template(
                     "tables/_comment_posted.html", table=table, access=access,
                     conversation=conversation, comment=comment,
-                    replies=[], last_read=comment.id, TAKE_PART=TABLE_TAKE_PART,
-                    MANAGE=TABLE_MANAGE,
+                    replies=[], last_read=comment.id,
                 )  # fmt: skip
             flash(_("Your comment has been placed."), "success")
             # From the URL and the comment's key: the commit expired the loaded objects,
