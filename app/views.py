@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -14,7 +14,7 @@ from app import registry
 from app.errors import EditConflict, ServiceError
 from app.extensions import db
 from app.forms import is_id, mark_refused
-from app.kept import kept_count
+from app.kept import kept_count, kept_fragment
 from app.urls import url_pattern
 
 _LABELS: dict[tuple[str, ...], dict[str, dict[str, str]]] = {}
@@ -53,6 +53,27 @@ def kept_total_page(query, per_page: int | None = None):
     page = db.paginate(query, page=page_number(), per_page=size, error_out=False, count=False)
     page.total = kept_count(query)
     return page
+
+
+def list_page(full: str, results: str, rows: Callable[[], dict], *key: Hashable, **context):
+    """A list page whose results (its table and pagination, the template ``results``) are
+    kept until what they read changes (app.kept): only for a list that reads no table in
+    app.kept.UNREAD. ``rows()`` reads what the results show (the page of rows, its total)
+    and is called only when they are not kept; ``context`` goes to both templates, and the
+    full page shows the results as ``results``. An htmx request gets the results alone.
+
+    The key holds the partnership, the query string as asked (the filters and the page;
+    the pagination links repeat it), the language and ``key``: whatever else the results
+    depend on, such as the reader's rights."""
+
+    def make() -> str:
+        return render_template(results, **rows(), **context)
+
+    asked = tuple(request.args.items(multi=True))
+    html = kept_fragment(("list", results, g.partnership.id, asked, str(get_locale()), *key), make)
+    if request.htmx:
+        return html, 200
+    return render_template(full, results=html, **context), 200
 
 
 def safe_next(target: str | None, default: str = "/") -> str:

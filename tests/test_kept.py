@@ -8,15 +8,17 @@ from datetime import timedelta
 
 import pytest
 from flask_babel import force_locale
+from sqlalchemy import select
 
 from app import kept, registry
 from app.activity.models import AuditEvent
 from app.activity.services import record
 from app.extensions import db
 from app.partnerships import dashboard
+from app.risks.models import RiskCategory
 from app.timeutil import today
 from tests.conftest import post, sign_in
-from tests.cycles.builders import make_agreement
+from tests.cycles.builders import make_agreement, make_risk
 
 
 @pytest.fixture
@@ -369,3 +371,76 @@ def test_the_list_filter_bars_show_the_chosen_filters_and_follow_a_change(
     assert post(client, "/language", {"language": "en", "next": risks}).status_code == 302
     english = client.get(f"{risks}?status=beheerst").get_data(as_text=True)
     assert 'aria-label="Filter risks"' in english
+
+
+def test_a_list_is_read_and_rendered_once_per_query_rights_and_language(
+    app, world, fresh_fragments, monkeypatch
+):
+    from app.agreements import services as agreement_services
+
+    read = []
+    real_query = agreement_services.agreements_query
+    monkeypatch.setattr(
+        agreement_services,
+        "agreements_query",
+        lambda *a, **k: read.append(1) or real_query(*a, **k),
+    )
+    app.config["SAMENSPEL_PAGE_SIZE"] = 2
+    with app.app_context():
+        for number in (1, 2, 3):
+            make_agreement(world, number, f"Afspraak {number}")
+        db.session.commit()
+    path = f"/p/{world.slug}/agreements/"
+    manager = sign_in(app.test_client(), world.users["programmamanager"].email)
+    reader = sign_in(app.test_client(), world.users["lezer"].email)
+    other_reader = sign_in(app.test_client(), world.users["teamlid"].email)
+    first = manager.get(path).get_data(as_text=True)
+    assert "Afspraak 1" in first and "Afspraak 3" not in first  # two a page
+    assert "Inlezen uit Excel of CSV" in first  # the manager may import
+    assert manager.get(path).get_data(as_text=True) == first
+    assert len(read) == 1  # kept for the second view
+    # Rights that differ: rendered for the reader, without the import link.
+    seen = reader.get(path).get_data(as_text=True)
+    assert "Afspraak 1" in seen and "Inlezen uit Excel of CSV" not in seen
+    assert len(read) == 2
+    assert other_reader.get(path).status_code == 200
+    assert len(read) == 2  # the same rights: the reader's rendering
+    # Another page, or the same filters asked otherwise, is its own; the pagination
+    # repeats the query string as asked.
+    second = reader.get(path + "?page=2&status=").get_data(as_text=True)
+    assert "Afspraak 3" in second and "Afspraak 1" not in second
+    assert "status=&amp;page=1" in second
+    assert len(read) == 3
+    # An htmx request gets the results alone, from what is kept.
+    results = reader.get(path, headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "<html" not in results and "Afspraak 1" in results
+    assert results.strip() in seen
+    assert len(read) == 3
+    with reader.session_transaction() as session:
+        session["lang"] = "en"
+    assert "Agreements of" in reader.get(path).get_data(as_text=True)
+    assert len(read) == 4  # each language its own
+    with app.app_context():  # a write the list reads: read again, the new title shown
+        agreement_services.get_agreement(world.partnership.id, 1).title = "Herzien"
+        db.session.commit()
+    assert "Herzien" in manager.get(path).get_data(as_text=True)
+    assert len(read) == 5
+
+
+def test_a_kept_risk_list_shows_a_new_risk_and_the_rights_of_its_reader(
+    app, world, fresh_fragments
+):
+    path = f"/p/{world.slug}/risks/"
+    manager = sign_in(app.test_client(), world.users["programmamanager"].email)
+    reader = sign_in(app.test_client(), world.users["lezer"].email)
+    assert "Geen risico's gevonden met dit filter." in manager.get(path).get_data(as_text=True)
+    with app.app_context():
+        category = db.session.scalars(
+            select(RiskCategory.id).where(RiskCategory.partnership_id == world.partnership.id)
+        ).first()
+        make_risk(world, category, 1, "Wachtlijst loopt op", today(), (2, 2))
+        db.session.commit()
+    page = manager.get(path).get_data(as_text=True)
+    assert "Wachtlijst loopt op" in page and "Inlezen uit Excel of CSV" in page
+    seen = reader.get(path).get_data(as_text=True)
+    assert "Wachtlijst loopt op" in seen and "Inlezen uit Excel of CSV" not in seen

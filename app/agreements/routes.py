@@ -39,13 +39,13 @@ from app.forms import select_choices
 from app.manifest.links import linked_principle_ids
 from app.manifest.services import principle_choices
 from app.partnerships.services import owner_choices
-from app.policy import requires
+from app.policy import can, requires
 from app.views import (
     confirmed,
     ensure_current,
     form_status,
     kept_total_page,
-    render,
+    list_page,
     service_errors,
 )
 
@@ -104,12 +104,16 @@ def _choices(form: AgreementForm) -> None:
 @requires("agreement.view")
 def index(slug: str):
     filters = services.Filters.from_args(request.args)
-    page = kept_total_page(services.agreements_query(g.partnership.id, filters))
-    return render(
+
+    def rows() -> dict:
+        page = kept_total_page(services.agreements_query(g.partnership.id, filters))
+        return {"page": page, "party_names": services.party_names(page.items)}
+
+    return list_page(
         "agreements/index.html",
         "agreements/_list.html",
-        page=page,
-        party_names=services.party_names(page.items),
+        rows,
+        can("import.run"),
         filters=filters,
         today=services.today(),
         organisations=services.organisations_of(g.partnership.id),

@@ -25,7 +25,7 @@ from app.kept import kept_fragment
 from app.manifest.links import linked_principle_ids
 from app.manifest.services import principle_choices
 from app.partnerships.services import members_of, organisations_of, owner_choices
-from app.policy import requires
+from app.policy import can, requires
 from app.risks import services
 from app.risks.forms import (
     LEVEL_LABELS,
@@ -45,7 +45,7 @@ from app.views import (
     ensure_current,
     form_status,
     kept_total_page,
-    render,
+    list_page,
     service_errors,
 )
 
@@ -100,11 +100,11 @@ def _measure_choices(form) -> None:
 @requires("risk.view")
 def index(slug: str):
     filters = services.Filters.from_args(request.args)
-    page = kept_total_page(services.risks_query(g.partnership.id, filters))
-    return render(
+    return list_page(
         "risks/index.html",
         "risks/_list.html",
-        page=page,
+        lambda: {"page": kept_total_page(services.risks_query(g.partnership.id, filters))},
+        can("import.run"),
         filters=filters,
         limits=services.thresholds(g.partnership.id),
         level_of=_level,
