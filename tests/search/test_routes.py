@@ -138,6 +138,27 @@ def test_a_group_with_more_hits_links_to_all_of_its_kind(app, world, login_as):
     assert len(hit_links(html(response))) == 7
 
 
+def test_the_links_to_a_kind_are_those_url_for_builds(app, world, login_as, agreements):
+    from markupsafe import escape
+
+    client = login_as(world, "lezer")
+    query = "wachttijden &%<>"
+    page = results_of(html(client.get(url(world, query))))
+    links = set(re.findall(r'href="([^"]*kind=[^"]*)"', page))
+    with app.test_request_context():
+        from flask import url_for
+
+        expected = {
+            str(escape(url_for("search.index", slug=world.slug, q=query, kind=kind)))
+            for kind in ("agreement",)
+        }
+    assert links == expected
+    kind_page = results_of(html(client.get(url(world, query, kind="agreement"))))
+    with app.test_request_context():
+        all_kinds = str(escape(url_for("search.index", slug=world.slug, q=query)))
+    assert f'href="{all_kinds}"' in kind_page
+
+
 def test_a_kind_pages_through_its_hits(app, world, login_as):
     many(app, world, 23)
     client = login_as(world, "lezer")
