@@ -160,6 +160,25 @@ def _membership_statement():
     )
 
 
+_PAGE_MEMBERSHIP = "samenspel.page_membership"
+
+
+def note_page_membership(slug: str, user_id: int, membership: Membership | None) -> None:
+    """The signed-in user's active membership of the partnership of this slug (None: not
+    a member, or no such partnership), as the sign-in of this request read it along with
+    the session (app.auth.sessions.load): requires() then need not read it again."""
+    request.environ[_PAGE_MEMBERSHIP] = (slug, user_id, membership)
+
+
+def _page_membership(slug: str, user_id: int) -> Membership | None:
+    found = request.environ.get(_PAGE_MEMBERSHIP)
+    if found is not None and found[0] == slug and found[1] == user_id:
+        return found[2]
+    # Signed in otherwise than through a session cookie in this request (tests, scripts).
+    values = {"slug": slug, "user_id": user_id}
+    return db.session.execute(_membership_statement(), values).scalar_one_or_none()
+
+
 def requires(permission: str) -> Callable[[F], F]:
     """A partnership view: the current user needs ``permission`` in ``<slug>``.
 
@@ -176,9 +195,7 @@ def requires(permission: str) -> Callable[[F], F]:
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
             slug = kwargs.get("slug") or (request.view_args or {}).get("slug")
-            membership = db.session.execute(
-                _membership_statement(), {"slug": slug, "user_id": current_user.id}
-            ).scalar_one_or_none()
+            membership = _page_membership(slug, current_user.id)
             if membership is None:
                 abort(404)
             g.membership = membership

@@ -15,9 +15,9 @@ import secrets
 from datetime import datetime, timedelta
 from functools import cache
 
-from flask import current_app
+from flask import current_app, has_request_context, request
 from sqlalchemy import and_, bindparam, exists, or_, select, update
-from sqlalchemy.orm import undefer
+from sqlalchemy.orm import contains_eager, undefer
 
 from app import kept
 from app.activity.notifications import unread_column
@@ -25,6 +25,7 @@ from app.activity.services import record
 from app.auth.models import User, UserSession
 from app.extensions import db
 from app.partnerships.models import Membership, Partnership
+from app.policy import note_page_membership
 from app.timeutil import utcnow
 
 LAST_SEEN_EVERY = timedelta(minutes=5)
@@ -86,7 +87,7 @@ def lifetime(remember: bool) -> timedelta:
     return timedelta(hours=config["SAMENSPEL_SESSION_HOURS"])
 
 
-def is_current(row: UserSession, now: datetime | None = None) -> bool:
+def is_current(row, now: datetime | None = None) -> bool:
     now = now or utcnow()
     return (
         row.ended_at is None
@@ -156,15 +157,33 @@ def _load_statement():
     longer than running it."""
     return (
         select(
-            UserSession,
+            UserSession.id.label("session_id"),
+            UserSession.created_at,
+            UserSession.last_seen_at,
+            UserSession.ended_at,
+            UserSession.remember,
+            UserSession.mfa_by_provider,
             User,
-            _two_factor_required(),
-            unread_column(User.id),  # the bell of the page
-            kept.basis_column(),  # what kept data the page may use
+            Membership,
+            _two_factor_required().label("two_factor_required"),
+            unread_column(User.id).label("unread"),  # the bell of the page
+            kept.basis_column().label("kept_counter"),  # what kept data the page may use
         )
         .join(User, User.id == UserSession.user_id)
+        # The membership of the partnership the page is in (none outside a partnership):
+        # what app.policy.requires would read with a statement of its own.
+        .outerjoin(Partnership, Partnership.slug == bindparam("slug"))
+        .outerjoin(
+            Membership,
+            and_(
+                Membership.partnership_id == Partnership.id,
+                Membership.user_id == User.id,
+                Membership.active.is_(True),
+            ),
+        )
         .where(UserSession.token_hash == bindparam("token_hash"))
         .options(
+            contains_eager(Membership.partnership),
             undefer(User.totp_secret),
             undefer(User.totp_enabled_at),
             undefer(User.totp_last_step),
@@ -178,36 +197,52 @@ def load(token: str) -> User | None:
 
     One statement reads the session, its user, whether that user must still enrol in
     two-factor authentication, the number of their unread notifications (the bell of the
-    page, see app.activity.routes.bell_count) and the counter of kept data (app/kept.py):
+    page, see app.activity.routes.bell_count), the counter of kept data (app/kept.py) and
+    the user's membership of the partnership named by the page's slug (for app.policy):
     each would otherwise be a statement of its own on every page."""
     if not token or len(token) > MAX_TOKEN_LENGTH:
         return None
-    found = db.session.execute(_load_statement(), {"token_hash": hash_token(token)}).one_or_none()
+    slug = _page_slug()
+    values = {"token_hash": hash_token(token), "slug": slug}
+    found = db.session.execute(_load_statement(), values).one_or_none()
     if found is None:
         return None
-    row, user, required, unread, counter = found
+    user, membership = found.User, found.Membership
     now = utcnow()
-    if row.ended_at is not None or not user.active:
+    if found.ended_at is not None or not user.active:
         return None
-    if not is_current(row, now):
-        db.session.execute(update(UserSession).where(UserSession.id == row.id).values(ended_at=now))
+    if not is_current(found, now):
+        db.session.execute(
+            update(UserSession).where(UserSession.id == found.session_id).values(ended_at=now)
+        )
         db.session.commit()
         return None
-    if now - row.last_seen_at >= LAST_SEEN_EVERY:
+    if now - found.last_seen_at >= LAST_SEEN_EVERY:
         db.session.execute(
             update(UserSession)
-            .where(UserSession.id == row.id)
+            .where(UserSession.id == found.session_id)
             .values(last_seen_at=now)
             .execution_options(synchronize_session=False)
         )
         db.session.commit()
     user.session_id = token
-    user.session_row_id = row.id
-    user.mfa_by_provider = row.mfa_by_provider
-    user.must_enrol = bool(required) and not user.has_two_factor and not row.mfa_by_provider
-    user.unread_at_load = unread
-    kept.note_request_basis(counter)
+    user.session_row_id = found.session_id
+    user.mfa_by_provider = found.mfa_by_provider
+    user.must_enrol = (
+        bool(found.two_factor_required) and not user.has_two_factor and not found.mfa_by_provider
+    )
+    user.unread_at_load = found.unread
+    kept.note_request_basis(found.kept_counter)
+    if slug is not None:
+        note_page_membership(slug, user.id, membership)
     return user
+
+
+def _page_slug() -> str | None:
+    if not has_request_context():
+        return None
+    slug = (request.view_args or {}).get("slug")
+    return slug if isinstance(slug, str) else None
 
 
 def active_sessions(user: User) -> list[UserSession]:

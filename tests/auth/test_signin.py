@@ -252,6 +252,45 @@ def test_start_session_signs_a_test_client_in_directly(app, world):
     assert is_logged_in(client)
 
 
+def test_the_session_statement_reads_the_membership_of_the_page_partnership(
+    app, world, make_partnership, count_queries
+):
+    """One statement signs a partnership page in and finds the member's membership there;
+    a deactivated membership, another partnership's slug or one the user is not a member
+    of is still refused (404), and a page outside a partnership reads no membership."""
+    other = make_partnership("anderverband")
+    member = app.test_client()
+    login(member, world.users["teamlid"].email)
+    heatmap = f"/p/{world.slug}/risks/heatmap"
+    member.get(heatmap)
+    with count_queries() as statements:
+        assert member.get(heatmap).status_code == 200
+    assert [s for s in statements if "membership" in s and "FROM user_session" not in s] == []
+    assert sum("FROM user_session" in s for s in statements) == 1
+    assert member.get(f"/p/{other.slug}/risks/heatmap").status_code == 404
+    assert member.get("/p/bestaat-niet/risks/heatmap").status_code == 404
+    assert member.get("/notifications").status_code == 200
+    change_row(app, Membership, world.memberships["teamlid"].id, active=False)
+    assert member.get(heatmap).status_code == 404
+    change_row(app, Membership, world.memberships["teamlid"].id, active=True, role="lezer")
+    assert member.get(f"/p/{world.slug}/risks/new").status_code == 403  # the role read now
+    assert member.get(heatmap).status_code == 200
+
+
+def test_a_membership_noted_for_another_user_or_slug_is_read_anew(app, world):
+    from app import policy
+
+    membership = world.memberships["lezer"]
+    with app.test_request_context(f"/p/{world.slug}/"):
+        policy.note_page_membership(world.slug, world.users["teamlid"].id, None)
+        found = policy._page_membership(world.slug, world.users["lezer"].id)
+        assert found is not None and found.id == membership.id
+        policy.note_page_membership("anderverband", world.users["lezer"].id, None)
+        assert policy._page_membership(world.slug, world.users["lezer"].id).id == membership.id
+        policy.note_page_membership(world.slug, world.users["lezer"].id, None)
+        assert policy._page_membership(world.slug, world.users["lezer"].id) is None
+
+
 # --- password reset -----------------------------------------------------------------------
 
 
