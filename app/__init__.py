@@ -33,6 +33,7 @@ from app.cycles import contributions as cycles
 from app.decisions import contributions as decisions
 from app.documents import contributions as documents
 from app.extensions import babel, csrf, db, end_reading, htmx, migrate
+from app.forms import csrf_token
 from app.imports import contributions as imports
 from app.kept import kept_block, kept_form
 from app.manifest import contributions as manifest
@@ -156,6 +157,8 @@ def _init_templates(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals["page_url"] = page_url
     app.jinja_env.globals["static_url"] = static_url
+    app.jinja_env.globals["fixed_url"] = fixed_url
+    app.jinja_env.globals["csrf_token"] = csrf_token
     app.jinja_env.globals["url_pattern"] = url_pattern
     app.jinja_env.globals["kept_block"] = kept_block
     app.jinja_env.globals["kept_form"] = kept_form
@@ -166,18 +169,30 @@ def _init_templates(app: Flask) -> None:
 
     @app.context_processor
     def layout_context():
-        return {"current_locale": str(get_locale()), "can": can, **_gettext_for_render()}
+        return {
+            "current_locale": str(get_locale()),
+            "can": can,
+            "csrf_token": csrf_token,  # in place of Flask-WTF's (app.forms.csrf_token)
+            **_gettext_for_render(),
+        }
 
 
 def static_url(filename: str) -> str:
     """url_for("static", filename=…), built once per file and script root: every page links
     the same stylesheets and scripts."""
-    return _static_url(request.script_root, filename)
+    return fixed_url("static", filename=filename)
 
 
-@lru_cache(maxsize=64)
-def _static_url(script_root: str, filename: str) -> str:
-    return url_for("static", filename=filename)
+def fixed_url(endpoint: str, **values: str) -> str:
+    """url_for(endpoint, **values) of a link every page shows (the layout's, a
+    partnership's menu), built once per script root and values: a URL depends on nothing
+    else here (no URL defaults or processors are registered, and URLs are not external)."""
+    return _fixed_url(request.script_root, endpoint, tuple(values.items()))
+
+
+@lru_cache(maxsize=1024)
+def _fixed_url(script_root: str, endpoint: str, values: tuple) -> str:
+    return url_for(endpoint, **dict(values))
 
 
 def _in_page_language(show):

@@ -4,14 +4,16 @@ input rules of app/inputs.py to every field), select choices and e-mail validati
 from __future__ import annotations
 
 import math
-from functools import cache
+from functools import cache, lru_cache
 
 from babel import support
 from email_validator import EmailNotValidError, validate_email
-from flask import g, has_request_context
+from flask import current_app, g, has_request_context, session
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import generate_csrf
+from itsdangerous import URLSafeTimedSerializer
 from wtforms.fields import (
     DateField,
     DateTimeField,
@@ -27,6 +29,30 @@ from wtforms.validators import Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app import inputs
+
+
+def csrf_token() -> str:
+    """Flask-WTF's generate_csrf() for the templates, with the token of a session signed
+    once per process: WTF_CSRF_TIME_LIMIT is None, so the time signed into a token is never
+    checked and one signed token of a session's secret is as good as the next (signing it
+    anew took some 130 calls on every page). With a time limit, or before the session has
+    its secret, Flask-WTF signs as usual."""
+    config = current_app.config
+    field = config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    if field in g or config.get("WTF_CSRF_TIME_LIMIT") is not None:
+        return generate_csrf()
+    raw = session.get(field)
+    if not isinstance(raw, str):
+        return generate_csrf()
+    token = _signed_csrf(config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key, raw)
+    setattr(g, field, token)
+    return token
+
+
+@lru_cache(maxsize=4096)
+def _signed_csrf(secret_key: str, raw: str) -> str:
+    """The token Flask-WTF's generate_csrf() signs for this session secret."""
+    return URLSafeTimedSerializer(secret_key, salt="wtf-csrf-token").dumps(raw)
 
 
 class NoControlCharacters:

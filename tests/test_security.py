@@ -143,6 +143,43 @@ def test_a_token_from_a_page_and_a_computed_token_are_both_accepted(app, client,
     assert count_rows(app, Organisation, name="Via het formulier") == 1
 
 
+def test_a_session_s_pages_carry_one_signed_token_that_flask_wtf_accepts(app, client, world):
+    from flask_wtf.csrf import validate_csrf
+
+    sign_in(client, world.users["beheerder"])
+    first, second = scraped_csrf_token(client), scraped_csrf_token(client)
+    assert first == second  # signed once for the session's secret
+    other = app.test_client()
+    sign_in(other, world.users["beheerder"])
+    assert scraped_csrf_token(other) != first  # another session: its own
+    with client.session_transaction() as session:
+        raw = session["csrf_token"]
+    with app.test_request_context():
+        from flask import session as request_session
+
+        request_session["csrf_token"] = raw
+        validate_csrf(first)  # raises when Flask-WTF would refuse it
+        request_session["csrf_token"] = "een ander geheim"
+        with pytest.raises(Exception, match="do not match"):
+            validate_csrf(first)
+    response = client.post(
+        "/p/testverband/admin/organisations",
+        data={"name": "Met het bewaarde token", "kind": "overig", "csrf_token": first},
+    )
+    assert response.status_code == 302
+    assert count_rows(app, Organisation, name="Met het bewaarde token") == 1
+
+
+def test_with_a_time_limit_every_page_signs_its_token_anew(app, client, world, monkeypatch):
+    import time
+
+    monkeypatch.setitem(app.config, "WTF_CSRF_TIME_LIMIT", 3600)
+    sign_in(client, world.users["beheerder"])
+    first = scraped_csrf_token(client)
+    time.sleep(1.1)  # the signed time is in seconds
+    assert scraped_csrf_token(client) != first
+
+
 def test_a_token_from_a_page_logs_in_through_the_form(app, client, world):
     token = scraped_csrf_token(client)
     response = client.post(
