@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from functools import cache, lru_cache
 from pathlib import Path
 
 from babel.support import Translations
 from flask import Flask, has_request_context, request, session, url_for
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask.templating import Environment
 from flask_babel import get_locale, get_translations
 from flask_login import current_user
+from itsdangerous import BadSignature
 from jinja2 import pass_context
 from markupsafe import Markup
 from sqlalchemy import event
@@ -35,7 +38,7 @@ from app.documents import contributions as documents
 from app.extensions import babel, csrf, db, end_reading, htmx, migrate
 from app.forms import csrf_token
 from app.imports import contributions as imports
-from app.kept import kept_block, kept_form
+from app.kept import keep, kept_block, kept_form
 from app.manifest import contributions as manifest
 from app.markdown import render_markdown
 from app.partnerships import contributions as partnerships
@@ -95,8 +98,42 @@ class _TemplateEnvironment(Environment):
         return {**self.globals, **(d or {})}
 
 
+_OPENED_KEPT = 4096
+
+
+class _CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with a cookie value checked and decoded once per
+    process: the same cookie comes with every request of a session, and verifying its
+    signature and decoding its JSON again took some 250 calls a request. A value is taken
+    from what is kept only while it is the exact value once verified with the same keys,
+    still younger than the session lifetime, and holds only plain values (text, numbers,
+    truth values; a session holding flashed messages, which a request changes in place,
+    is decoded each time). Each request gets its own copy."""
+
+    _opened: dict[tuple, tuple[float, dict]] = {}
+
+    def open_session(self, app: Flask, request) -> SecureCookieSession | None:
+        value = request.cookies.get(self.get_cookie_name(app))
+        if not value or not app.secret_key:
+            return super().open_session(app, request)
+        keys = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        max_age = int(app.permanent_session_lifetime.total_seconds())
+        found = self._opened.get((keys, value))
+        if found is not None and time.time() - found[0] <= max_age:
+            return self.session_class(found[1])
+        serializer = self.get_signing_serializer(app)
+        try:
+            data, signed_at = serializer.loads(value, max_age=max_age, return_timestamp=True)
+        except BadSignature:
+            return self.session_class()
+        if all(isinstance(v, str | int | float | bool | type(None)) for v in data.values()):
+            keep(self._opened, (keys, value), (signed_at.timestamp(), dict(data)), _OPENED_KEPT)
+        return self.session_class(data)
+
+
 class _Flask(Flask):
     jinja_environment = _TemplateEnvironment
+    session_interface = _CookieSessions()
 
 
 def create_app(overrides: dict | None = None) -> Flask:

@@ -287,3 +287,82 @@ def test_secure_app_sends_hsts_and_secure_cookies(app, world):
     cookies = response.headers.getlist("Set-Cookie")
     assert all("Secure" in cookie for cookie in cookies), cookies
     assert "max-age=" in response.headers["Strict-Transport-Security"]
+
+
+# --- the signed session cookie, checked once per process (app._CookieSessions) -------------
+
+
+def _session_cookie(client) -> str:
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    return cookie.value
+
+
+def test_a_session_cookie_is_checked_once_and_each_request_gets_its_own_copy(
+    app, world, monkeypatch
+):
+    from app import _CookieSessions
+
+    _CookieSessions._opened.clear()
+    client = app.test_client()
+    sign_in(client, world.users["lezer"])
+    client.get("/account")  # the first page adds the CSRF secret: a new cookie
+    assert client.get("/account").status_code == 200
+    value = _session_cookie(client)
+    kept = [v for (keys, cookie), v in _CookieSessions._opened.items() if cookie == value]
+    assert len(kept) == 1
+    checked = []
+    real = _CookieSessions.get_signing_serializer
+    monkeypatch.setattr(
+        _CookieSessions,
+        "get_signing_serializer",
+        lambda self, app: checked.append(1) or real(self, app),
+    )
+    assert client.get("/account").status_code == 200
+    assert checked == []  # taken from what is kept
+    before = dict(kept[0][1])
+    with client.session_transaction() as session:  # a change in one request's copy
+        session["lang"] = "en"
+    assert dict(kept[0][1]) == before  # leaves the kept value as it was
+    assert "My account" in client.get("/account").get_data(as_text=True)
+    assert checked  # a new cookie value: checked
+
+
+def test_a_kept_cookie_still_expires_and_a_changed_one_is_refused(app, world, monkeypatch):
+    import time
+
+    from app import _CookieSessions
+
+    _CookieSessions._opened.clear()
+    client = app.test_client()
+    sign_in(client, world.users["lezer"])
+    client.get("/account")
+    assert client.get("/account").status_code == 200
+    value = _session_cookie(client)
+    assert any(cookie == value for (keys, cookie) in _CookieSessions._opened)
+    # One byte of the signature changed: not signed in, whatever is kept.
+    tampered = value[:-1] + ("A" if value[-1] != "A" else "B")
+    client.set_cookie("session", tampered)
+    assert client.get("/account").status_code == 302
+    client.set_cookie("session", value)
+    assert client.get("/account").status_code == 200
+    # Past the session lifetime the kept value is not used: the cookie is refused.
+    lifetime = app.permanent_session_lifetime.total_seconds()
+    later = time.time() + lifetime + 60
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert client.get("/account").status_code == 302
+
+
+def test_a_session_holding_flashed_messages_is_not_kept(app, world):
+    from app import _CookieSessions
+
+    _CookieSessions._opened.clear()
+    client = app.test_client()
+    sign_in(client, world.users["lezer"])
+    with client.session_transaction() as session:
+        session["_flashes"] = [("success", "Opgeslagen.")]
+    value = _session_cookie(client)
+    page = client.get("/account").get_data(as_text=True)
+    assert "Opgeslagen." in page
+    assert all(cookie != value for (keys, cookie) in _CookieSessions._opened)
+    assert "Opgeslagen." not in client.get("/account").get_data(as_text=True)
