@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, flash, g, render_template, request
 from flask_babel import get_locale
+from markupsafe import Markup
 
 from app import registry
 from app.errors import EditConflict, ServiceError
@@ -55,22 +56,28 @@ def kept_total_page(query, per_page: int | None = None):
     return page
 
 
-def list_page(full: str, results: str, rows: Callable[[], dict], *key: Hashable, **context):
-    """A list page whose results (its table and pagination, the template ``results``) are
-    kept until what they read changes (app.kept): only for a list that reads no table in
-    app.kept.UNREAD. ``rows()`` reads what the results show (the page of rows, its total)
-    and is called only when they are not kept; ``context`` goes to both templates, and the
-    full page shows the results as ``results``. An htmx request gets the results alone.
+def kept_results(template: str, rows: Callable[[], dict], *key: Hashable, **context) -> Markup:
+    """The template (the results of a list: its rows and pagination) rendered with rows()
+    and context, kept until what it reads changes (app.kept): only for results that read
+    no table in app.kept.UNREAD. rows() reads what they show (the page of rows, its total)
+    and is called only when they are not kept.
 
     The key holds the partnership, the query string as asked (the filters and the page;
     the pagination links repeat it), the language and ``key``: whatever else the results
     depend on, such as the reader's rights."""
 
     def make() -> str:
-        return render_template(results, **rows(), **context)
+        return render_template(template, **rows(), **context)
 
     asked = tuple(request.args.items(multi=True))
-    html = kept_fragment(("list", results, g.partnership.id, asked, str(get_locale()), *key), make)
+    return kept_fragment(("list", template, g.partnership.id, asked, str(get_locale()), *key), make)
+
+
+def list_page(full: str, results: str, rows: Callable[[], dict], *key: Hashable, **context):
+    """A list page whose results (the template ``results``) are kept_results(): ``context``
+    goes to both templates, and the full page shows the results as ``results``. An htmx
+    request gets the results alone."""
+    html = kept_results(results, rows, *key, **context)
     if request.htmx:
         return html, 200
     return render_template(full, results=html, **context), 200

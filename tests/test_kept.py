@@ -15,6 +15,7 @@ from app.activity.models import AuditEvent
 from app.activity.services import record
 from app.extensions import db
 from app.partnerships import dashboard
+from app.reviews.models import Action
 from app.risks.models import RiskCategory
 from app.timeutil import today
 from tests.conftest import post, sign_in
@@ -444,3 +445,34 @@ def test_a_kept_risk_list_shows_a_new_risk_and_the_rights_of_its_reader(
     assert "Wachtlijst loopt op" in page and "Inlezen uit Excel of CSV" in page
     seen = reader.get(path).get_data(as_text=True)
     assert "Wachtlijst loopt op" in seen and "Inlezen uit Excel of CSV" not in seen
+
+
+def test_the_reviews_overview_keeps_its_lessons_and_actions_for_every_member(
+    app, world, fresh_fragments, monkeypatch
+):
+    from app.reviews import services as review_services
+    from tests.cycles.builders import make_action
+
+    read = []
+    real = review_services.shared_lessons
+    monkeypatch.setattr(
+        review_services, "shared_lessons", lambda *a, **k: read.append(1) or real(*a, **k)
+    )
+    with app.app_context():
+        make_action(world, "Wachtlijst uitzoeken")
+        db.session.commit()
+    path = f"/p/{world.slug}/reviews/overview"
+    manager = sign_in(app.test_client(), world.users["programmamanager"].email)
+    reader = sign_in(app.test_client(), world.users["lezer"].email)
+    first = manager.get(path).get_data(as_text=True)
+    assert "Wachtlijst uitzoeken" in first
+    assert "Wachtlijst uitzoeken" in reader.get(path).get_data(as_text=True)
+    assert len(read) == 1  # one rendering for every member
+    assert reader.get(path + "?level=2").status_code == 200
+    assert len(read) == 2  # another filter: its own
+    with app.app_context():  # an action done: read again, no longer listed
+        action = db.session.scalars(select(Action)).one()
+        action.status = "gereed"
+        db.session.commit()
+    assert "Wachtlijst uitzoeken" not in reader.get(path).get_data(as_text=True)
+    assert len(read) == 3

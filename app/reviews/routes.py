@@ -46,6 +46,7 @@ from app.views import (
     confirmed,
     ensure_current,
     form_status,
+    kept_results,
     kept_total_page,
     page_number,
     render,
@@ -431,15 +432,21 @@ def overview(slug: str):
 
     level = request.args.get("level", "")
     arena = request.args.get("arena", "")
-    lessons = kept_total_page(
-        services.shared_lessons(g.partnership.id, int(level) if is_id(level) else None, arena),
-        per_page=25,
-    )  # fmt: skip
+    filters = {"level": level, "arena": arena}
+
+    def shared() -> dict:
+        lessons = services.shared_lessons(pid, int(level) if is_id(level) else None, arena)
+        return {
+            "lessons": kept_total_page(lessons, per_page=25),
+            "actions": db.session.execute(services.open_actions(pid).limit(10)).scalars().all(),
+        }
+
+    # The same for every member (tallies, lessons and actions of the partnership): kept
+    # until what they read changes (app/kept.py).
     return render_template(
-        "reviews/overview.html", lessons=lessons, filters={"level": level, "arena": arena},
-        # The same for every member (tallies of finalised reviews): kept (app/kept.py).
+        "reviews/overview.html", filters=filters,
         trends=kept_fragment(("review trends", pid, str(get_locale())), trends_html),
-        actions=db.session.execute(services.open_actions(g.partnership.id).limit(10)).scalars().all(),
+        shared=kept_results("reviews/_shared.html", shared, filters=filters),
     )  # fmt: skip
 
 
