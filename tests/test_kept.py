@@ -386,7 +386,7 @@ def test_a_list_is_read_and_rendered_once_per_query_rights_and_language(
         "agreements_query",
         lambda *a, **k: read.append(1) or real_query(*a, **k),
     )
-    app.config["SAMENSPEL_PAGE_SIZE"] = 2
+    monkeypatch.setitem(app.config, "SAMENSPEL_PAGE_SIZE", 2)
     with app.app_context():
         for number in (1, 2, 3):
             make_agreement(world, number, f"Afspraak {number}")
@@ -476,3 +476,82 @@ def test_the_reviews_overview_keeps_its_lessons_and_actions_for_every_member(
         db.session.commit()
     assert "Wachtlijst uitzoeken" not in reader.get(path).get_data(as_text=True)
     assert len(read) == 3
+
+
+def test_a_risk_page_keeps_what_it_reads_of_the_risk_and_reads_its_comments_each_time(
+    app, world, fresh_fragments, monkeypatch
+):
+    from app.risks import services as risk_services
+    from app.risks.models import Measure, RiskComment
+
+    read = []
+    real = risk_services.measures_of
+    monkeypatch.setattr(risk_services, "measures_of", lambda r: read.append(1) or real(r))
+    with app.app_context():
+        category = RiskCategory(partnership_id=world.partnership.id, name="Capaciteit")
+        db.session.add(category)
+        db.session.flush()
+        risk = make_risk(world, category.id, 1, "Wachtlijst loopt op", today(), (2, 2))
+        db.session.add(Measure(partnership_id=world.partnership.id, risk_id=risk.id,
+                               description="Extra inzet wijkteam"))  # fmt: skip
+        db.session.commit()
+        risk_id = risk.id
+    path = f"/p/{world.slug}/risks/1"
+    manager = sign_in(app.test_client(), world.users["programmamanager"].email)
+    other_manager = sign_in(app.test_client(), world.users["beheerder"].email)
+    reader = sign_in(app.test_client(), world.users["lezer"].email)
+    page = manager.get(path).get_data(as_text=True)
+    assert "Extra inzet wijkteam" in page and "Beheersmaatregel toevoegen" in page
+    assert other_manager.get(path).status_code == 200
+    assert len(read) == 1  # the same rights: kept
+    seen = reader.get(path).get_data(as_text=True)
+    assert "Extra inzet wijkteam" in seen and "Beheersmaatregel toevoegen" not in seen
+    assert len(read) == 2  # without the edit right: its own
+    with app.app_context():  # a comment (not counted) shows at once
+        db.session.add(RiskComment(risk_id=risk_id, author_id=world.users["lezer"].id,
+                                   body="Wie pakt dit op?"))  # fmt: skip
+        db.session.commit()
+    assert "Wie pakt dit op?" in reader.get(path).get_data(as_text=True)
+    assert len(read) == 2
+    with app.app_context():  # a new measure: read again
+        db.session.add(Measure(partnership_id=world.partnership.id, risk_id=risk_id,
+                               description="Wachtlijstbemiddeling"))  # fmt: skip
+        db.session.commit()
+    assert "Wachtlijstbemiddeling" in reader.get(path).get_data(as_text=True)
+    assert len(read) == 3
+
+
+def test_an_agreement_page_keeps_what_it_reads_of_the_agreement_and_shows_new_comments(
+    app, world, fresh_fragments, monkeypatch
+):
+    from app.agreements import services as agreement_services
+    from app.agreements.models import AgreementComment
+
+    read = []
+    real = agreement_services.related_sections
+    monkeypatch.setattr(agreement_services, "related_sections", lambda a: read.append(1) or real(a))
+    with app.app_context():
+        agreement = make_agreement(world, 1, "Voorrang voor thuiszitters")
+        agreement.parties.append(db.session.get(type(world.municipality), world.municipality.id))
+        db.session.commit()
+        agreement_id = agreement.id
+    path = f"/p/{world.slug}/agreements/1"
+    reader = sign_in(app.test_client(), world.users["lezer"].email)
+    manager = sign_in(app.test_client(), world.users["programmamanager"].email)
+    page = reader.get(path).get_data(as_text=True)
+    assert world.municipality.name in page
+    assert "Archiveren" not in page  # the reader may not
+    assert "Archiveren" in manager.get(path).get_data(as_text=True)
+    assert len(read) == 1  # the kept part is the same for both
+    with app.app_context():  # a comment (not counted) shows at once in the timeline
+        db.session.add(AgreementComment(agreement_id=agreement_id,
+                                        author_id=world.users["lezer"].id, body="Goed plan."))  # fmt: skip
+        db.session.commit()
+    assert "Goed plan." in reader.get(path).get_data(as_text=True)
+    assert len(read) == 1
+    with app.app_context():  # another party: read again
+        found = db.session.get(type(agreement), agreement_id)
+        found.parties.append(db.session.get(type(world.provider), world.provider.id))
+        db.session.commit()
+    assert world.provider.name in reader.get(path).get_data(as_text=True)
+    assert len(read) == 2

@@ -172,20 +172,29 @@ def show(slug: str, number: int):
 
 
 def _show(agreement, comment_form, status: int = 200):
-    labels = dict(principle_choices(g.partnership.id))
-    linked = linked_principle_ids("agreement", agreement.id, "implements")
+    """An agreement's page. What it shows of the agreement, its parties, principles and
+    the sections other areas add is kept (the template's kept block, app/kept.py): the
+    functions that read them are called only while rendering it when it is not kept. Its
+    versions, timeline and documents, and whether the reader follows it, are read each
+    time."""
+
+    def principles() -> list:
+        labels = dict(principle_choices(g.partnership.id))
+        linked = linked_principle_ids("agreement", agreement.id, "implements")
+        return [(pid, labels.get(pid)) for pid in linked]
+
     versions = services.versions_of(agreement)
     return render_template(
         "agreements/show.html",
         agreement=agreement,
         today=services.today(),
         due=services.is_due(agreement),
-        principles=[(pid, labels.get(pid)) for pid in linked],
+        read_principles=principles,
+        read_related=lambda: services.related_sections(agreement),
+        read_origin_url=lambda: services.origin_url(agreement),
         timeline=services.timeline(agreement, versions),
         versions=versions,
         comment_form=comment_form,
-        related=services.related_sections(agreement),
-        origin_url=services.origin_url(agreement),
     ), status
 
 

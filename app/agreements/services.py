@@ -8,7 +8,7 @@ from functools import cache
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, bindparam, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from app.activity.notifications import comment_posted, follow_automatically
 from app.activity.services import record
@@ -210,8 +210,9 @@ def _page_statements() -> dict:
     statement (with its loader options) and its cache key costs more than running it."""
     agreement_id = bindparam("agreement_id")
     return {
+        # The parties are read when shown (an agreement's page keeps what it shows of them).
         "agreement": select(Agreement)
-        .options(joinedload(Agreement.owner), selectinload(Agreement.parties))
+        .options(joinedload(Agreement.owner))
         .where(
             Agreement.partnership_id == bindparam("partnership_id"),
             Agreement.number == bindparam("number"),

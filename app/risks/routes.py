@@ -186,20 +186,29 @@ def show(slug: str, number: int):
 
 
 def _show(risk, comment_form, status: int = 200):
-    labels = dict(principle_choices(g.partnership.id))
-    assessments = services.assessments_of(risk)
+    """A risk's page. What it shows of the risk, its measures, principles and assessments
+    is kept (the template's kept blocks, app/kept.py): the functions that read them are
+    called only while rendering a block that is not kept. Its comments and documents, and
+    whether the reader follows it, are read each time."""
+
+    def principles() -> list:
+        labels = dict(principle_choices(g.partnership.id))
+        linked = linked_principle_ids("risk", risk.id, "threatens")
+        return [(pid, labels.get(pid)) for pid in linked]
+
+    def assessments() -> dict:
+        found = services.assessments_of(risk)
+        return {"rows": found, "chart": _trend_chart(found)}
+
     return render_template(
         "risks/show.html",
         risk=risk,
         level_of=_level,
         today=services.today(),
-        assessments=assessments,
-        chart=_trend_chart(assessments),
-        measures=services.measures_of(risk),
+        read_assessments=assessments,
+        read_measures=lambda: services.measures_of(risk),
+        read_principles=principles,
         comments=services.comments_of(risk),
-        principles=[
-            (pid, labels.get(pid)) for pid in linked_principle_ids("risk", risk.id, "threatens")
-        ],
         comment_form=comment_form,
     ), status
 

@@ -9,7 +9,7 @@ from functools import cache
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from app.activity.notifications import comment_posted, follow_automatically
 from app.activity.services import changed_fields, record
@@ -273,8 +273,9 @@ def _page_statements() -> dict:
     statement (with its loader options) and its cache key costs more than running it."""
     risk_id = bindparam("risk_id")
     return {
+        # The bearers are read when shown (a risk page keeps what it shows of them).
         "risk": select(Risk)
-        .options(joinedload(Risk.owner), joinedload(Risk.category), selectinload(Risk.bearers))
+        .options(joinedload(Risk.owner), joinedload(Risk.category))
         .where(
             Risk.partnership_id == bindparam("partnership_id"), Risk.number == bindparam("number")
         ),
