@@ -396,7 +396,9 @@ describers: Registry[Describer] = Registry("principle link describers")
 titles: Registry[TitleLookup] = Registry("titles of referenced objects")
 # origin type ("conversation", "meeting_decision", "cycle") -> resolver
 origins: Registry[OriginResolver] = Registry("agreement origins")
-# name -> section on an agreement's page
+# name -> section on an agreement's page. Origins and sections are kept with the page's
+# account of the agreement (templates/agreements/show.html, app/kept.py): they must read
+# only tables outside kept.UNREAD and show the same to every member.
 agreement_sections: Registry[AgreementSection] = Registry("agreement sections")
 # name -> scheduled job
 jobs: Registry[Job] = Registry("scheduled jobs")

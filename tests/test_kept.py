@@ -115,6 +115,14 @@ def counting(monkeypatch, name: str) -> list:
     return made
 
 
+def reads(monkeypatch, module, name: str) -> list:
+    """Count the calls of module.name (what a kept page reads only when not kept)."""
+    calls = []
+    real = getattr(module, name)
+    monkeypatch.setattr(module, name, lambda *a, **k: calls.append(1) or real(*a, **k))
+    return calls
+
+
 def test_a_kept_panel_is_composed_once_per_member_until_what_it_reads_changes(
     app, world, fresh_fragments, monkeypatch
 ):
@@ -379,13 +387,7 @@ def test_a_list_is_read_and_rendered_once_per_query_rights_and_language(
 ):
     from app.agreements import services as agreement_services
 
-    read = []
-    real_query = agreement_services.agreements_query
-    monkeypatch.setattr(
-        agreement_services,
-        "agreements_query",
-        lambda *a, **k: read.append(1) or real_query(*a, **k),
-    )
+    read = reads(monkeypatch, agreement_services, "agreements_query")
     monkeypatch.setitem(app.config, "SAMENSPEL_PAGE_SIZE", 2)
     with app.app_context():
         for number in (1, 2, 3):
@@ -453,11 +455,7 @@ def test_the_reviews_overview_keeps_its_lessons_and_actions_for_every_member(
     from app.reviews import services as review_services
     from tests.cycles.builders import make_action
 
-    read = []
-    real = review_services.shared_lessons
-    monkeypatch.setattr(
-        review_services, "shared_lessons", lambda *a, **k: read.append(1) or real(*a, **k)
-    )
+    read = reads(monkeypatch, review_services, "shared_lessons")
     with app.app_context():
         make_action(world, "Wachtlijst uitzoeken")
         db.session.commit()
@@ -484,9 +482,7 @@ def test_a_risk_page_keeps_what_it_reads_of_the_risk_and_reads_its_comments_each
     from app.risks import services as risk_services
     from app.risks.models import Measure, RiskComment
 
-    read = []
-    real = risk_services.measures_of
-    monkeypatch.setattr(risk_services, "measures_of", lambda r: read.append(1) or real(r))
+    read = reads(monkeypatch, risk_services, "measures_of")
     with app.app_context():
         category = RiskCategory(partnership_id=world.partnership.id, name="Capaciteit")
         db.session.add(category)
@@ -527,9 +523,7 @@ def test_an_agreement_page_keeps_what_it_reads_of_the_agreement_and_shows_new_co
     from app.agreements import services as agreement_services
     from app.agreements.models import AgreementComment
 
-    read = []
-    real = agreement_services.related_sections
-    monkeypatch.setattr(agreement_services, "related_sections", lambda a: read.append(1) or real(a))
+    read = reads(monkeypatch, agreement_services, "related_sections")
     with app.app_context():
         agreement = make_agreement(world, 1, "Voorrang voor thuiszitters")
         agreement.parties.append(db.session.get(type(world.municipality), world.municipality.id))
