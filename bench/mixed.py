@@ -45,6 +45,7 @@ import sqlalchemy as sa  # noqa: E402
 
 from bench.run import (  # noqa: E402
     PASSWORD,
+    USER_AGENT,
     Browser,
     Server,
     database_kind,
@@ -223,6 +224,14 @@ def more_ids(url: str, scale) -> dict:
     }
 
 
+def session_headers(cookie: str) -> dict[str, str]:
+    """What locust sends with every request of a signed-in session: its cookie, and the
+    user agent of the browser that signed in (Flask-Login ties a session to it: asked
+    with another, a session is marked not fresh and its cookie signed and sent anew on
+    every request, which no real browser causes)."""
+    return {"Cookie": cookie, "User-Agent": USER_AGENT}
+
+
 def sessions(port: int, ids: dict) -> tuple[dict, list[str]]:
     """Sign in every role; keep the pages it may see and, when it may comment, the form."""
     roles, notes = {}, []
@@ -240,7 +249,7 @@ def sessions(port: int, ids: dict) -> tuple[dict, list[str]]:
         status, _, html = browser.request("GET", write_path)
         action, token = read_form(html, "comment-form") if status == 200 else (None, None)
         roles[role] = {
-            "cookie": browser.cookie_header(),
+            "headers": session_headers(browser.cookie_header()),
             "pages": kept,
             "write": {"action": action, "token": token} if action and token else None,
         }

@@ -3,7 +3,7 @@
     .venv/bin/python bench/mixed_load.py CONFIG.json RESULT.json
 
 CONFIG holds the host, the number of users, the think time, the warm-up and the recorded
-duration, the share of writes, and per role the session cookie, the CSRF token and the
+duration, the share of writes, and per role the session's headers (cookie and user agent), the CSRF token and the
 weighted pages (made by bench/mixed.py). Every user takes a role in turn, waits
 ``think`` seconds between requests and asks a page drawn by weight, or with the chance
 ``write_share`` posts a comment. Requests that start before the warm-up has passed are
@@ -52,7 +52,7 @@ class Member(FastHttpUser):
         roles = sorted(CONFIG["roles"])
         self.role = roles[next(ROLES) % len(roles)]
         session = CONFIG["roles"][self.role]
-        self.headers = {"Cookie": session["cookie"], "User-Agent": "samenspel-bench-mixed"}
+        self.headers = session["headers"]
         self.pages = session["pages"]
         self.weights = [p["weight"] for p in self.pages]
         self.write = session.get("write")

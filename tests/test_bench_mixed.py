@@ -14,9 +14,12 @@ from bench.mixed import (
     more_ids,
     page_paths,
     percentile,
+    session_headers,
     workload,
 )
+from bench.run import USER_AGENT
 from bench.scale import DOMAIN, KNOWN_ROLES
+from tests.conftest import sign_in
 
 IDS = {"agreement": 3, "risk": 4, "review": 5, "table": 6, "conversation": 7, "cycle": 8}
 PAGE_TYPES = {
@@ -133,3 +136,25 @@ def test_capacity_is_the_highest_rate_within_the_p95_limit_without_errors():
     assert capacity([step(20, 30.0, 101.0)]) is None
     assert capacity([]) is None
     assert not meets({"requests": 0, "requests_per_s": 0, "p95_ms": 0, "errors": 0})
+
+
+def test_the_sessions_are_asked_as_the_browser_that_signed_in_asks_them(app, world):
+    """locust sends a session's cookie with the user agent it signed in with: asked with
+    another, Flask-Login marks the session not fresh and the app signs and sends the
+    cookie anew on every request, work no real browser causes."""
+    browser = app.test_client()
+    browser.environ_base["HTTP_USER_AGENT"] = USER_AGENT
+    sign_in(browser, world.users["teamlid"])
+    page = f"/p/{world.slug}/"
+    assert browser.get(page).status_code == 200  # the session gets its CSRF secret
+    cookie = f"session={browser.get_cookie('session').value}"
+
+    headers = session_headers(cookie)
+    assert headers == {"Cookie": cookie, "User-Agent": USER_AGENT}
+    response = app.test_client(use_cookies=False).get(page, headers=headers)
+    assert response.status_code == 200 and response.headers.getlist("Set-Cookie") == []
+
+    other = app.test_client(use_cookies=False).get(
+        page, headers={**headers, "User-Agent": "another"}
+    )
+    assert other.status_code == 200 and other.headers.getlist("Set-Cookie")

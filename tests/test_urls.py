@@ -40,3 +40,23 @@ def test_a_fixed_url_is_what_url_for_gives_under_each_script_root(app):
                 assert fixed_url(endpoint, **values) == url_for(endpoint, **values)
                 assert fixed_url(endpoint, **values).startswith(root + "/")
             assert static_url("css/app.css") == url_for("static", filename="css/app.css")
+
+
+def test_a_conversations_comment_links_are_what_url_for_gives_under_each_script_root(app):
+    from app.tables.routes import _comment_links
+
+    values = {"slug": "een-verband", "table_id": 12, "conversation_id": 345}
+    for root in ("", "/samenspel"):
+        with app.test_request_context("/", base_url=f"http://localhost{root}/"):
+            links = _comment_links(root, *values.values())
+            assert links["post"] == url_for("tables.post_comment", **values)
+            assert links["post"].startswith(root + "/")
+            assert links["mentions"] == url_for(
+                "tables.mention_suggestions", slug="een-verband", table_id=12
+            )
+            assert links["edit"](7) == url_for("tables.edit_comment", comment_id=7, **values)
+            assert links["hide"](7) == url_for("tables.hide_comment", comment_id=7, **values)
+            assert links["history"](7) == url_for("tables.comment_history", comment_id=7, **values)
+            assert links["documents"](7) == url_for(
+                "documents.index", slug="een-verband", kind="comment", object_id=7
+            )

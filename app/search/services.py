@@ -30,10 +30,12 @@ from sqlalchemy import (
     table,
     text,
 )
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from app.errors import ServiceError
 from app.extensions import db
+from app.kept import keep
 from app.partnerships.models import Membership
 from app.registry import indexers, search_filters, search_kinds
 from app.search.models import SearchDocument
@@ -236,7 +238,7 @@ def reindex_all(partnership_id: int | None = None, chunk: int = 2000) -> int:
 # --- searching -------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(frozen=True)
 class Hit:
     kind: str
     title: Markup
@@ -415,29 +417,50 @@ def search(membership: Membership, query: str, kind: str | None = None, page: in
                 comment_ids, _found = newest_comments(page)
             rows = _documents(comment_ids)
         else:
-            listing, rank = matching(select(SearchDocument).where(SearchDocument.kind == kind))
+            listing, rank = matching(select(*_HIT_COLUMNS).where(SearchDocument.kind == kind))
             rows = db.session.execute(
                 listing.order_by(rank, SearchDocument.id)
                 .limit(PAGE_SIZE)
                 .offset((page - 1) * PAGE_SIZE)
-            ).scalars()
+            ).all()
     else:
         rows = _documents([*best, *comment_ids])
-    for doc in rows:
-        results.groups.setdefault(doc.kind, []).append(
-            Hit(doc.kind, highlight(doc.title, stems), snippet(doc.body, stems), doc.url)
-        )
+    shown = frozenset(stems)
+    for row in rows:
+        results.groups.setdefault(row.kind, []).append(_hit(row, shown))
     results.groups = {k: results.groups[k] for k in kinds() if k in results.groups}
     return results
 
 
-def _documents(ids: list[int]) -> list[SearchDocument]:
-    """The documents with these ids, in this order (none without ids)."""
+# What a hit shows of a document, read as plain rows: a page shows some 45 hits.
+_HIT_COLUMNS = (SearchDocument.id, SearchDocument.kind, SearchDocument.title,
+                SearchDocument.body, SearchDocument.url)  # fmt: skip
+
+
+def _documents(ids: list[int]) -> list[Row]:
+    """The hit columns of the documents with these ids, in this order (none without ids)."""
     if not ids:
         return []
-    found = db.session.execute(select(SearchDocument).where(SearchDocument.id.in_(ids)))
-    by_id = {doc.id: doc for doc in found.scalars()}
+    found = db.session.execute(select(*_HIT_COLUMNS).where(SearchDocument.id.in_(ids)))
+    by_id = {row.id: row for row in found}
     return [by_id[i] for i in ids if i in by_id]
+
+
+# Hits as shown, kept per process (HITS_KEPT, the oldest dropped first): highlighting a
+# page's titles and snippets word by word cost more than its statements, and the same
+# documents come back for the same words. The key holds all a hit is made of (the
+# document's columns and the searched stems), so a kept hit is never stale.
+HITS_KEPT = 4096
+_hits: dict[tuple, Hit] = {}
+
+
+def _hit(row: Row, stems: frozenset[str]) -> Hit:
+    key = (*row, stems)
+    found = _hits.get(key)
+    if found is None:
+        found = Hit(row.kind, highlight(row.title, stems), snippet(row.body, stems), row.url)
+        keep(_hits, key, found, HITS_KEPT)
+    return found
 
 
 def highlight(value: str, stems: set[str]) -> Markup:

@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from flask import (
     Blueprint,
@@ -150,30 +151,42 @@ def _reply_form(table: ThematicTable, conversation: Conversation) -> Callable[[i
 
 @bp.app_template_global()
 def comment_parts(table: ThematicTable, conversation: Conversation) -> CommentParts:
-    """CommentParts of this conversation, built once per request: a page of 50 comments
-    with their reply forms otherwise calls url_for and gettext hundreds of times."""
+    """CommentParts of this conversation, built once per request from texts kept per
+    language and links kept per conversation: a page of 50 comments with their reply
+    forms otherwise calls url_for and gettext hundreds of times."""
     kept = g.setdefault("comment_parts", {})
     if conversation.id not in kept:
-        values = {"slug": g.partnership.slug, "table_id": table.id,
-                  "conversation_id": conversation.id}  # fmt: skip
-        text = {key: str(text) for key, text in COMMENT_TEXTS.items()}
+        text, named, new_badge = _comment_texts(str(get_locale()))
+        links = _comment_links(request.script_root, g.partnership.slug, table.id, conversation.id)
         kept[conversation.id] = CommentParts(
-            text=text,
-            named={key: str(text) for key, text in COMMENT_NAMED_TEXTS.items()},
-            user_id=current_user.id,
-            now=utcnow(),
-            post=url_for("tables.post_comment", **values),
-            mentions=url_for("tables.mention_suggestions", slug=values["slug"], table_id=table.id),
-            edit=url_pattern("tables.edit_comment", "comment_id", **values),
-            hide=url_pattern("tables.hide_comment", "comment_id", **values),
-            history=url_pattern("tables.comment_history", "comment_id", **values),
-            documents=url_pattern(
-                "documents.index", "object_id", slug=values["slug"], kind="comment"
-            ),
-            reply_form=_reply_form(table, conversation),
-            new_badge=Markup(NEW_BADGE) % text["new"],  # noqa: S704  (a constant)
-        )
+            text=text, named=named, user_id=current_user.id, now=utcnow(), **links,
+            reply_form=_reply_form(table, conversation), new_badge=new_badge,
+        )  # fmt: skip
     return kept[conversation.id]
+
+
+@lru_cache(maxsize=8)
+def _comment_texts(locale: str) -> tuple[dict[str, str], dict[str, str], Markup]:
+    """COMMENT_TEXTS and COMMENT_NAMED_TEXTS in this language (the page's), and the new
+    badge."""
+    text = {key: str(text) for key, text in COMMENT_TEXTS.items()}
+    named = {key: str(text) for key, text in COMMENT_NAMED_TEXTS.items()}
+    return text, named, Markup(NEW_BADGE) % text["new"]  # noqa: S704  (a constant)
+
+
+@lru_cache(maxsize=1024)
+def _comment_links(script_root: str, slug: str, table_id: int, conversation_id: int) -> dict:
+    """The links of a conversation's comments (a URL depends on nothing else here, see
+    app.fixed_url)."""
+    values = {"slug": slug, "table_id": table_id, "conversation_id": conversation_id}
+    return {
+        "post": url_for("tables.post_comment", **values),
+        "mentions": url_for("tables.mention_suggestions", slug=slug, table_id=table_id),
+        "edit": url_pattern("tables.edit_comment", "comment_id", **values),
+        "hide": url_pattern("tables.hide_comment", "comment_id", **values),
+        "history": url_pattern("tables.comment_history", "comment_id", **values),
+        "documents": url_pattern("documents.index", "object_id", slug=slug, kind="comment"),
+    }
 
 
 # A comment as HTML, kept per process (ARTICLES_KEPT of them, the oldest dropped first):

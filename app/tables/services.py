@@ -11,7 +11,7 @@ from functools import cache
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, bindparam, case, func, or_, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from app.activity.notifications import comment_posted, follow_automatically, notify
 from app.activity.services import record
@@ -63,7 +63,12 @@ def _page_statements() -> dict:
     a statement (with its loader options) and its cache key costs more than running it."""
     conversation_id, user_id = bindparam("conversation_id"), bindparam("user_id")
     top_level = (Comment.conversation_id == conversation_id, Comment.parent_id.is_(None))
-    with_people = (joinedload(Comment.author), joinedload(Comment.hidden_by))
+    author, hider = aliased(User), aliased(User)
+    shown = (
+        select(*SHOWN_COLUMNS, author.name, hider.name)
+        .join(author, author.id == Comment.author_id)
+        .outerjoin(hider, hider.id == Comment.hidden_by_id)
+    )
     return {
         "is_member": select(TableMember.id).where(
             TableMember.table_id == bindparam("table_id"), TableMember.user_id == user_id
@@ -73,19 +78,14 @@ def _page_statements() -> dict:
         .where(ConversationEvent.conversation_id == conversation_id)
         .order_by(ConversationEvent.at, ConversationEvent.id),
         "top_level_count": select(func.count(Comment.id)).where(*top_level),
-        "top_level": select(Comment)
-        .options(*with_people)
-        .where(*top_level)
+        "top_level": shown.where(*top_level)
         .order_by(Comment.id)
         .offset(bindparam("skip"))
         .limit(bindparam("size")),
-        "replies": select(Comment)
-        .options(*with_people)
-        .where(
+        "replies": shown.where(
             Comment.conversation_id == conversation_id,
             Comment.parent_id.in_(bindparam("parents", expanding=True)),
-        )
-        .order_by(Comment.id),
+        ).order_by(Comment.id),
         "last_read": select(func.coalesce(func.max(ReadMarker.last_read_comment_id), 0)).where(
             ReadMarker.conversation_id == conversation_id, ReadMarker.user_id == user_id
         ),
@@ -513,10 +513,11 @@ def names_in(partnership_id: int) -> dict[int, str]:
 
 
 def mentioned_names(partnership_id: int, bodies) -> dict[int, str]:
-    """names_in() of only the members these texts mention: one query (also without any
-    mention, so a page costs the same either way) whose rows follow the page, not the
-    partnership's 3,000 members at factor 10."""
+    """names_in() of only the members these texts mention: one query whose rows follow
+    the page, not the partnership's 3,000 members at factor 10; none without a mention."""
     ids = {int(m.group(2)) for body in bodies for m in MENTION_TOKEN.finditer(body or "")}
+    if not ids:
+        return {}
     values = {"partnership_id": partnership_id, "ids": sorted(ids)}
     return dict(db.session.execute(_page_statements()["mentioned_names"], values).all())
 
@@ -700,10 +701,47 @@ def events_of(conversation: Conversation) -> list[ConversationEvent]:
     return list(db.session.execute(_page_statements()["events"], values).scalars())
 
 
+@dataclass(frozen=True, slots=True)
+class Person:
+    name: str
+
+
+# The columns of a comment a conversation page shows (ShownComment), besides the names.
+SHOWN_COLUMNS = (Comment.id, Comment.conversation_id, Comment.parent_id, Comment.author_id,
+                 Comment.body, Comment.created_at, Comment.edited_at, Comment.hidden_at,
+                 Comment.hidden_by_id, Comment.hidden_reason)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class ShownComment:
+    """A comment as a conversation page shows it, read as a plain row with its author's
+    and hider's names: a page shows 50 comments with their replies, and loading them as
+    objects of the session cost more than the rest of the page. What the article and
+    may_edit() read of a Comment, under the same names."""
+
+    id: int
+    conversation_id: int
+    parent_id: int | None
+    author_id: int
+    body: str
+    created_at: datetime
+    edited_at: datetime | None
+    hidden_at: datetime | None
+    hidden_by_id: int | None
+    hidden_reason: str
+    author: Person
+    hidden_by: Person | None
+
+    @classmethod
+    def of(cls, row) -> ShownComment:
+        *columns, author, hider = row
+        return cls(*columns, Person(author), Person(hider) if hider is not None else None)
+
+
 @dataclass
 class CommentPage:
-    comments: list[Comment]
-    replies: dict[int, list[Comment]]
+    comments: list[ShownComment]
+    replies: dict[int, list[ShownComment]]
     page: int
     pages: int
     total: int
@@ -717,11 +755,13 @@ def comments_page(conversation: Conversation, page: int | None) -> CommentPage:
     pages = max(1, -(-total // COMMENTS_PER_PAGE))
     page = pages if page is None else min(max(page, 1), pages)
     window = {"skip": (page - 1) * COMMENTS_PER_PAGE, "size": COMMENTS_PER_PAGE}
-    top = list(db.session.execute(statements["top_level"], {**values, **window}).scalars())
-    replies: dict[int, list[Comment]] = {c.id: [] for c in top}
+    rows = db.session.execute(statements["top_level"], {**values, **window})
+    top = [ShownComment.of(row) for row in rows]
+    replies: dict[int, list[ShownComment]] = {c.id: [] for c in top}
     if top:
         parents = {**values, "parents": list(replies)}
-        for reply in db.session.execute(statements["replies"], parents).scalars():
+        for row in db.session.execute(statements["replies"], parents):
+            reply = ShownComment.of(row)
             replies[reply.parent_id].append(reply)
     return CommentPage(top, replies, page, pages, total)
 

@@ -33,6 +33,7 @@ from tests.search.helpers import (
     titles,
 )
 from tests.tables.helpers import access, close, local_now, make_table, plan, say, start, uid
+from tests.test_kept import reads
 
 # --- Dutch stemming ------------------------------------------------------------------------
 
@@ -285,6 +286,29 @@ def test_search_syntax_characters_are_plain_text(ctx, world, query, finds):
     make_agreement(world, title="Afspraken over wachttijden")
     results = found(world, "lezer", query)  # no database error
     assert results.counts == ({"agreement": 1} if finds else {})
+
+
+def test_a_hit_is_highlighted_once_until_its_document_or_the_words_change(ctx, world, monkeypatch):
+    monkeypatch.setattr(services, "_hits", {})
+    made = reads(monkeypatch, services, "snippet")
+    agreement = make_agreement(world, title="Afspraken over wachttijden")
+
+    first = found(world, "lezer", "wachttijd")
+    again = found(world, "teamlid", "wachttijden")  # another reader, the same stem
+    assert len(made) == 1 and again.groups == first.groups
+    assert first.groups["agreement"][0].title == "WA-1 Afspraken over <mark>wachttijden</mark>"
+
+    other = found(world, "lezer", "afspraak")  # other words: highlighted anew
+    assert len(made) == 2
+    assert other.groups["agreement"][0].title == "WA-1 <mark>Afspraken</mark> over wachttijden"
+
+    agreements.update_agreement(
+        agreement, agreement_fields(world, title="Wachttijden bij de toegang", origin=""),
+        "Scherper.", uid(world, "programmamanager"),
+    )  # fmt: skip
+    changed = found(world, "lezer", "wachttijd")
+    assert len(made) == 3
+    assert changed.groups["agreement"][0].title == "WA-1 <mark>Wachttijden</mark> bij de toegang"
 
 
 # --- the index follows the services -------------------------------------------------------

@@ -10,6 +10,7 @@ from sqlalchemy import insert, select, update
 
 from app.auth.models import User
 from app.extensions import db
+from app.markdown import mention_token
 from app.partnerships.models import Membership
 from app.policy import TABLE_MANAGE
 from app.tables import services
@@ -94,6 +95,14 @@ def conversation_with(world, table: ThematicTable, title: str, count: int) -> in
         .values(hidden_at=now, hidden_by_id=uid(world, "bestuurder"), hidden_reason="Privé")
     )
     db.session.execute(update(Comment).where(Comment.id.in_(ids[2::9])).values(edited_at=now))
+    # The first page mentions someone in both (the names a page's mentions show are read
+    # only for a page with a mention).
+    partner = world.users["partner"]
+    db.session.execute(
+        update(Comment)
+        .where(Comment.id == ids[3])
+        .values(body=f"Bijdrage: eens met {mention_token(partner.id, partner.name)}.")
+    )
     db.session.commit()
     # The newest comment is the reader's own, with a mention: recent, editable.
     say(world, db.session.get(Conversation, conversation.id), "teamlid", "Klopt, @partner.")
