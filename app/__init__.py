@@ -99,6 +99,7 @@ class _TemplateEnvironment(Environment):
 
 
 _OPENED_KEPT = 4096
+_SYNCED_KEPT = 4096  # functions: the views and hooks of the apps of a process
 
 
 class _CookieSessions(SecureCookieSessionInterface):
@@ -134,6 +135,20 @@ class _CookieSessions(SecureCookieSessionInterface):
 class _Flask(Flask):
     jinja_environment = _TemplateEnvironment
     session_interface = _CookieSessions()
+    _synced: dict[Callable, Callable] = {}
+
+    def ensure_sync(self, func: Callable) -> Callable:
+        """Flask's, with its answer kept per function: Flask asks it of every view, hook
+        and context processor of every request (some 23 a page), and each time inspected
+        the function anew to see whether it is a coroutine."""
+        try:
+            found = self._synced.get(func)
+        except TypeError:  # a callable that cannot be a key
+            return super().ensure_sync(func)
+        if found is None:
+            found = super().ensure_sync(func)
+            keep(self._synced, func, found, _SYNCED_KEPT)
+        return found
 
 
 def create_app(overrides: dict | None = None) -> Flask:

@@ -146,3 +146,34 @@ def test_every_page_has_the_areas_labels_in_its_language(app):
     assert dutch["agreement_status_labels"][ACTIVE] != "active"
     names = {name for area in registry.page_labels for name in area}
     assert names == set(dutch) == set(english)
+
+
+def test_the_app_inspects_each_view_and_hook_once_for_being_a_coroutine(app, monkeypatch):
+    from flask import Flask
+
+    asked = []
+    real = Flask.ensure_sync
+    monkeypatch.setattr(Flask, "ensure_sync", lambda self, f: asked.append(f) or real(self, f))
+
+    def plain():
+        return "plain"
+
+    async def coroutine():
+        return "async"
+
+    assert app.ensure_sync(plain) is plain and app.ensure_sync(plain) is plain
+    assert asked == [plain]
+    with pytest.raises(RuntimeError):  # as Flask's: async views need Flask's "async" extra
+        app.ensure_sync(coroutine)
+    with pytest.raises(RuntimeError):
+        app.ensure_sync(coroutine)  # nothing kept for it: asked again
+    assert asked == [plain, coroutine, coroutine]
+
+    class Unhashable:
+        __hash__ = None
+
+        def __call__(self):
+            return "unhashable"
+
+    view = Unhashable()
+    assert app.ensure_sync(view) is view  # asked each time, as it cannot be a key

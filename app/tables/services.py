@@ -1013,10 +1013,16 @@ def _attention_statements() -> dict:
     found by joining thousands of conversations with their read markers)."""
     user_id, partnership_id = bindparam("user_id"), bindparam("partnership_id")
     my_tables = select(TableMember.table_id).where(TableMember.user_id == user_id)
-    total = func.count().over()
+    total = func.count().over().label("total")
     return {
-        "unread": select(Conversation, total)
-        .options(joinedload(Conversation.table))
+        "unread": select(
+            Conversation.id,
+            Conversation.table_id,
+            Conversation.title,
+            ThematicTable.name.label("table_name"),
+            total,
+        )  # fmt: skip
+        .join(ThematicTable, ThematicTable.id == Conversation.table_id)
         .outerjoin(
             ReadMarker,
             and_(ReadMarker.conversation_id == Conversation.id, ReadMarker.user_id == user_id),
@@ -1028,8 +1034,17 @@ def _attention_statements() -> dict:
         )
         .order_by(Conversation.last_comment_at.desc())
         .limit(ATTENTION_LIMIT),
-        "mentions": select(Mention, total)
-        .options(joinedload(Mention.comment).joinedload(Comment.author))
+        "mentions": select(
+            Mention.comment_id,
+            Mention.conversation_id,
+            Conversation.table_id,
+            Conversation.title,
+            User.name.label("author_name"),
+            total,
+        )  # fmt: skip
+        .join(Comment, Comment.id == Mention.comment_id)
+        .join(User, User.id == Comment.author_id)
+        .join(Conversation, Conversation.id == Mention.conversation_id)
         .where(
             Mention.partnership_id == partnership_id,
             Mention.user_id == user_id,
@@ -1037,8 +1052,14 @@ def _attention_statements() -> dict:
         )
         .order_by(Mention.created_at.desc())
         .limit(ATTENTION_LIMIT),
-        "meetings": select(Meeting)
-        .options(joinedload(Meeting.table))
+        "meetings": select(
+            Meeting.id,
+            Meeting.table_id,
+            Meeting.title,
+            Meeting.starts_at,
+            ThematicTable.name.label("table_name"),
+        )  # fmt: skip
+        .join(ThematicTable, ThematicTable.id == Meeting.table_id)
         .where(
             Meeting.partnership_id == partnership_id,
             Meeting.table_id.in_(my_tables),
@@ -1046,34 +1067,26 @@ def _attention_statements() -> dict:
         )
         .order_by(Meeting.starts_at)
         .limit(3),
-        "conversations": select(Conversation)
-        .options(joinedload(Conversation.table))
-        .where(Conversation.id.in_(bindparam("ids", expanding=True))),
     }
 
 
 def attention(membership: Membership) -> dict:
+    """The tables' dashboard figures of a member, as rows (a dashboard shows some ten
+    lines of them): the first unread conversations and mentions of them with how many
+    there are, and their next meetings."""
     statements = _attention_statements()
     values = {"user_id": membership.user_id, "partnership_id": membership.partnership_id}
 
     def first_with_total(name: str) -> tuple[list, int]:
         rows = db.session.execute(statements[name], values).all()
-        return [row[0] for row in rows], (rows[0][1] if rows else 0)
+        return rows, (rows[0].total if rows else 0)
 
     unread, unread_total = first_with_total("unread")
     mentions, mentions_total = first_with_total("mentions")
-    conversations = {
-        c.id: c
-        for c in db.session.execute(
-            statements["conversations"], {"ids": list({m.conversation_id for m in mentions})}
-        ).scalars()
-    } if mentions else {}  # fmt: skip
     return {
         "unread_total": unread_total,
         "unread": unread,
-        "meetings": list(
-            db.session.execute(statements["meetings"], {**values, "now": utcnow()}).scalars()
-        ),
+        "meetings": db.session.execute(statements["meetings"], {**values, "now": utcnow()}).all(),
         "mentions_total": mentions_total,
-        "mentions": [(m, conversations.get(m.conversation_id)) for m in mentions],
+        "mentions": mentions,
     }

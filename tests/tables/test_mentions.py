@@ -4,6 +4,7 @@ id, the current name on the page, plain @name without JavaScript, and who is tol
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import insert, select
@@ -13,9 +14,19 @@ from app.auth.models import User
 from app.extensions import db
 from app.partnerships.models import Membership
 from app.tables import services
-from app.tables.models import Comment, Mention, TableMember
+from app.tables.models import Comment, Mention, TableMember, ThematicTable
 from tests.conftest import post, sign_in
-from tests.tables.helpers import article, html, in_context, make_table, say, start, uid
+from tests.tables.helpers import (
+    article,
+    html,
+    in_context,
+    local_now,
+    make_table,
+    plan,
+    say,
+    start,
+    uid,
+)
 
 YILMAZ, CELIK = "Mehmet Yilmaz", "Mehmet Çelik"
 
@@ -311,3 +322,21 @@ def test_search_finds_a_mention_by_name_and_never_shows_the_stored_form(app, nam
     text = re.sub(r"<[^>]+>", "", page)  # the hit is highlighted with <mark>
     assert "Overleg met @Mehmet Yilmaz over de wachtlijst" in text
     assert "(user:" not in page
+
+
+def test_the_dashboard_names_who_mentioned_you_where_and_your_tables_news(app, named, login_as):
+    client = login_as(named.world, "programmamanager")
+    place(client, named, f"Wat vind jij, {token(named.world, 'partner', CELIK)}?")
+    with app.test_request_context():
+        comment_id = db.session.execute(select(Comment.id)).scalars().one()
+        table = db.session.get(ThematicTable, named.table_id)
+        plan(named.world, table, local_now() + timedelta(days=3), title="Ronde drie")
+        table_name = table.name
+        db.session.remove()
+
+    page = html(login_as(named.world, "partner").get(f"/p/{named.world.slug}/"))
+
+    link = named.conversation_url(f"#comment-{comment_id}")
+    assert f'href="{link}">Programmamanager testverband in “' in page
+    assert page.count(f"({table_name})") == 2  # the unread conversation and the meeting
+    assert "Ronde drie" in page

@@ -926,11 +926,14 @@ def test_the_dashboard_figures(ctx, world):
     figures = services.attention(world.memberships["partner"])
 
     assert figures["mentions_total"] == 1
-    [(found, found_conversation)] = figures["mentions"]
-    assert (found.comment_id, found_conversation.id) == (mention.id, conversation.id)
+    [found] = figures["mentions"]
+    assert (found.comment_id, found.conversation_id, found.table_id, found.title) == (
+        mention.id, conversation.id, table.id, "Regie"
+    )  # fmt: skip
+    assert found.author_name == world.users["teamlid"].name
     assert figures["unread_total"] == 1
-    assert [c.id for c in figures["unread"]] == [conversation.id]
-    assert [m.id for m in figures["meetings"]] == [soon.id]
+    assert [(c.id, c.table_name) for c in figures["unread"]] == [(conversation.id, table.name)]
+    assert [(m.id, m.table_name) for m in figures["meetings"]] == [(soon.id, table.name)]
 
     services.mark_read(fresh(conversation), uid(world, "partner"))
     figures = services.attention(world.memberships["partner"])
