@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 BSN, DATE, POSTCODE, PHONE, EMAIL, IBAN, NAME = (
     "bsn", "date", "postcode", "phone", "email", "iban", "name",
@@ -101,10 +102,10 @@ _NAME = re.compile(
 )
 
 
-def _plausible_date(day: int, month: int, year: int) -> bool:
+def _plausible_date(day: int, month: int, year: int, today: date) -> bool:
     if year < 100:
-        year += 2000 if year <= date.today().year % 100 else 1900
-    if not 1900 <= year <= date.today().year:
+        year += 2000 if year <= today.year % 100 else 1900
+    if not 1900 <= year <= today.year:
         return False
     try:
         date(year, month, day)
@@ -126,9 +127,16 @@ def _month_number(word: str) -> int:
 
 def scan(text: str) -> list[Hit]:
     """Every hit in the text, ordered by position; overlapping hits keep the first kind
-    found in this order: bsn, iban, email, phone, postcode, date, name."""
+    found in this order: bsn, iban, email, phone, postcode, date, name. The hits of a text
+    are kept for the day (a plausible birth date depends on it): a concept review's page
+    scans all its texts on every visit."""
     if not text:
         return []
+    return list(_scan(text, date.today()))
+
+
+@lru_cache(maxsize=1024)
+def _scan(text: str, today: date) -> tuple[Hit, ...]:
     hits: list[Hit] = []
 
     for m in _BSN.finditer(text):
@@ -157,13 +165,13 @@ def scan(text: str) -> list[Hit]:
         hits.append(Hit(POSTCODE, m.start(1), end, text[m.start(1) : end]))
 
     for m in _DATE_NUMERIC.finditer(text):
-        if _plausible_date(int(m.group(1)), int(m.group(2)), int(m.group(3))):
+        if _plausible_date(int(m.group(1)), int(m.group(2)), int(m.group(3)), today):
             hits.append(Hit(DATE, m.start(), m.end(), m.group()))
     for m in _DATE_ISO.finditer(text):
-        if _plausible_date(int(m.group(3)), int(m.group(2)), int(m.group(1))):
+        if _plausible_date(int(m.group(3)), int(m.group(2)), int(m.group(1)), today):
             hits.append(Hit(DATE, m.start(), m.end(), m.group()))
     for m in _DATE_WORDS.finditer(text):
-        if _plausible_date(int(m.group(1)), _month_number(m.group(2)), int(m.group(3))):
+        if _plausible_date(int(m.group(1)), _month_number(m.group(2)), int(m.group(3)), today):
             hits.append(Hit(DATE, m.start(), m.end(), m.group()))
 
     for m in _NAME.finditer(text):
@@ -174,7 +182,7 @@ def scan(text: str) -> list[Hit]:
     for hit in hits:
         if all(hit.end <= k.start or hit.start >= k.end for k in kept):
             kept.append(hit)
-    return sorted(kept, key=lambda h: h.start)
+    return tuple(sorted(kept, key=lambda h: h.start))
 
 
 def scan_fields(fields: dict[str, str]) -> list[tuple[str, Hit]]:

@@ -162,6 +162,7 @@ _FREE_TEXT = ("title", "team", "participants", "case_description", "went_well", 
 def show(slug: str, number: int):
     review = _review_or_404(number)
     lessons = services.lessons_of(review)
+    scores = services.scores_of(review)
     texts = services.principle_texts(g.partnership.id)
     return render_template(
         "reviews/show.html",
@@ -169,23 +170,24 @@ def show(slug: str, number: int):
         details=may_read_case_details(g.membership, review.organisation_id),
         editable=may_edit_review(g.membership, review.status, review.organisation_id),
         texts=texts,
-        scores=services.scores_of(review),
+        scores=scores,
         lessons=lessons,
         cited=services.lesson_principles([lesson.id for lesson in lessons]),
         principle_titles={t.principle_id: t.title for t in texts},
         outcomes=_outcomes(lessons),
-        **_guard(review),
+        **_guard(review, scores=scores, lessons=lessons),
     )  # fmt: skip
 
 
-def _guard(review) -> dict:
+def _guard(review, **read) -> dict:
     """The privacy guard's findings and the documents it cannot check, for the team that
-    may still change the review (the documents' checks are remembered per file)."""
+    may still change the review (the documents' checks are remembered per file). read:
+    the review's scores and lessons as the page read them."""
     if review.is_final or not may_edit_review(g.membership, review.status, review.organisation_id):
         return {"findings": [], "document_problems": []}
     guard = services.guard_documents(review)
     return {
-        "findings": services.findings(review, guard),
+        "findings": services.findings(review, guard, **read),
         "document_problems": [services.document_problem_message(p) for p in guard.problems],
     }
 

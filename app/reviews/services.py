@@ -382,8 +382,11 @@ class Finding:
     location: str = ""
 
 
-def texts_of(review: Review) -> dict[str, str]:
-    """Every free text of a review, including the shared parts (scores and lessons)."""
+def texts_of(
+    review: Review, scores: dict | None = None, lessons: list | None = None
+) -> dict[str, str]:
+    """Every free text of a review, including the shared parts (scores and lessons: those
+    of scores_of() and lessons_of(), read here unless the caller read them already)."""
     texts = {
         "title": review.title,
         "team": review.team,
@@ -394,9 +397,9 @@ def texts_of(review: Review) -> dict[str, str]:
     }
     for aim, text in (review.aims or {}).items():
         texts[f"aim_{aim}"] = text
-    for principle_id, row in scores_of(review).items():
+    for principle_id, row in (scores_of(review) if scores is None else scores).items():
         texts[f"explanation_{principle_id}"] = row.explanation
-    for lesson in lessons_of(review):
+    for lesson in lessons_of(review) if lessons is None else lessons:
         texts[f"lesson_{lesson.id}"] = (
             f"{lesson.text}\n{lesson.proposal_title}\n{lesson.proposal_text}"
         )
@@ -530,13 +533,14 @@ def _confirmed_hashes(review: Review) -> set[tuple[str, str]]:
     }
 
 
-def findings(review: Review, guard: DocumentGuard | None = None) -> list[Finding]:
-    """The hits in the review's texts, then those in its documents (with their location)."""
+def findings(review: Review, guard: DocumentGuard | None = None, **read) -> list[Finding]:
+    """The hits in the review's texts, then those in its documents (with their location).
+    read: the scores and lessons when the caller read them already (see texts_of)."""
     confirmed = _confirmed_hashes(review)
     guard = guard or guard_documents(review)
     return [
         Finding(name, hit, (hit.kind, _hash(hit.kind, hit.text)) in confirmed)
-        for name, hit in privacy.scan_fields(texts_of(review))
+        for name, hit in privacy.scan_fields(texts_of(review, **read))
     ] + [
         Finding(f"document_{document.id}", hit, (hit.kind, _hash(hit.kind, hit.text)) in confirmed,
                 document=document.name, location=location)

@@ -244,3 +244,20 @@ def test_scan_fields_names_the_field_of_each_hit():
 def test_scan_fields_of_clean_or_empty_texts_is_empty():
     assert scan_fields({}) == []
     assert scan_fields({"title": "", "case_description": None, "went_well": "Goed."}) == []
+
+
+def test_the_hits_of_a_text_are_kept_for_the_day_they_were_found():
+    text = "Geboren op 12-03-2027, mevr. Jansen weet ervan."
+    privacy._scan.cache_clear()
+
+    first, again = scan(text), scan(text)
+    assert first == again and first is not again  # each caller its own list
+    assert privacy._scan.cache_info().hits == 1
+    again.clear()
+    assert scan(text) == first  # what a caller does with its list changes nothing kept
+
+    # A birth date is plausible up to the day of the scan: next year's date is found then.
+    this_year = privacy._scan(text, date(2026, 12, 7))
+    next_year = privacy._scan(text, date(2027, 6, 1))
+    assert [h.kind for h in this_year] == ["name"]
+    assert [h.kind for h in next_year] == ["date", "name"]
