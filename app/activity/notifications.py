@@ -74,9 +74,10 @@ def may_follow(target: Target, membership: Membership) -> bool:
 
 
 @cache
-def _follow_statement():
-    """Built once: every object page asks whether its reader follows it."""
-    return select(Follow).where(
+def _follow_statement(*columns):
+    """Built once (per what it reads): every object page asks whether its reader follows
+    it."""
+    return select(*(columns or (Follow,))).where(
         Follow.user_id == bindparam("user_id"), Follow.object_type == bindparam("object_type"),
         Follow.object_id == bindparam("object_id"),
     )  # fmt: skip
@@ -124,8 +125,9 @@ def set_following(user_id: int, partnership_id: int, object_type: str, object_id
 
 
 def is_following(user_id: int, object_type: str, object_id: int) -> bool:
-    row = _follow_row(user_id, object_type, object_id)
-    return row is not None and row.active
+    values = {"user_id": user_id, "object_type": object_type, "object_id": object_id}
+    active = db.session.execute(_follow_statement(Follow.active), values).scalar_one_or_none()
+    return bool(active)
 
 
 def followers(object_type: str, object_id: int) -> list[int]:

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import quote
 
 from flask import Response, abort, current_app, g, url_for
-from flask_babel import format_decimal
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -170,12 +171,20 @@ def section(
 
 
 def limits() -> dict:
+    """The upload form's accept list and limits, the figures in the page's language."""
     config = current_app.config
-    return {
-        "accept": ACCEPT,
-        "max_mb": limit_mb(config["SAMENSPEL_DOCUMENT_MAX_MB"]),
-        "object_mb": limit_mb(config["SAMENSPEL_DOCUMENT_OBJECT_MAX_MB"]),
-    }
+    max_mb, object_mb = (
+        config["SAMENSPEL_DOCUMENT_MAX_MB"],
+        config["SAMENSPEL_DOCUMENT_OBJECT_MAX_MB"],
+    )
+    return dict(_limits(max_mb, object_mb, str(get_locale())))
+
+
+@lru_cache(maxsize=64)
+def _limits(max_mb: float, object_mb: float, locale: str) -> tuple:
+    """limits() of a language, formatted once (limit_mb formats in the page's language,
+    which is `locale`): an object's page shows them with its upload form."""
+    return (("accept", ACCEPT), ("max_mb", limit_mb(max_mb)), ("object_mb", limit_mb(object_mb)))
 
 
 def download_name(version: DocumentVersion) -> str:

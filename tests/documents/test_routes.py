@@ -7,12 +7,13 @@ import io
 from urllib.parse import quote, unquote
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from app.activity.models import AuditEvent
 from app.documents import services
 from app.documents.models import Document
-from app.documents.views import content_disposition, file_size
+from app.documents.views import content_disposition, file_size, limits
 from app.extensions import db
 from app.policy import TABLE_MANAGE
 from app.tables import services as tables
@@ -647,3 +648,25 @@ def test_an_archived_case_document_stays_closed_to_other_organisations(app, worl
         }, content_type="multipart/form-data")  # fmt: skip
         assert version.status_code == 404
     assert (counts(app), len(events(app))) == before
+
+
+def test_the_upload_limits_are_written_in_the_language_of_the_page(app, monkeypatch):
+    monkeypatch.setitem(app.config, "SAMENSPEL_DOCUMENT_MAX_MB", 2.5)
+    monkeypatch.setitem(app.config, "SAMENSPEL_DOCUMENT_OBJECT_MAX_MB", 1500)
+    with app.test_request_context():
+        with force_locale("nl"):
+            dutch = limits()
+        with force_locale("en"):
+            english = limits()
+        dutch["max_mb"] = "changed"  # each caller its own
+        with force_locale("nl"):
+            assert limits()["max_mb"] == "2,5"
+    assert (dutch["object_mb"], english["max_mb"], english["object_mb"]) == (
+        "1.500",
+        "2.5",
+        "1,500",
+    )
+    assert english["accept"] and english["accept"] == dutch["accept"]
+    monkeypatch.setitem(app.config, "SAMENSPEL_DOCUMENT_MAX_MB", 10)
+    with app.test_request_context(), force_locale("nl"):
+        assert limits()["max_mb"] == "10"
