@@ -1014,14 +1014,11 @@ def _attention_statements() -> dict:
     user_id, partnership_id = bindparam("user_id"), bindparam("partnership_id")
     my_tables = select(TableMember.table_id).where(TableMember.user_id == user_id)
     total = func.count().over().label("total")
+    table_name = ThematicTable.name.label("table_name")
+    conversation = (Conversation.id, Conversation.table_id, Conversation.title)
+    mention = (Mention.comment_id, Mention.conversation_id, Conversation.table_id)
     return {
-        "unread": select(
-            Conversation.id,
-            Conversation.table_id,
-            Conversation.title,
-            ThematicTable.name.label("table_name"),
-            total,
-        )  # fmt: skip
+        "unread": select(*conversation, table_name, total)
         .join(ThematicTable, ThematicTable.id == Conversation.table_id)
         .outerjoin(
             ReadMarker,
@@ -1034,14 +1031,7 @@ def _attention_statements() -> dict:
         )
         .order_by(Conversation.last_comment_at.desc())
         .limit(ATTENTION_LIMIT),
-        "mentions": select(
-            Mention.comment_id,
-            Mention.conversation_id,
-            Conversation.table_id,
-            Conversation.title,
-            User.name.label("author_name"),
-            total,
-        )  # fmt: skip
+        "mentions": select(*mention, Conversation.title, User.name.label("author_name"), total)
         .join(Comment, Comment.id == Mention.comment_id)
         .join(User, User.id == Comment.author_id)
         .join(Conversation, Conversation.id == Mention.conversation_id)
@@ -1053,12 +1043,8 @@ def _attention_statements() -> dict:
         .order_by(Mention.created_at.desc())
         .limit(ATTENTION_LIMIT),
         "meetings": select(
-            Meeting.id,
-            Meeting.table_id,
-            Meeting.title,
-            Meeting.starts_at,
-            ThematicTable.name.label("table_name"),
-        )  # fmt: skip
+            Meeting.id, Meeting.table_id, Meeting.title, Meeting.starts_at, table_name
+        )
         .join(ThematicTable, ThematicTable.id == Meeting.table_id)
         .where(
             Meeting.partnership_id == partnership_id,
