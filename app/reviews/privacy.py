@@ -125,13 +125,18 @@ def _month_number(word: str) -> int:
     return short[word]
 
 
+KEPT_TEXT = 4000  # longer texts (a document's pages) are scanned each time
+
+
 def scan(text: str) -> list[Hit]:
     """Every hit in the text, ordered by position; overlapping hits keep the first kind
     found in this order: bsn, iban, email, phone, postcode, date, name. The hits of a text
-    are kept for the day (a plausible birth date depends on it): a concept review's page
-    scans all its texts on every visit."""
+    of at most KEPT_TEXT characters are kept for the day (a plausible birth date depends on
+    it): a concept review's page scans all its texts on every visit."""
     if not text:
         return []
+    if len(text) > KEPT_TEXT:
+        return list(_scan.__wrapped__(text, date.today()))
     return list(_scan(text, date.today()))
 
 

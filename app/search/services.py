@@ -449,17 +449,21 @@ def _documents(ids: list[int]) -> list[Row]:
 # Hits as shown, kept per process (HITS_KEPT, the oldest dropped first): highlighting a
 # page's titles and snippets word by word cost more than its statements, and the same
 # documents come back for the same words. The key holds all a hit is made of (the
-# document's columns and the searched stems), so a kept hit is never stale.
+# document's columns and the searched stems), so a kept hit is never stale; a document
+# with a body longer than KEPT_BODY (an attached file's text) is highlighted each time,
+# so what a process keeps stays small.
 HITS_KEPT = 4096
+KEPT_BODY = 4000
 _hits: dict[tuple, Hit] = {}
 
 
 def _hit(row: Row, stems: frozenset[str]) -> Hit:
-    key = (*row, stems)
-    found = _hits.get(key)
+    key = (*row, stems) if len(row.body or "") <= KEPT_BODY else None
+    found = _hits.get(key) if key else None
     if found is None:
         found = Hit(row.kind, highlight(row.title, stems), snippet(row.body, stems), row.url)
-        keep(_hits, key, found, HITS_KEPT)
+        if key:
+            keep(_hits, key, found, HITS_KEPT)
     return found
 
 

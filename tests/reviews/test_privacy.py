@@ -261,3 +261,7 @@ def test_the_hits_of_a_text_are_kept_for_the_day_they_were_found():
     next_year = privacy._scan(text, date(2027, 6, 1))
     assert [h.kind for h in this_year] == ["name"]
     assert [h.kind for h in next_year] == ["date", "name"]
+
+    long = "mevr. Jansen " * 400  # longer than KEPT_TEXT: scanned each time, not kept
+    kept = privacy._scan.cache_info().currsize
+    assert len(scan(long)) == 400 and privacy._scan.cache_info().currsize == kept

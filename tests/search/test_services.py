@@ -310,6 +310,11 @@ def test_a_hit_is_highlighted_once_until_its_document_or_the_words_change(ctx, w
     assert len(made) == 3
     assert changed.groups["agreement"][0].title == "WA-1 <mark>Wachttijden</mark> bij de toegang"
 
+    monkeypatch.setattr(services, "KEPT_BODY", 10)  # a long body: highlighted each time
+    found(world, "lezer", "wachttijd")
+    found(world, "lezer", "wachttijd")
+    assert len(made) == 5 and len(services._hits) == 3
+
 
 # --- the index follows the services -------------------------------------------------------
 
