@@ -37,7 +37,7 @@ from app.exports.tables import csv_response, xlsx_response
 from app.extensions import db
 from app.forms import select_choices
 from app.manifest.links import linked_principle_ids
-from app.manifest.services import principle_choices
+from app.manifest.services import linked_principles, principle_choices
 from app.partnerships.services import owner_choices
 from app.policy import can, requires
 from app.views import (
@@ -178,18 +178,15 @@ def _show(agreement, comment_form, status: int = 200):
     versions, timeline and documents, and whether the reader follows it, are read each
     time."""
 
-    def principles() -> list:
-        labels = dict(principle_choices(g.partnership.id))
-        linked = linked_principle_ids("agreement", agreement.id, "implements")
-        return [(pid, labels.get(pid)) for pid in linked]
-
     versions = services.versions_of(agreement)
     return render_template(
         "agreements/show.html",
         agreement=agreement,
         today=services.today(),
         due=services.is_due(agreement),
-        read_principles=principles,
+        read_principles=lambda: linked_principles(
+            g.partnership.id, "agreement", agreement.id, "implements"
+        ),
         read_related=lambda: services.related_sections(agreement),
         read_origin_url=lambda: services.origin_url(agreement),
         timeline=services.timeline(agreement, versions),

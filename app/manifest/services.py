@@ -15,6 +15,7 @@ from app.diff import side_by_side
 from app.errors import ServiceError
 from app.extensions import db
 from app.kept import kept_value
+from app.manifest.links import linked_principle_ids
 from app.manifest.models import (
     ACCEPTED,
     ADOPTED,
@@ -107,6 +108,16 @@ def principle_choices(partnership_id: int) -> list[tuple[int, str]]:
         return tuple((t.principle_id, f"{t.position}. {t.title}") for t in texts_of(version))
 
     return list(kept_value(("principle choices", partnership_id), make))
+
+
+def linked_principles(
+    partnership_id: int, source_type: str, source_id: int, relation: str
+) -> list[tuple[int, str | None]]:
+    """(principle id, "n. title") of the principles an object is linked to, as an object's
+    page shows them (the title None for one not in the current adopted version)."""
+    labels = dict(principle_choices(partnership_id))
+    linked = linked_principle_ids(source_type, source_id, relation)
+    return [(pid, labels.get(pid)) for pid in linked]
 
 
 @dataclass

@@ -23,7 +23,7 @@ from app.extensions import db
 from app.forms import select_choices
 from app.kept import kept_fragment
 from app.manifest.links import linked_principle_ids
-from app.manifest.services import principle_choices
+from app.manifest.services import linked_principles, principle_choices
 from app.partnerships.services import members_of, organisations_of, owner_choices
 from app.policy import can, requires
 from app.risks import services
@@ -191,11 +191,6 @@ def _show(risk, comment_form, status: int = 200):
     called only while rendering a block that is not kept. Its comments and documents, and
     whether the reader follows it, are read each time."""
 
-    def principles() -> list:
-        labels = dict(principle_choices(g.partnership.id))
-        linked = linked_principle_ids("risk", risk.id, "threatens")
-        return [(pid, labels.get(pid)) for pid in linked]
-
     def assessments() -> dict:
         found = services.assessments_of(risk)
         return {"rows": found, "chart": _trend_chart(found)}
@@ -207,7 +202,7 @@ def _show(risk, comment_form, status: int = 200):
         today=services.today(),
         read_assessments=assessments,
         read_measures=lambda: services.measures_of(risk),
-        read_principles=principles,
+        read_principles=lambda: linked_principles(g.partnership.id, "risk", risk.id, "threatens"),
         comments=services.comments_of(risk),
         comment_form=comment_form,
     ), status
