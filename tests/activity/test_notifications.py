@@ -622,6 +622,30 @@ def test_marking_one_read(app, world, three):
     assert [n.read_at is not None for n in notifications(app)] == [True, False, False]
 
 
+def test_each_item_links_to_its_own_notification_and_read_form(app, world, three):
+    # The list builds each item's links from one pattern a request: every item still
+    # opens and marks its own notification, with the session's CSRF token.
+    client = logged_in(app, world.users["teamlid"].email)
+    in_context(app, notes.mark_read, uid(world, "teamlid"), three[1])
+
+    page = html(client.get("/notifications"))
+
+    for number in three:
+        item = page.split(f'id="notification-{number}"', 1)[1].split("</li>", 1)[0]
+        assert f'href="/notifications/{number}"' in item
+        if number == three[1]:  # read: no form
+            assert "/read" not in item
+            continue
+        assert f'action="/notifications/{number}/read"' in item
+        assert f'data-hx-post="/notifications/{number}/read"' in item
+        token = item.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+        assert (
+            client.post(f"/notifications/{number}/read", data={"csrf_token": token}).status_code
+            == 302
+        )
+    assert all(n.read_at is not None for n in notifications(app))
+
+
 def test_marking_one_read_goes_back_to_a_local_next_only(app, world, three):
     client = logged_in(app, world.users["teamlid"].email)
 
