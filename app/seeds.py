@@ -930,16 +930,20 @@ def _generate_comments(conversation, table, count: int, start: datetime) -> None
         for i in range(count)
     ]
     db.session.execute(insert(Comment), rows)
-    last_id, last_at, total = db.session.execute(
-        select(func.max(Comment.id), func.max(Comment.created_at), func.count(Comment.id)).where(
-            Comment.conversation_id == conversation.id
-        )
+    last_id, last_at, total, top = db.session.execute(
+        select(
+            func.max(Comment.id),
+            func.max(Comment.created_at),
+            func.count(Comment.id),
+            func.count(Comment.id).filter(Comment.parent_id.is_(None)),
+        ).where(Comment.conversation_id == conversation.id)
     ).one()
     db.session.execute(
         update(Conversation)
         .where(Conversation.id == conversation.id)
-        .values(comment_count=total, last_comment_id=last_id, last_comment_at=last_at)
-    )
+        .values(comment_count=total, top_level_count=top, last_comment_id=last_id,
+                last_comment_at=last_at)
+    )  # fmt: skip
 
 
 def _current_fields(agreement) -> dict:

@@ -60,7 +60,7 @@ import random
 import secrets
 import time as clock
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -1253,7 +1253,8 @@ class ScaleLoader:
                 "status": "gesloten" if c["closed_at"] else "open",
                 "conclusion": rng.choice(CONCLUSIONS) if c["closed_at"] else "",
                 "closed_at": c["closed_at"], "closed_by_id": closer if c["closed_at"] else None,
-                "comment_count": 0, "last_comment_id": 0, "last_comment_at": None,
+                "comment_count": 0, "top_level_count": 0, "last_comment_id": 0,
+                "last_comment_at": None,
                 "agreement_id": None, "created_at": c["created_at"],
             })  # fmt: skip
         conversation_ids = bulk(Conversation, rows)
@@ -1347,6 +1348,7 @@ class ScaleLoader:
         reply_ids = bulk(Comment, [row for _, row, _, _ in replies])
 
         totals: dict[int, int] = defaultdict(int)
+        tops = Counter(index for index, _, _, _ in top)
         last_id: dict[int, int] = defaultdict(int)
         last_at: dict[int, datetime] = {}
         tops_of: dict[int, list[int]] = defaultdict(list)
@@ -1388,11 +1390,11 @@ class ScaleLoader:
         if counted:
             db.session.execute(
                 table.update().where(table.c.id == bindparam("cid")).values(
-                    comment_count=bindparam("n"), last_comment_id=bindparam("last_id"),
-                    last_comment_at=bindparam("last_at"),
+                    comment_count=bindparam("n"), top_level_count=bindparam("top"),
+                    last_comment_id=bindparam("last_id"), last_comment_at=bindparam("last_at"),
                 ),
-                [{"cid": conversation_ids[i], "n": totals[i], "last_id": last_id[i],
-                  "last_at": last_at[i]} for i in counted],
+                [{"cid": conversation_ids[i], "n": totals[i], "top": tops[i],
+                  "last_id": last_id[i], "last_at": last_at[i]} for i in counted],
             )  # fmt: skip
         # Read markers: people read some conversations fully, some halfway, some not at all;
         # the known logins are behind in the big conversation.

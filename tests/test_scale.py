@@ -101,12 +101,15 @@ def test_seeding_at_a_small_factor(app, seeded):
 
         # Denormalised fields agree with the rows they summarise.
         for conversation in db.session.execute(select(Conversation)).scalars():
-            total, last = db.session.execute(
-                select(func.count(Comment.id), func.max(Comment.id)).where(
-                    Comment.conversation_id == conversation.id
-                )
+            total, top, last = db.session.execute(
+                select(
+                    func.count(Comment.id),
+                    func.count(Comment.id).filter(Comment.parent_id.is_(None)),
+                    func.max(Comment.id),
+                ).where(Comment.conversation_id == conversation.id)
             ).one()
-            assert (conversation.comment_count, conversation.last_comment_id) == (total, last or 0)
+            counters = (conversation.comment_count, conversation.top_level_count)
+            assert (*counters, conversation.last_comment_id) == (total, top, last or 0)
         for agreement in db.session.execute(select(Agreement)).scalars():
             newest = db.session.execute(
                 select(func.max(AgreementVersion.number)).where(
@@ -241,3 +244,9 @@ def test_the_key_pages_render_with_the_seeded_data(app, client, seeded):
         ).scalar_one()
         assert conversation.comment_count == plan(FACTOR).big_conversation + 1
         assert conversation.last_comment_id == newest
+        top = db.session.execute(
+            select(func.count(Comment.id)).where(
+                Comment.conversation_id == conversation_id, Comment.parent_id.is_(None)
+            )
+        ).scalar_one()
+        assert conversation.top_level_count == top

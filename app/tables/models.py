@@ -63,8 +63,10 @@ class Conversation(db.Model):
     conclusion: Mapped[str] = mapped_column(Text, default="")
     closed_at: Mapped[datetime | None]
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    # Kept up to date with each comment, so lists and unread markers need no counting.
+    # Kept up to date with each comment, so lists, unread markers and the conversation's
+    # pages need no counting: all comments, and the top-level ones (which make the pages).
     comment_count: Mapped[int] = mapped_column(default=0)
+    top_level_count: Mapped[int] = mapped_column(default=0, server_default="0")
     last_comment_id: Mapped[int] = mapped_column(default=0)
     last_comment_at: Mapped[datetime | None]
     # The agreement made from the conclusion, if any.

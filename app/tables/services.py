@@ -77,9 +77,12 @@ def _page_statements() -> dict:
         .options(joinedload(ConversationEvent.user))
         .where(ConversationEvent.conversation_id == conversation_id)
         .order_by(ConversationEvent.at, ConversationEvent.id),
-        "top_level_count": select(func.count(Comment.id)).where(*top_level),
         "top_level": shown.where(*top_level)
         .order_by(Comment.id)
+        .offset(bindparam("skip"))
+        .limit(bindparam("size")),
+        "top_level_newest": shown.where(*top_level)
+        .order_by(Comment.id.desc())
         .offset(bindparam("skip"))
         .limit(bindparam("size")),
         "replies": shown.where(
@@ -588,6 +591,7 @@ def post_comment(
         .where(Conversation.id == conversation.id)
         .values(
             comment_count=Conversation.comment_count + 1,
+            top_level_count=Conversation.top_level_count + (1 if parent_id is None else 0),
             last_comment_id=case((newer, comment.id), else_=Conversation.last_comment_id),
             last_comment_at=case((newer, comment.created_at), else_=Conversation.last_comment_at),
         )
@@ -748,14 +752,25 @@ class CommentPage:
 
 
 def comments_page(conversation: Conversation, page: int | None) -> CommentPage:
-    """One page of top-level comments (oldest first) with all their replies; three
-    queries whatever the conversation's length. Page None is the last."""
+    """One page of top-level comments (oldest first) with all their replies; two queries
+    whatever the conversation's length. Page None is the last. The number of pages comes
+    from the conversation's counter (post_comment keeps it), and a page in the second half
+    is read from the newest end: an offset walks the index up to the page, so the last page
+    of a long conversation (where a new comment takes its reader) would walk all of it."""
     statements, values = _page_statements(), {"conversation_id": conversation.id}
-    total = db.session.execute(statements["top_level_count"], values).scalar_one()
+    total = conversation.top_level_count
     pages = max(1, -(-total // COMMENTS_PER_PAGE))
     page = pages if page is None else min(max(page, 1), pages)
-    window = {"skip": (page - 1) * COMMENTS_PER_PAGE, "size": COMMENTS_PER_PAGE}
-    rows = db.session.execute(statements["top_level"], {**values, **window})
+    skip = (page - 1) * COMMENTS_PER_PAGE
+    after = total - skip - COMMENTS_PER_PAGE  # top-level comments after this page
+    if total > 0 and after < skip:
+        window = {"skip": max(after, 0), "size": COMMENTS_PER_PAGE + min(after, 0)}
+        rows = reversed(
+            db.session.execute(statements["top_level_newest"], {**values, **window}).all()
+        )
+    else:
+        window = {"skip": skip, "size": COMMENTS_PER_PAGE}
+        rows = db.session.execute(statements["top_level"], {**values, **window})
     top = [ShownComment.of(row) for row in rows]
     replies: dict[int, list[ShownComment]] = {c.id: [] for c in top}
     if top:

@@ -145,16 +145,20 @@ def bulk_comments(conversation_id: int, authors: list[int], count: int, *,
                 for n, pid in enumerate(parents)
             ],
         )  # fmt: skip
-    total, last_id, last_at = db.session.execute(
-        select(func.count(Comment.id), func.max(Comment.id), func.max(Comment.created_at)).where(
-            Comment.conversation_id == conversation_id
-        )
+    total, top, last_id, last_at = db.session.execute(
+        select(
+            func.count(Comment.id),
+            func.count(Comment.id).filter(Comment.parent_id.is_(None)),
+            func.max(Comment.id),
+            func.max(Comment.created_at),
+        ).where(Comment.conversation_id == conversation_id)
     ).one()
     db.session.execute(
         Conversation.__table__.update()
         .where(Conversation.id == conversation_id)
-        .values(comment_count=total, last_comment_id=last_id, last_comment_at=last_at)
-    )
+        .values(comment_count=total, top_level_count=top, last_comment_id=last_id,
+                last_comment_at=last_at)
+    )  # fmt: skip
     db.session.commit()
 
 

@@ -75,11 +75,14 @@ def test_the_demo_tables_and_loading_them_twice(demo_database, ctx):
 
     # Every counter agrees with the comments it counts.
     for conversation in conversations:
-        total, last_id, last_at = db.session.execute(
-            select(func.count(Comment.id), func.max(Comment.id), func.max(Comment.created_at))
+        total, top, last_id, last_at = db.session.execute(
+            select(func.count(Comment.id),
+                   func.count(Comment.id).filter(Comment.parent_id.is_(None)),
+                   func.max(Comment.id), func.max(Comment.created_at))
             .where(Comment.conversation_id == conversation.id)
         ).one()  # fmt: skip
         assert conversation.comment_count == total, conversation.title
+        assert conversation.top_level_count == top, conversation.title
         assert conversation.last_comment_id == (last_id or 0), conversation.title
         assert conversation.last_comment_at == last_at, conversation.title
     [long] = [c for c in conversations if c.comment_count > 400]

@@ -8,7 +8,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import inspect, select
 
 from app.activity.models import AuditEvent
 from app.agreements.models import Agreement
@@ -34,8 +35,10 @@ from app.tables.models import (
 from app.timeutil import utcnow
 from tests.tables.helpers import (
     access,
+    bulk_comments,
     close,
     count,
+    in_context,
     local_now,
     make_table,
     plan,
@@ -313,6 +316,7 @@ def test_comments_and_replies_update_the_counters(ctx, world):
 
     stored = fresh(conversation)
     assert stored.comment_count == 3
+    assert stored.top_level_count == 2  # the reply makes no page longer
     assert stored.last_comment_id == second.id
     assert stored.last_comment_at is not None
     assert fresh(reply).parent_id == first.id
@@ -956,8 +960,6 @@ def test_member_suggestions_for_mentions(ctx, world):
 
 
 def test_comments_come_in_pages_of_fifty_with_their_replies(ctx, world):
-    from tests.tables.helpers import bulk_comments
-
     table = make_table(world)
     conversation = start(world, table)
     bulk_comments(conversation.id, [uid(world, "teamlid"), uid(world, "partner")], 120,
@@ -1052,3 +1054,73 @@ def test_every_write_leaves_an_audit_event_with_partnership_and_actor(ctx, world
     assert by_action[("TableMember", "delete")].changes["user_id"] == [uid(world, "partner"), None]
     assert db.session.get(Comment, comment.id).id == comment.id
     assert count(MeetingAttendee, meeting_id=meeting.id) == 3
+
+
+@pytest.mark.parametrize("whole, rest", [(0, 1), (1, 0), (1, 1), (2, -1), (2, 0), (2, 1), (3, 7)])
+def test_every_page_shows_its_top_level_comments_read_from_either_end(ctx, world, whole, rest):
+    # Pages in the second half are read newest first and turned around: each page, the
+    # last (None) too, shows the same comments as the oldest-first order cut into pages.
+    size = services.COMMENTS_PER_PAGE
+    count = whole * size + rest
+    table = make_table(world)
+    conversation = start(world, table)
+    bulk_comments(conversation.id, [uid(world, "teamlid"), uid(world, "partner")], count,
+                  replies_every=4)  # fmt: skip
+    stored = fresh(conversation)
+    ids = list(
+        db.session.execute(
+            select(Comment.id)
+            .where(Comment.conversation_id == conversation.id, Comment.parent_id.is_(None))
+            .order_by(Comment.id)
+        ).scalars()
+    )
+    assert stored.top_level_count == count == len(ids)
+    pages = -(-count // size)
+    for number in range(1, pages + 1):
+        page = services.comments_page(stored, number)
+        assert (page.page, page.pages, page.total) == (number, pages, count)
+        assert [c.id for c in page.comments] == ids[(number - 1) * size : number * size]
+        assert all(r.parent_id == c.id for c in page.comments for r in page.replies[c.id])
+    assert [c.id for c in services.comments_page(stored, None).comments] == ids[
+        (pages - 1) * size :
+    ]
+    assert services.comments_page(stored, pages + 5).page == pages  # past the end: the last
+
+
+def test_migration_0024_goes_down_and_counts_the_top_level_comments_on_the_way_up(app, world):
+    """On the shared test database; whatever happens, it is upgraded again at the end."""
+
+    def build():
+        table = make_table(world)
+        long, empty = start(world, table), start(world, table, title="Nog leeg")
+        bulk_comments(long.id, [uid(world, "teamlid"), uid(world, "partner")], 60,
+                      replies_every=3)  # fmt: skip
+        say(world, fresh(long), "teamlid", "Nog een punt.")
+        return long.id, empty.id
+
+    long, empty = in_context(app, build)
+
+    def columns() -> set[str]:
+        return {c["name"] for c in inspect(db.engine).get_columns("conversation")}
+
+    try:
+        with app.app_context():
+            db.session.remove()
+            downgrade(revision="0023_comment_newest")
+            assert "top_level_count" not in columns()
+            upgrade()
+            assert "top_level_count" in columns()
+            counted = dict(
+                db.session.execute(
+                    select(Conversation.id, Conversation.top_level_count).where(
+                        Conversation.id.in_([long, empty])
+                    )
+                ).all()
+            )
+            assert counted == {long: 61, empty: 0}
+            page = services.comments_page(db.session.get(Conversation, long), None)
+            assert (page.pages, len(page.comments)) == (2, 11)
+    finally:
+        with app.app_context():
+            db.session.remove()
+            upgrade()  # to head, if a check above failed while down
