@@ -127,8 +127,9 @@ ORGANISATION_FIELDS = frozenset({"organisation_id", "owner_organisation_id"})
 TECHNICAL_FIELDS = frozenset(
     {"id", "partnership_id", "created_at", "updated_at", "origin_id", "source_id",
      "parent_id", "object_id", "message_id", "mail_id", "last_read_comment_id",
-     "last_comment_id", "search_text", "current_version", "comment_count", "last_comment_at",
-     "snapshot", "origin_type", "inherent_score", "residual_score", "proposal_version"}
+     "last_comment_id", "search_text", "current_version", "comment_count", "top_level_count",
+     "last_comment_at", "snapshot", "origin_type", "inherent_score", "residual_score",
+     "proposal_version"}
 )  # fmt: skip
 TECHNICAL_SUFFIXES = ("_hash", "_token", "_digest", "_checksum", "_encrypted")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
