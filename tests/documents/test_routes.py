@@ -4,6 +4,7 @@ with its Dutch message and nothing stored) and the documents section of an objec
 from __future__ import annotations
 
 import io
+import re
 from urllib.parse import quote, unquote
 
 import pytest
@@ -68,6 +69,28 @@ def test_attaching_a_pdf_to_an_agreement_shows_it_on_the_page(app, world, made, 
     # The agreement's history shows the upload.
     history = text(client.get(f"/p/{world.slug}/history/agreement/{made.ids['agreement']}"))
     assert "Document" in history and "Convenant 2026.pdf" in history
+
+
+def test_the_empty_table_names_its_own_object_and_gives_way_to_the_first_document(app, world, made, client, login_as):  # fmt: skip
+    # An object without documents shows an empty table that is kept between requests
+    # (the same for every reader of that object): it must name its own object, and be gone
+    # once the object has a document.
+    login_as(world, "programmamanager")
+    agreement = text(client.get(f"/p/{world.slug}/agreements/{made.ids['agreement']}"))
+    risk = text(client.get(f"/p/{world.slug}/risks/{made.ids['risk']}"))
+    assert "Nog geen documenten." in agreement and "Nog geen documenten." in risk
+    [agreement_caption] = re.findall(r"Documenten van [^<]+", agreement)
+    [risk_caption] = re.findall(r"Documenten van [^<]+", risk)
+    assert agreement_caption != risk_caption
+    again = text(client.get(f"/p/{world.slug}/agreements/{made.ids['agreement']}"))
+    assert re.findall(r"Documenten van [^<]+", again) == [agreement_caption]
+
+    upload(client, world, "agreement", made.ids["agreement"], name="Convenant 2026.pdf")
+    agreement = text(client.get(f"/p/{world.slug}/agreements/{made.ids['agreement']}"))
+    assert "Convenant 2026.pdf" in agreement and "Nog geen documenten." not in agreement
+    assert re.findall(r"Documenten van [^<]+", agreement) == [agreement_caption]
+    risk = text(client.get(f"/p/{world.slug}/risks/{made.ids['risk']}"))
+    assert "Nog geen documenten." in risk and "Convenant 2026.pdf" not in risk
 
 
 def test_a_new_version_keeps_the_older_one_downloadable(app, world, made, client, login_as):
