@@ -48,7 +48,15 @@ from app.tables.forms import (
     ReasonForm,
     TableForm,
 )
-from app.tables.models import Comment, Conversation, Meeting, MeetingDecision, ThematicTable
+from app.tables.models import (
+    CLOSED,
+    OPEN,
+    Comment,
+    Conversation,
+    Meeting,
+    MeetingDecision,
+    ThematicTable,
+)
 from app.timeutil import local, utcnow
 from app.urls import url_pattern
 from app.views import ensure_current, form_status, page_number, service_errors
@@ -462,7 +470,9 @@ def _conversation_url(conversation, **args) -> str:
 def conversation(slug: str, table_id: int, conversation_id: int):
     table, access = _table(table_id)
     conversation = _conversation(table, conversation_id)
-    return _show_conversation(table, access, conversation, CommentForm())
+    # No comment form object: the page's empty form is written out by _comment_form.html,
+    # which needs one only for a refused comment's errors and text.
+    return _show_conversation(table, access, conversation, None)
 
 
 def _show_conversation(table, access, conversation, form, status: int = 200, reply_form=None,
@@ -492,12 +502,16 @@ def _show_conversation(table, access, conversation, form, status: int = 200, rep
     if more:
         # "Load more": only the next page of comments.
         return render_template("tables/_comments.html", **context)
+    # Only the forms the page shows: those for closing and reopening are a manager's.
+    manage = access >= TABLE_MANAGE
+    closing = ConclusionForm(formdata=None) if manage and conversation.status == OPEN else None
+    reopening = ReasonForm(formdata=None) if manage and conversation.status == CLOSED else None
     return render_template(
         "tables/conversation.html",
         form=form,
         reply_form=reply_form,
-        conclusion_form=ConclusionForm(),
-        reopen_form=ReasonForm(),
+        conclusion_form=closing,
+        reopen_form=reopening,
         events=services.events_of(conversation),
         may_make_agreement=can("agreement.edit"),
         **context,

@@ -545,6 +545,10 @@ def test_the_history_of_a_hidden_comment_is_for_moderators(app, seated, login_as
 def test_closing_with_a_conclusion_and_reopening_with_a_reason(app, seated, login_as):
     client = login_as(seated.world, "bestuurder")
     chair = seated.world.users["bestuurder"].name
+    # The chair's page of an open conversation has the form to close it, not to reopen it.
+    page = main_of(client.get(seated.conversation_url()))
+    assert seated.conversation_url("/close") in page and 'name="conclusion"' in page
+    assert seated.conversation_url("/reopen") not in page and 'name="reason"' not in page
 
     response = post(client, seated.conversation_url("/close"),
                     {"conclusion": "Eén **regisseur** per gezin."})  # fmt: skip
@@ -553,6 +557,8 @@ def test_closing_with_a_conclusion_and_reopening_with_a_reason(app, seated, logi
     assert response.headers["Location"].endswith("#conclusion")
     page = main_of(client.get(seated.conversation_url()))
     assert "<strong>regisseur</strong>" in page
+    assert seated.conversation_url("/reopen") in page and 'name="reason"' in page
+    assert seated.conversation_url("/close") not in page and 'name="conclusion"' not in page
     assert message(app, "closed by %(name)s", name=chair) in page
     assert message(app, "closed") in page
     assert conversation_of(app, seated).status == "gesloten"
