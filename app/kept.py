@@ -196,14 +196,26 @@ def kept_block(*key, caller) -> Markup:
 
 def kept_form(form, *key, caller) -> Markup:
     """A form's fields and button as kept_block() keeps them, while the form is as new: no
-    errors and no field holding a value (what a page shows before anyone typed). The key
-    names the form's class and prefix and what else the block shows; the block must not
-    hold the CSRF token (it differs per session): put ``<input type="hidden"
+    errors and no field holding a value (what a page shows before anyone typed). ``form``
+    is the form, or its class for a fresh one, which is then made only when the block is
+    rendered (a page whose block is kept makes no form). The block gets the form:
+    ``{% call(form) kept_form(comment_form) %}{{ field(form.body) }}{% endcall %}``. The
+    key names the form's class and prefix and what else the block shows; the block must
+    not hold the CSRF token (it differs per session): put ``<input type="hidden"
     name="csrf_token" value="{{ csrf_token() }}">`` before it. A form coming back with
     errors or values is rendered each time."""
+    if isinstance(form, type):
+        fresh = form  # a class: its form as new, with the default prefix
+
+        def render() -> str:
+            return caller(fresh(formdata=None))
+
+        return kept_block("form", fresh.__qualname__, "", *key, caller=render)
     if form.errors or not all(_empty(f.data) for f in form if f.type != "CSRFTokenField"):
-        return Markup(caller())  # noqa: S704  (rendered escaped)
-    return kept_block("form", type(form).__qualname__, form._prefix, *key, caller=caller)
+        return Markup(caller(form))  # noqa: S704  (rendered escaped)
+    return kept_block(
+        "form", type(form).__qualname__, form._prefix, *key, caller=lambda: caller(form)
+    )
 
 
 def _empty(value) -> bool:

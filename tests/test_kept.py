@@ -313,12 +313,14 @@ def test_a_new_form_is_kept_and_one_with_errors_or_values_rendered_each_time(app
 
     made = []
 
-    def caller():
-        made.append(1)
+    def caller(form):
+        made.append(form)
         return f"<i>{len(made)}</i>"
 
     with app.test_request_context():
         first = kept.kept_form(NoteForm(formdata=None), "note", caller=caller)
+        # The class stands for a fresh form: the same block, and no form made for it.
+        assert kept.kept_form(NoteForm, "note", caller=caller) == first and len(made) == 1
         assert kept.kept_form(NoteForm(formdata=None), "note", caller=caller) == first
         # Another key or prefix is another block.
         assert kept.kept_form(NoteForm(formdata=None), "other", caller=caller) == "<i>2</i>"
@@ -333,7 +335,13 @@ def test_a_new_form_is_kept_and_one_with_errors_or_values_rendered_each_time(app
         assert not refused.validate()
         assert kept.kept_form(refused, "note", caller=caller) == "<i>6</i>"
         assert kept.kept_form(NoteForm(formdata=None), "note", caller=caller) == first
-    assert first == "<i>1</i>"
+        # Not kept yet for this key: the class's form is made, as new, and given to the block.
+        assert kept.kept_form(NoteForm, "fresh", caller=caller) == "<i>7</i>"
+        assert kept.kept_form(NoteForm, "fresh", caller=caller) == "<i>7</i>"
+    assert first == "<i>1</i>" and len(made) == 7
+    fresh = made[-1]
+    assert isinstance(fresh, NoteForm) and fresh.body.data is None and not fresh.errors
+    assert made[3].body.data == "mijn tekst"  # the block gets the very form it was given
 
 
 def test_the_list_filter_bars_show_the_chosen_filters_and_follow_a_change(

@@ -168,7 +168,7 @@ def export_xlsx(slug: str):
 @requires("agreement.view")
 def show(slug: str, number: int):
     agreement = _agreement_or_404(number)
-    return _show(agreement, CommentForm())
+    return _show(agreement, CommentForm)  # a fresh form: made only when rendered (kept_form)
 
 
 def _show(agreement, comment_form, status: int = 200):

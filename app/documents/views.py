@@ -111,7 +111,8 @@ class Section:
     manageable: set[int] = field(default_factory=set)
     # document id -> the versions the member may read (policy.may_read_version)
     readable: dict[int, list[DocumentVersion]] = field(default_factory=dict)
-    form: UploadForm | None = None
+    # The form, or its class for a fresh one (see app.kept.kept_form); None: no upload.
+    form: UploadForm | type[UploadForm] | None = None
     archived: bool = False
 
     @property
@@ -135,7 +136,8 @@ def section(
     object_id: int,
     *,
     target: AttachTarget | None = None,
-    form: UploadForm | None = None,
+    # The form, or its class for a fresh one (see app.kept.kept_form); None: no upload.
+    form: UploadForm | type[UploadForm] | None = None,
     archived: bool = False,
 ) -> Section | None:
     """The documents of an object the member may read (None when the object is not
@@ -153,7 +155,7 @@ def section(
     ]
     may_attach = may_attach_to(membership, target) and not archived
     if may_attach and form is None:
-        form = UploadForm(formdata=None)
+        form = UploadForm  # a fresh form, made only when the page renders it (kept_form)
     return Section(
         kind=kind,
         slug=membership.partnership.slug,

@@ -182,7 +182,7 @@ def heatmap(slug: str):
 @requires("risk.view")
 def show(slug: str, number: int):
     risk = _risk_or_404(number)
-    return _show(risk, CommentForm())
+    return _show(risk, CommentForm)  # a fresh form: made only when rendered (kept_form)
 
 
 def _show(risk, comment_form, status: int = 200):
