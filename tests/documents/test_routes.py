@@ -19,6 +19,7 @@ from app.extensions import db
 from app.policy import TABLE_MANAGE
 from app.tables import services as tables
 from app.tables.models import Comment, Conversation
+from tests.agreements.helpers import make_in as make_agreement_in
 from tests.conftest import csrf_token
 from tests.documents.objects import (
     CSV,
@@ -91,6 +92,15 @@ def test_the_empty_table_names_its_own_object_and_gives_way_to_the_first_documen
     assert re.findall(r"Documenten van [^<]+", agreement) == [agreement_caption]
     risk = text(client.get(f"/p/{world.slug}/risks/{made.ids['risk']}"))
     assert "Nog geen documenten." in risk and "Convenant 2026.pdf" not in risk
+
+
+def test_the_kept_empty_table_names_the_object_escaped(app, world, client, login_as):
+    number = make_agreement_in(app, world, title='Regie <b>"&"</b> [[object]]')
+    login_as(world, "programmamanager")
+    page = client.get(f"/p/{world.slug}/agreements/{number}").get_data(as_text=True)
+    assert "<b>" not in page.split('id="documents"')[1]
+    [caption] = re.findall(r"Documenten van [^<]*Regie[^<]*", page)
+    assert "&lt;b&gt;" in caption and "[[object]]" in caption  # the title's own text stays
 
 
 def test_a_new_version_keeps_the_older_one_downloadable(app, world, made, client, login_as):
